@@ -1,0 +1,67 @@
+#include "dataplane/counters.h"
+
+namespace aggr {
+
+WorkerCounters::WorkerCounters(uint32_t max_isps, uint32_t max_subscribers)
+    : isps_(new TrafficCounter[size_t(max_isps) * kDirections]()),
+      subscribers_(new SubscriberCounters[max_subscribers]()) {}
+
+CounterSet::CounterSet(unsigned workers, uint32_t max_isps, uint32_t max_subscribers) {
+  for (unsigned i = 0; i < workers; ++i)
+    workers_.push_back(std::make_unique<WorkerCounters>(max_isps, max_subscribers));
+}
+
+Totals CounterSet::isp(uint16_t isp, Direction d) const {
+  Totals t;
+  for (const auto& w : workers_) t += w->isp(isp, d);
+  return t;
+}
+
+Totals CounterSet::subscriber(uint32_t handle, Direction d) const {
+  Totals t;
+  for (const auto& w : workers_) t += w->subscriber(handle).traffic[unsigned(d)];
+  return t;
+}
+
+uint64_t CounterSet::subscriber_meter_drops(uint32_t handle, Direction d) const {
+  uint64_t n = 0;
+  for (const auto& w : workers_) n += w->subscriber(handle).meter_drops[unsigned(d)].get();
+  return n;
+}
+
+Totals CounterSet::port_rx(uint16_t port) const {
+  Totals t;
+  for (const auto& w : workers_) t += w->port(port).rx;
+  return t;
+}
+
+Totals CounterSet::port_tx(uint16_t port) const {
+  Totals t;
+  for (const auto& w : workers_) t += w->port(port).tx;
+  return t;
+}
+
+uint64_t CounterSet::drops(DropReason reason) const {
+  uint64_t n = 0;
+  for (const auto& w : workers_) n += w->drop(reason).get();
+  return n;
+}
+
+uint64_t CounterSet::total_drops() const {
+  uint64_t n = 0;
+  for (unsigned r = 1; r < kDropReasonCount; ++r) n += drops(DropReason(r));
+  return n;
+}
+
+void CounterSet::reset_subscriber(uint32_t handle) {
+  for (auto& w : workers_) {
+    SubscriberCounters& c = w->subscriber(handle);
+    for (unsigned d = 0; d < kDirections; ++d) {
+      c.traffic[d].packets.reset();
+      c.traffic[d].bytes.reset();
+      c.meter_drops[d].reset();
+    }
+  }
+}
+
+}  // namespace aggr

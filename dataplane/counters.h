@@ -1,0 +1,115 @@
+// Per-worker counters. Each worker writes only its own WorkerCounters (single
+// writer, no atomic read-modify-write: a relaxed load and store compile to
+// plain moves); readers on other threads sum all workers with relaxed loads.
+//
+// Bytes counted:
+//  - per ISP and per subscriber: IP bytes (IPv4 total length, IPv6 40 +
+//    payload length), the same in both directions and independent of the
+//    Ethernet, VLAN and MPLS headers around them: the unit of wholesale
+//    billing.
+//  - per port: Ethernet frame bytes as received or sent, without FCS.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "dataplane/drop_reason.h"
+#include "dataplane/tables/records.h"
+
+namespace aggr {
+
+class Counter {
+ public:
+  void add(uint64_t n) { value_.store(value_.load(std::memory_order_relaxed) + n, std::memory_order_relaxed); }
+  uint64_t get() const { return value_.load(std::memory_order_relaxed); }
+  // Only when no worker can be writing (see CounterSet::reset_subscriber).
+  void reset() { value_.store(0, std::memory_order_relaxed); }
+
+ private:
+  std::atomic<uint64_t> value_{0};
+};
+
+struct TrafficCounter {
+  Counter packets;
+  Counter bytes;
+  void add(uint64_t byte_count) {
+    packets.add(1);
+    bytes.add(byte_count);
+  }
+};
+
+struct Totals {
+  uint64_t packets = 0;
+  uint64_t bytes = 0;
+  Totals& operator+=(const TrafficCounter& c) {
+    packets += c.packets.get();
+    bytes += c.bytes.get();
+    return *this;
+  }
+  bool operator==(const Totals&) const = default;
+};
+
+struct PortCounters {
+  TrafficCounter rx;
+  TrafficCounter tx;
+};
+
+struct SubscriberCounters {
+  TrafficCounter traffic[kDirections];
+  Counter meter_drops[kDirections];
+};
+
+class alignas(64) WorkerCounters {
+ public:
+  WorkerCounters(uint32_t max_isps, uint32_t max_subscribers);
+
+  PortCounters& port(uint16_t port) { return ports_[port]; }
+  Counter& drop(DropReason reason) { return drops_[unsigned(reason)]; }
+  TrafficCounter& isp(uint16_t isp, Direction d) { return isps_[size_t(isp) * kDirections + unsigned(d)]; }
+  SubscriberCounters& subscriber(uint32_t handle) { return subscribers_[handle]; }
+  Counter loops;       // poll loops run
+  Counter busy_loops;  // poll loops that received at least one packet
+
+  const PortCounters& port(uint16_t port) const { return ports_[port]; }
+  const Counter& drop(DropReason reason) const { return drops_[unsigned(reason)]; }
+  const TrafficCounter& isp(uint16_t isp, Direction d) const {
+    return isps_[size_t(isp) * kDirections + unsigned(d)];
+  }
+  const SubscriberCounters& subscriber(uint32_t handle) const { return subscribers_[handle]; }
+
+ private:
+  PortCounters ports_[kMaxPorts];
+  Counter drops_[kDropReasonCount];
+  std::unique_ptr<TrafficCounter[]> isps_;
+  std::unique_ptr<SubscriberCounters[]> subscribers_;
+};
+
+// All workers' counters, and the sums that summaries and metrics read.
+class CounterSet {
+ public:
+  CounterSet(unsigned workers, uint32_t max_isps, uint32_t max_subscribers);
+
+  unsigned workers() const { return unsigned(workers_.size()); }
+  WorkerCounters& worker(unsigned i) { return *workers_[i]; }
+  const WorkerCounters& worker(unsigned i) const { return *workers_[i]; }
+
+  Totals isp(uint16_t isp, Direction d) const;
+  Totals subscriber(uint32_t handle, Direction d) const;
+  uint64_t subscriber_meter_drops(uint32_t handle, Direction d) const;
+  Totals port_rx(uint16_t port) const;
+  Totals port_tx(uint16_t port) const;
+  uint64_t drops(DropReason reason) const;
+  uint64_t total_drops() const;
+
+  // Zeroes a subscriber handle's counters before it is reused. Only valid
+  // while the handle is unpublished and past its grace period, when no worker
+  // can write them; the record's later release publication orders it.
+  void reset_subscriber(uint32_t handle);
+
+ private:
+  std::vector<std::unique_ptr<WorkerCounters>> workers_;
+};
+
+}  // namespace aggr

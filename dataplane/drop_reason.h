@@ -1,0 +1,39 @@
+// Every packet the dataplane discards is counted under exactly one reason.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+namespace aggr {
+
+enum class DropReason : uint8_t {
+  kNone = 0,
+  kTruncated,            // frame shorter than the headers it announces
+  kTooManyVlanTags,      // more than two VLAN tags
+  kNotIp,                // upstream frame that is neither IPv4 nor IPv6
+  kBadIpHeader,          // wrong version, IHL or length fields
+  kUnknownLine,          // (port, S-VLAN, C-VLAN) matches no subscriber
+  kUnknownSource,        // source-prefix port: no subscriber owns the source
+  kSpoofedSource,        // source address not one of the subscriber's
+  kMeterUpstream,        // over the subscriber's upstream plan rate
+  kMeterDownstream,      // over the subscriber's downstream plan rate
+  kTtlExpired,           // IP TTL / hop limit or MPLS TTL would reach zero
+  kMtuExceeded,          // frame larger than the out port's MTU
+  kNoFtnEntry,           // the subscriber's ISP has no usable NHLFE
+  kNotMpls,              // core port frame that is not MPLS
+  kReservedLabel,        // RFC 3032 reserved label other than explicit null
+  kUnknownLabel,         // no ILM entry for the label
+  kLabelStackTooDeep,    // labels left under a pop-to-subscriber label
+  kUnknownDestination,   // no subscriber owns the destination address
+  kNoHeadroom,           // mbuf lacks room for the new headers
+  kMultiSegment,         // chained mbufs are not forwarded
+  kTxFailed,             // the out queue did not accept the frame
+  kCount
+};
+
+constexpr unsigned kDropReasonCount = unsigned(DropReason::kCount);
+
+// Stable snake_case name used in summaries, logs and (later) metrics labels.
+std::string_view drop_reason_name(DropReason reason);
+
+}  // namespace aggr

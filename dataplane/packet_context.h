@@ -1,0 +1,44 @@
+// What the stages of one pipeline learn about each packet of a burst.
+// Stages run one after the other over the whole burst (VPP style); a packet
+// whose `drop` is set is skipped by later stages and freed at the end.
+#pragma once
+
+#include <cstdint>
+
+#include <rte_mbuf.h>
+
+#include "dataplane/drop_reason.h"
+#include "dataplane/tables/records.h"
+
+namespace aggr {
+
+constexpr unsigned kBurstSize = 32;
+
+struct PacketContext {
+  uint16_t l3_offset;   // IP header offset from the frame start
+  uint16_t l3_length;   // IP packet length from its header (frame padding excluded)
+  uint16_t svlan;       // outer tag VLAN id, 0 if absent
+  uint16_t cvlan;       // inner tag VLAN id, 0 if absent
+  uint8_t ip_version;   // 4 or 6
+  uint8_t mpls_ttl;     // downstream: TTL of the popped bottom entry
+  DropReason drop;
+  uint16_t out_port;
+  uint32_t handle;      // subscriber handle, kInvalidHandle until classified
+  const SubscriberRecord* subscriber;
+};
+
+struct Burst {
+  rte_mbuf* packets[kBurstSize];
+  PacketContext context[kBurstSize];
+  uint16_t count = 0;
+  uint16_t in_port = 0;
+};
+
+// Frames ready to send, grouped by out port.
+struct TxBatch {
+  rte_mbuf* packets[kMaxPorts][kBurstSize];
+  uint16_t count[kMaxPorts] = {};
+  uint32_t used_ports = 0;  // bit i: port i has frames
+};
+
+}  // namespace aggr

@@ -1,0 +1,55 @@
+// Downstream delivery: destination address -> subscriber -> its line.
+// Sets the IP TTL per the TTL model and writes the line's Ethernet header
+// (CPE MAC, S/C tags) for the subscriber's access port.
+#include <algorithm>
+
+#include "dataplane/frame_ops.h"
+#include "dataplane/stages/stages.h"
+
+namespace aggr {
+
+void deliver_stage(Burst& burst, const StageEnv& env) {
+  const Tables& tables = env.tables;
+  for (unsigned i = 0; i < burst.count; ++i) {
+    PacketContext& ctx = burst.context[i];
+    if (ctx.drop != DropReason::kNone) continue;
+    rte_mbuf* m = burst.packets[i];
+    uint8_t* l3 = frame_start(m) + ctx.l3_offset;
+    uint32_t handle = ctx.ip_version == 4
+                          ? tables.addresses.lookup_ipv4(uint32_t(l3[16]) << 24 | uint32_t(l3[17]) << 16 |
+                                                         uint32_t(l3[18]) << 8 | l3[19])
+                          : tables.addresses.lookup_ipv6(l3 + 24);
+    const SubscriberRecord* s =
+        handle == kInvalidHandle ? nullptr : tables.subscribers.record(handle);
+    if (s == nullptr) {
+      ctx.drop = DropReason::kUnknownDestination;
+      continue;
+    }
+    uint8_t ttl = ip_ttl(l3, ctx.ip_version);
+    // Uniform: the LSP's TTL, which counted the hops of the backbone, comes
+    // back into IP (never raising it). Pipe: the LSP counts as one hop.
+    if (tables.ttl_model == TtlModel::kUniform) ttl = std::min(ttl, ctx.mpls_ttl);
+    if (ttl <= 1) {
+      ctx.drop = DropReason::kTtlExpired;
+      continue;
+    }
+    const PortAttributes& port = tables.ports[s->port];
+    if (ctx.l3_length > port.mtu) {
+      ctx.drop = DropReason::kMtuExceeded;
+      continue;
+    }
+    unsigned header_len = access_header_length(*s);
+    if (rte_pktmbuf_headroom(m) + ctx.l3_offset < header_len) {
+      ctx.drop = DropReason::kNoHeadroom;
+      continue;
+    }
+    set_ip_ttl(l3, ctx.ip_version, uint8_t(ttl - 1));
+    uint8_t* start = write_access_encapsulation(l3, *s, port, ctx.ip_version);
+    set_frame(m, start, header_len + ctx.l3_length);
+    ctx.handle = handle;
+    ctx.subscriber = s;
+    ctx.out_port = s->port;
+  }
+}
+
+}  // namespace aggr

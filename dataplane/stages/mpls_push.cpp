@@ -1,0 +1,44 @@
+// Upstream label imposition: subscriber's ISP -> FTN -> NHLFE. Strips the
+// access tags, decrements the IP TTL, pushes the label stack with TTL and TC
+// per the TTL model, and writes the core Ethernet header.
+#include "dataplane/frame_ops.h"
+#include "dataplane/stages/stages.h"
+
+namespace aggr {
+
+void mpls_push_stage(Burst& burst, const StageEnv& env) {
+  const Tables& tables = env.tables;
+  for (unsigned i = 0; i < burst.count; ++i) {
+    PacketContext& ctx = burst.context[i];
+    if (ctx.drop != DropReason::kNone) continue;
+    const Nhlfe* nhlfe = tables.ftn.lookup(ctx.subscriber->isp);
+    if (nhlfe == nullptr) {
+      ctx.drop = DropReason::kNoFtnEntry;
+      continue;
+    }
+    rte_mbuf* m = burst.packets[i];
+    uint8_t* l3 = frame_start(m) + ctx.l3_offset;
+    uint8_t ttl = ip_ttl(l3, ctx.ip_version);
+    if (ttl <= 1) {
+      ctx.drop = DropReason::kTtlExpired;
+      continue;
+    }
+    if (ctx.l3_length + 4u * nhlfe->label_count > tables.ports[nhlfe->out_port].mtu) {
+      ctx.drop = DropReason::kMtuExceeded;
+      continue;
+    }
+    if (rte_pktmbuf_headroom(m) + ctx.l3_offset < nhlfe->header_len) {
+      ctx.drop = DropReason::kNoHeadroom;
+      continue;
+    }
+    set_ip_ttl(l3, ctx.ip_version, uint8_t(ttl - 1));
+    uint8_t mpls_ttl = tables.ttl_model == TtlModel::kUniform ? uint8_t(ttl - 1) : 255;
+    uint8_t* start =
+        write_mpls_encapsulation(l3, *nhlfe, ip_traffic_class(l3, ctx.ip_version), mpls_ttl);
+    // Trailing Ethernet padding of the access frame is not carried.
+    set_frame(m, start, nhlfe->header_len + ctx.l3_length);
+    ctx.out_port = nhlfe->out_port;
+  }
+}
+
+}  // namespace aggr

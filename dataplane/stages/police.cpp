@@ -1,0 +1,23 @@
+// Plan-rate policing with each subscriber's srTCM meter (see MeterTable for
+// why the state has a single writer). Frame bytes are metered: as received
+// upstream, as sent on the access line downstream.
+#include "dataplane/stages/stages.h"
+
+namespace aggr {
+
+void police_stage(Burst& burst, const StageEnv& env, Direction dir) {
+  DropReason reason = dir == Direction::kUpstream ? DropReason::kMeterUpstream
+                                                  : DropReason::kMeterDownstream;
+  for (unsigned i = 0; i < burst.count; ++i) {
+    PacketContext& ctx = burst.context[i];
+    if (ctx.drop != DropReason::kNone) continue;
+    uint16_t profile = ctx.subscriber->meter_profile[unsigned(dir)];
+    if (profile == kNoMeter) continue;
+    if (!env.meters.conforms(ctx.handle, dir, profile, env.now_tsc, burst.packets[i]->pkt_len)) {
+      ctx.drop = reason;
+      env.counters.subscriber(ctx.handle).meter_drops[unsigned(dir)].add(1);
+    }
+  }
+}
+
+}  // namespace aggr

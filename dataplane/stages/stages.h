@@ -1,0 +1,44 @@
+// Pipeline stages. Each stage runs over a whole burst and skips packets that
+// an earlier stage dropped. Stages read tables lock-free and never allocate,
+// lock, log or make system calls.
+#pragma once
+
+#include <cstdint>
+
+#include "dataplane/counters.h"
+#include "dataplane/packet_context.h"
+#include "dataplane/tables/tables.h"
+
+namespace aggr {
+
+struct StageEnv {
+  const Tables& tables;
+  MeterTable& meters;  // the worker owns the state of the meters it updates
+  WorkerCounters& counters;
+  uint64_t now_tsc;
+};
+
+// Upstream (access port -> core).
+void parse_access_stage(Burst& burst);
+void classify_stage(Burst& burst, const StageEnv& env);
+void mpls_push_stage(Burst& burst, const StageEnv& env);
+
+// Downstream (core port -> access).
+void mpls_pop_stage(Burst& burst, const StageEnv& env);
+void deliver_stage(Burst& burst, const StageEnv& env);
+
+// Both directions.
+void police_stage(Burst& burst, const StageEnv& env, Direction dir);
+void account_stage(Burst& burst, const StageEnv& env, Direction dir);
+
+// Length in bytes of the frame an mbuf holds.
+inline uint8_t* frame_start(rte_mbuf* m) { return rte_pktmbuf_mtod(m, uint8_t*); }
+
+// Makes the mbuf hold exactly the frame [new_start, new_start + length).
+inline void set_frame(rte_mbuf* m, uint8_t* new_start, uint32_t length) {
+  m->data_off = uint16_t(new_start - static_cast<uint8_t*>(m->buf_addr));
+  m->data_len = uint16_t(length);
+  m->pkt_len = length;
+}
+
+}  // namespace aggr

@@ -1,0 +1,288 @@
+#include "dataplane/table_writer.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "dataplane/wire.h"
+
+namespace aggr {
+namespace {
+
+uint64_t default_burst(uint64_t rate_bps) {
+  // 10 ms at the plan rate, at least 16 KB (a few full-size frames).
+  return std::max<uint64_t>(rate_bps / 8 / 100, 16384);
+}
+
+}  // namespace
+
+bool IpPrefix::operator==(const IpPrefix& o) const {
+  return family == o.family && length == o.length && std::memcmp(bytes, o.bytes, 16) == 0;
+}
+
+TableWriter::TableWriter(Tables& tables)
+    : tables_(tables), isp_id_by_index_(tables.limits.isps, 0) {}
+
+// ---------------------------------------------------------------- ISPs / FTN
+
+Status TableWriter::add_isp(uint32_t isp_id, const std::string& name) {
+  if (isp_id == 0) return Status::failure("ISP id 0 is reserved");
+  if (isps_.count(isp_id)) return Status::failure("ISP " + std::to_string(isp_id) + " exists");
+  auto free_slot = std::find(isp_id_by_index_.begin(), isp_id_by_index_.end(), 0u);
+  if (free_slot == isp_id_by_index_.end())
+    return Status::failure("ISP table full (" + std::to_string(isp_id_by_index_.size()) + ")");
+  *free_slot = isp_id;
+  uint16_t index = uint16_t(free_slot - isp_id_by_index_.begin());
+  isps_.emplace(isp_id, IspState{isp_id, name, index, 0, std::nullopt});
+  return Status::success();
+}
+
+Status TableWriter::remove_isp(uint32_t isp_id) {
+  auto it = isps_.find(isp_id);
+  if (it == isps_.end()) return Status::failure("no ISP " + std::to_string(isp_id));
+  if (it->second.subscribers > 0)
+    return Status::failure("ISP " + std::to_string(isp_id) + " still has " +
+                           std::to_string(it->second.subscribers) + " subscribers");
+  tables_.ftn.publish(it->second.index, nullptr);
+  isp_id_by_index_[it->second.index] = 0;
+  isps_.erase(it);
+  return Status::success();
+}
+
+Status TableWriter::set_ftn(uint32_t isp_id, const NhlfeSpec& spec) {
+  auto it = isps_.find(isp_id);
+  if (it == isps_.end()) return Status::failure("no ISP " + std::to_string(isp_id));
+  if (spec.labels.empty() || spec.labels.size() > kMaxLabelDepth)
+    return Status::failure("an NHLFE pushes 1 to 3 labels");
+  for (uint32_t label : spec.labels)
+    if (label > wire::kMaxLabel || (label < wire::kFirstUnreservedLabel &&
+                                    label != wire::kLabelIpv4ExplicitNull &&
+                                    label != wire::kLabelIpv6ExplicitNull))
+      return Status::failure("label " + std::to_string(label) + " cannot be pushed");
+  if (spec.out_port >= kMaxPorts || tables_.ports[spec.out_port].role != PortRole::kCore)
+    return Status::failure("out port " + std::to_string(spec.out_port) + " is not a core port");
+
+  auto nhlfe = std::make_unique<Nhlfe>();
+  std::memset(nhlfe.get(), 0, sizeof(Nhlfe));
+  uint8_t* h = nhlfe->header;
+  std::memcpy(h, spec.next_hop_mac.addr_bytes, wire::kMacLen);
+  std::memcpy(h + 6, tables_.ports[spec.out_port].mac.addr_bytes, wire::kMacLen);
+  wire::store_be16(h + 12, wire::kEtherTypeMpls);
+  for (size_t i = 0; i < spec.labels.size(); ++i) {
+    bool bottom = i + 1 == spec.labels.size();
+    wire::store_be32(h + 14 + 4 * i, wire::mpls_encode(spec.labels[i], 0, bottom, 0));
+    nhlfe->labels[i] = spec.labels[i];
+  }
+  nhlfe->label_count = uint8_t(spec.labels.size());
+  nhlfe->header_len = uint8_t(wire::kEtherHeaderLen + 4 * spec.labels.size());
+  nhlfe->out_port = spec.out_port;
+  tables_.ftn.publish(it->second.index, std::move(nhlfe));
+  it->second.ftn = spec;
+  return Status::success();
+}
+
+Status TableWriter::clear_ftn(uint32_t isp_id) {
+  auto it = isps_.find(isp_id);
+  if (it == isps_.end()) return Status::failure("no ISP " + std::to_string(isp_id));
+  tables_.ftn.publish(it->second.index, nullptr);
+  it->second.ftn.reset();
+  return Status::success();
+}
+
+const IspState* TableWriter::isp(uint32_t isp_id) const {
+  auto it = isps_.find(isp_id);
+  return it == isps_.end() ? nullptr : &it->second;
+}
+
+const IspState* TableWriter::isp_by_index(uint16_t index) const {
+  return index < isp_id_by_index_.size() && isp_id_by_index_[index] != 0
+             ? isp(isp_id_by_index_[index])
+             : nullptr;
+}
+
+// --------------------------------------------------------------- subscribers
+
+Status TableWriter::check_spec(const SubscriberSpec& spec, const SubscriberState* existing) const {
+  if (!isps_.count(spec.isp_id)) return Status::failure("no ISP " + std::to_string(spec.isp_id));
+  if (spec.port >= kMaxPorts || tables_.ports[spec.port].role != PortRole::kAccess)
+    return Status::failure("port " + std::to_string(spec.port) + " is not an access port");
+  if (spec.svlan > 4094 || spec.cvlan > 4094 || (spec.cvlan != 0 && spec.svlan == 0))
+    return Status::failure("bad VLAN ids");
+  bool by_line = tables_.ports[spec.port].classify == ClassifyMode::kLine;
+  if (by_line) {
+    uint32_t found = kInvalidHandle;
+    uint64_t key = line_key(spec.port, spec.svlan, spec.cvlan);
+    tables_.subscribers.lookup_lines(&key, 1, &found);
+    if (found != kInvalidHandle && (existing == nullptr || found != existing->handle))
+      return Status::failure("line already belongs to another subscriber");
+  }
+  for (const IpPrefix& p : spec.addresses) {
+    if (p.family != 4 && p.family != 6) return Status::failure("bad address family");
+    if (p.length > (p.family == 4 ? 32 : 128)) return Status::failure("bad prefix length");
+  }
+  return Status::success();
+}
+
+Status TableWriter::meter_profiles(const SubscriberSpec& spec, uint16_t profiles[kDirections]) {
+  for (unsigned d = 0; d < kDirections; ++d) {
+    uint64_t burst = spec.burst_bytes[d] ? spec.burst_bytes[d] : default_burst(spec.rate_bps[d]);
+    uint32_t profile = tables_.meters.profile_for(spec.rate_bps[d], burst);
+    if (profile >= MeterTable::kMaxProfiles)
+      return Status::failure("too many distinct plan rates");
+    profiles[d] = uint16_t(profile);
+  }
+  return Status::success();
+}
+
+SubscriberRecord TableWriter::make_record(const SubscriberSpec& spec, uint16_t isp_index,
+                                          const uint16_t profiles[kDirections]) const {
+  SubscriberRecord r{};
+  r.id = spec.id;
+  r.isp = isp_index;
+  r.port = spec.port;
+  r.svlan = spec.svlan;
+  r.cvlan = spec.cvlan;
+  r.cpe_mac = spec.cpe_mac;
+  r.meter_profile[0] = profiles[0];
+  r.meter_profile[1] = profiles[1];
+  return r;
+}
+
+Status TableWriter::add_addresses(const std::vector<IpPrefix>& addresses, uint32_t handle) {
+  for (size_t i = 0; i < addresses.size(); ++i) {
+    const IpPrefix& p = addresses[i];
+    bool added = p.family == 4
+                     ? tables_.addresses.add_ipv4(p.ipv4_host_order(), p.length, handle)
+                     : tables_.addresses.add_ipv6(mask_ipv6(p.bytes, p.length), p.length, handle);
+    if (!added) {
+      remove_addresses({addresses.begin(), addresses.begin() + long(i)});
+      return Status::failure("address table full");
+    }
+  }
+  return Status::success();
+}
+
+void TableWriter::remove_addresses(const std::vector<IpPrefix>& addresses) {
+  for (const IpPrefix& p : addresses) {
+    if (p.family == 4)
+      tables_.addresses.remove_ipv4(p.ipv4_host_order(), p.length);
+    else
+      tables_.addresses.remove_ipv6(mask_ipv6(p.bytes, p.length), p.length);
+  }
+}
+
+Status TableWriter::add_subscriber(const SubscriberSpec& spec) {
+  if (subscribers_.count(spec.id))
+    return Status::failure("subscriber " + std::to_string(spec.id) + " exists");
+  if (Status s = check_spec(spec, nullptr); !s.ok()) return s;
+  uint16_t profiles[kDirections];
+  if (Status s = meter_profiles(spec, profiles); !s.ok()) return s;
+  uint32_t handle = tables_.subscribers.allocate_handle();
+  if (handle == kInvalidHandle) return Status::failure("subscriber table full");
+
+  IspState& isp_state = isps_.at(spec.isp_id);
+  // Not yet reachable by any worker: safe to reset the meter state here.
+  tables_.meters.reset(handle, profiles[0], profiles[1]);
+  tables_.subscribers.publish(handle, make_record(spec, isp_state.index, profiles));
+  if (Status s = add_addresses(spec.addresses, handle); !s.ok()) {
+    tables_.subscribers.unpublish(handle);
+    tables_.subscribers.release_handle(handle);
+    return s;
+  }
+  if (tables_.ports[spec.port].classify == ClassifyMode::kLine &&
+      !tables_.subscribers.add_line(line_key(spec.port, spec.svlan, spec.cvlan), handle)) {
+    remove_addresses(spec.addresses);
+    tables_.subscribers.unpublish(handle);
+    tables_.subscribers.release_handle(handle);
+    return Status::failure("line table full");
+  }
+  ++isp_state.subscribers;
+  subscribers_.emplace(spec.id, SubscriberState{handle, spec});
+  return Status::success();
+}
+
+Status TableWriter::update_subscriber(const SubscriberSpec& spec) {
+  auto it = subscribers_.find(spec.id);
+  if (it == subscribers_.end())
+    return Status::failure("no subscriber " + std::to_string(spec.id));
+  SubscriberState& state = it->second;
+  if (Status s = check_spec(spec, &state); !s.ok()) return s;
+  uint16_t profiles[kDirections];
+  if (Status s = meter_profiles(spec, profiles); !s.ok()) return s;
+
+  const SubscriberSpec& old = state.spec;
+  // New addresses first, so no address is ever unowned in between.
+  std::vector<IpPrefix> gone, added;
+  for (const IpPrefix& p : old.addresses)
+    if (std::find(spec.addresses.begin(), spec.addresses.end(), p) == spec.addresses.end())
+      gone.push_back(p);
+  for (const IpPrefix& p : spec.addresses)
+    if (std::find(old.addresses.begin(), old.addresses.end(), p) == old.addresses.end())
+      added.push_back(p);
+  if (Status s = add_addresses(added, state.handle); !s.ok()) return s;
+
+  bool old_by_line = tables_.ports[old.port].classify == ClassifyMode::kLine;
+  bool new_by_line = tables_.ports[spec.port].classify == ClassifyMode::kLine;
+  uint64_t old_key = line_key(old.port, old.svlan, old.cvlan);
+  uint64_t new_key = line_key(spec.port, spec.svlan, spec.cvlan);
+  if (new_by_line && (!old_by_line || old_key != new_key) &&
+      !tables_.subscribers.add_line(new_key, state.handle)) {
+    remove_addresses(added);
+    return Status::failure("line table full");
+  }
+  IspState& new_isp = isps_.at(spec.isp_id);
+  tables_.subscribers.publish(state.handle, make_record(spec, new_isp.index, profiles));
+  if (old_by_line && (!new_by_line || old_key != new_key)) tables_.subscribers.remove_line(old_key);
+  remove_addresses(gone);
+  --isps_.at(old.isp_id).subscribers;
+  ++new_isp.subscribers;
+  state.spec = spec;
+  return Status::success();
+}
+
+Status TableWriter::set_subscriber_isp(uint32_t subscriber_id, uint32_t isp_id) {
+  auto it = subscribers_.find(subscriber_id);
+  if (it == subscribers_.end())
+    return Status::failure("no subscriber " + std::to_string(subscriber_id));
+  SubscriberSpec spec = it->second.spec;
+  spec.isp_id = isp_id;
+  return update_subscriber(spec);
+}
+
+Status TableWriter::remove_subscriber(uint32_t subscriber_id) {
+  auto it = subscribers_.find(subscriber_id);
+  if (it == subscribers_.end())
+    return Status::failure("no subscriber " + std::to_string(subscriber_id));
+  const SubscriberSpec& spec = it->second.spec;
+  if (tables_.ports[spec.port].classify == ClassifyMode::kLine)
+    tables_.subscribers.remove_line(line_key(spec.port, spec.svlan, spec.cvlan));
+  remove_addresses(spec.addresses);
+  tables_.subscribers.unpublish(it->second.handle);
+  tables_.subscribers.release_handle(it->second.handle);
+  --isps_.at(spec.isp_id).subscribers;
+  subscribers_.erase(it);
+  return Status::success();
+}
+
+std::optional<uint32_t> TableWriter::subscriber_handle(uint32_t subscriber_id) const {
+  auto it = subscribers_.find(subscriber_id);
+  if (it == subscribers_.end()) return std::nullopt;
+  return it->second.handle;
+}
+
+// ----------------------------------------------------------------------- ILM
+
+Status TableWriter::set_ilm(uint32_t label, IlmEntry entry) {
+  if (label < wire::kFirstUnreservedLabel || label >= tables_.ilm.label_space())
+    return Status::failure("label " + std::to_string(label) + " is outside the label space 16.." +
+                           std::to_string(tables_.ilm.label_space() - 1));
+  tables_.ilm.set(label, entry);
+  return Status::success();
+}
+
+Status TableWriter::clear_ilm(uint32_t label) {
+  if (label >= tables_.ilm.label_space()) return Status::failure("label out of range");
+  tables_.ilm.clear(label);
+  return Status::success();
+}
+
+}  // namespace aggr

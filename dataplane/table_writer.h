@@ -1,0 +1,112 @@
+// The one interface through which anything changes what the workers see.
+//
+// Config loading uses it today; LDP, the management API and the broker will
+// use it later. It runs on the control-plane thread only (single writer), and
+// every call leaves the tables consistent: a failed call changes nothing.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include <rte_ether.h>
+
+#include "dataplane/tables/tables.h"
+
+namespace aggr {
+
+// Result of a table change: empty error means success.
+struct [[nodiscard]] Status {
+  std::string error;
+  bool ok() const { return error.empty(); }
+  static Status success() { return {}; }
+  static Status failure(std::string message) { return {std::move(message)}; }
+};
+
+struct IpPrefix {
+  uint8_t family = 4;  // 4 or 6
+  uint8_t length = 0;
+  uint8_t bytes[16] = {};  // network order; IPv4 uses the first 4
+  uint32_t ipv4_host_order() const {
+    return uint32_t(bytes[0]) << 24 | uint32_t(bytes[1]) << 16 | uint32_t(bytes[2]) << 8 | bytes[3];
+  }
+  bool operator==(const IpPrefix& o) const;
+};
+
+struct NhlfeSpec {
+  std::vector<uint32_t> labels;  // outermost first, 1..3 entries
+  uint16_t out_port = 0;
+  rte_ether_addr next_hop_mac{};
+};
+
+struct SubscriberSpec {
+  uint32_t id = 0;
+  uint32_t isp_id = 0;
+  uint16_t port = 0;
+  uint16_t svlan = 0;  // 0: none
+  uint16_t cvlan = 0;  // 0: none
+  rte_ether_addr cpe_mac{};
+  std::vector<IpPrefix> addresses;
+  uint64_t rate_bps[kDirections] = {0, 0};     // 0: not metered
+  uint64_t burst_bytes[kDirections] = {0, 0};  // 0: rate / 8 * 10 ms, at least 16 KB
+};
+
+struct IspState {
+  uint32_t id;
+  std::string name;
+  uint16_t index;
+  uint32_t subscribers = 0;
+  std::optional<NhlfeSpec> ftn;
+};
+
+class TableWriter {
+ public:
+  explicit TableWriter(Tables& tables);
+
+  Status add_isp(uint32_t isp_id, const std::string& name);
+  Status remove_isp(uint32_t isp_id);
+  Status set_ftn(uint32_t isp_id, const NhlfeSpec& nhlfe);
+  Status clear_ftn(uint32_t isp_id);
+
+  Status add_subscriber(const SubscriberSpec& spec);
+  // Replaces the subscriber's whole spec (same id), changing only what differs.
+  Status update_subscriber(const SubscriberSpec& spec);
+  Status set_subscriber_isp(uint32_t subscriber_id, uint32_t isp_id);
+  Status remove_subscriber(uint32_t subscriber_id);
+
+  Status set_ilm(uint32_t label, IlmEntry entry);
+  Status clear_ilm(uint32_t label);
+
+  // Frees superseded table memory whose grace period is over.
+  void reclaim() { tables_.rcu.reclaim(); }
+
+  // ---- read-only views for the control plane ----
+  const Tables& tables() const { return tables_; }
+  const IspState* isp(uint32_t isp_id) const;
+  const IspState* isp_by_index(uint16_t index) const;
+  const std::unordered_map<uint32_t, IspState>& isps() const { return isps_; }
+  std::optional<uint32_t> subscriber_handle(uint32_t subscriber_id) const;
+  size_t subscriber_count() const { return subscribers_.size(); }
+
+ private:
+  struct SubscriberState {
+    uint32_t handle;
+    SubscriberSpec spec;
+  };
+
+  Status check_spec(const SubscriberSpec& spec, const SubscriberState* existing) const;
+  Status add_addresses(const std::vector<IpPrefix>& addresses, uint32_t handle);
+  void remove_addresses(const std::vector<IpPrefix>& addresses);
+  SubscriberRecord make_record(const SubscriberSpec& spec, uint16_t isp_index,
+                               const uint16_t profiles[kDirections]) const;
+  Status meter_profiles(const SubscriberSpec& spec, uint16_t profiles[kDirections]);
+
+  Tables& tables_;
+  std::unordered_map<uint32_t, IspState> isps_;
+  std::vector<uint32_t> isp_id_by_index_;  // 0 = free (ISP ids are >= 1)
+  std::unordered_map<uint32_t, SubscriberState> subscribers_;
+};
+
+}  // namespace aggr

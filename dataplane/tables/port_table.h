@@ -1,0 +1,26 @@
+// Per-port attributes fixed at start-up (changing them needs a restart).
+#pragma once
+
+#include <array>
+#include <cstdint>
+
+#include <rte_ether.h>
+
+#include "dataplane/tables/records.h"
+
+namespace aggr {
+
+enum class PortRole : uint8_t { kUnused = 0, kAccess, kCore };
+enum class ClassifyMode : uint8_t { kLine = 0, kSourcePrefix };
+
+struct PortAttributes {
+  PortRole role = PortRole::kUnused;
+  ClassifyMode classify = ClassifyMode::kLine;
+  uint16_t mtu = 1500;           // largest L3 payload of a frame (IP + labels)
+  uint16_t outer_tpid = 0x88A8;  // TPID written for the S-tag downstream
+  rte_ether_addr mac{};          // source MAC of frames sent on the port
+};
+
+using PortTable = std::array<PortAttributes, kMaxPorts>;
+
+}  // namespace aggr

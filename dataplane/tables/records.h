@@ -1,0 +1,50 @@
+// Records the workers read. Each is immutable once published: the control
+// plane writes a new copy and swaps one pointer or index, so a worker sees a
+// whole old record or a whole new one, never a mix.
+#pragma once
+
+#include <cstdint>
+
+#include <rte_ether.h>
+
+namespace aggr {
+
+constexpr uint32_t kInvalidHandle = UINT32_MAX;
+constexpr unsigned kMaxLabelDepth = 3;
+constexpr unsigned kMaxPorts = RTE_MAX_ETHPORTS;
+
+enum class Direction : uint8_t { kUpstream = 0, kDownstream = 1 };
+constexpr unsigned kDirections = 2;
+
+// A subscriber as the fast path sees it. 32 bytes, two per cache line.
+struct SubscriberRecord {
+  uint32_t id;             // operator's subscriber id
+  uint32_t handle;         // stable index of counters and meters
+  uint16_t isp;            // ISP index (FTN key)
+  uint16_t port;           // access port (DPDK port id) of the line
+  uint16_t svlan;          // 0: no S-tag
+  uint16_t cvlan;          // 0: no C-tag
+  rte_ether_addr cpe_mac;  // destination MAC downstream
+  uint16_t meter_profile[kDirections];  // 0: not metered
+  uint8_t pad[6];
+};
+static_assert(sizeof(SubscriberRecord) == 32);
+
+// Next hop label forwarding entry (RFC 3031 section 3.10) of one ISP: the
+// Ethernet header and label stack to write in front of the IP packet, with
+// TC and TTL left zero for the worker to fill.
+struct Nhlfe {
+  uint8_t header[RTE_ETHER_HDR_LEN + 4 * kMaxLabelDepth];
+  uint8_t header_len;   // 14 + 4 * label_count
+  uint8_t label_count;  // 1..3
+  uint16_t out_port;
+  uint32_t labels[kMaxLabelDepth];  // outermost first (for display)
+};
+
+// Incoming label map entry, packed in one word so it is swapped atomically.
+enum class IlmAction : uint8_t {
+  kNone = 0,
+  kPopToSubscriber = 1,  // pop; deliver by destination address
+};
+
+}  // namespace aggr

@@ -1,0 +1,46 @@
+// Every table the workers read, with the RCU state that protects them.
+// Workers get a `const Tables&`; only TableWriter (control plane) changes them.
+#pragma once
+
+#include <cstdint>
+
+#include "dataplane/rcu.h"
+#include "dataplane/tables/address_table.h"
+#include "dataplane/tables/ftn_table.h"
+#include "dataplane/tables/ilm_table.h"
+#include "dataplane/tables/meter_table.h"
+#include "dataplane/tables/port_table.h"
+#include "dataplane/tables/subscriber_table.h"
+
+namespace aggr {
+
+enum class TtlModel : uint8_t {
+  kUniform = 0,  // RFC 3443: MPLS TTL copied from IP on push, back on pop
+  kPipe,         // RFC 3443 (short) pipe: MPLS TTL 255, IP TTL untouched by the LSP
+};
+
+struct TableLimits {
+  uint32_t subscribers = 65536;
+  uint32_t isps = 1024;
+  uint32_t label_space = 1u << 20;
+  uint32_t ipv4_prefixes = 0;  // 0: as many as subscribers
+  uint32_t ipv4_tbl8_groups = 4096;
+  uint32_t ipv6_prefixes = 0;  // 0: as many as subscribers
+  unsigned max_workers = 16;
+};
+
+struct Tables {
+  explicit Tables(const TableLimits& limits);
+
+  TableLimits limits;
+  TtlModel ttl_model = TtlModel::kUniform;
+  Rcu rcu;
+  PortTable ports{};
+  SubscriberTable subscribers;
+  AddressTable addresses;
+  FtnTable ftn;
+  IlmTable ilm;
+  MeterTable meters;
+};
+
+}  // namespace aggr

@@ -1,0 +1,76 @@
+#include "dataplane/worker.h"
+
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+
+#include "dataplane/pipeline.h"
+
+namespace aggr {
+namespace {
+
+constexpr unsigned kTxRetries = 8;
+
+}  // namespace
+
+Worker::Worker(WorkerSetup setup, Tables& tables, WorkerCounters& counters,
+               const std::atomic<bool>& stop)
+    : setup_(std::move(setup)), tables_(tables), counters_(counters), stop_(stop) {}
+
+int Worker::launch(void* arg) {
+  static_cast<Worker*>(arg)->run();
+  return 0;
+}
+
+void Worker::transmit(TxBatch& batch) {
+  uint16_t queue = uint16_t(setup_.index);
+  while (batch.used_ports) {
+    uint16_t port = uint16_t(__builtin_ctz(batch.used_ports));
+    batch.used_ports &= batch.used_ports - 1;
+    rte_mbuf** frames = batch.packets[port];
+    uint16_t count = batch.count[port];
+    batch.count[port] = 0;
+    uint16_t sent = 0;
+    for (unsigned attempt = 0; attempt < kTxRetries && sent < count; ++attempt)
+      sent += rte_eth_tx_burst(port, queue, frames + sent, count - sent);
+    TrafficCounter& tx = counters_.port(port).tx;
+    for (uint16_t i = 0; i < sent; ++i) tx.add(frames[i]->pkt_len);
+    if (sent < count) {
+      counters_.drop(DropReason::kTxFailed).add(count - sent);
+      rte_pktmbuf_free_bulk(frames + sent, count - sent);
+    }
+  }
+}
+
+void Worker::run() {
+  Rcu& rcu = tables_.rcu;
+  rcu.register_reader(setup_.index);
+  Burst burst;
+  TxBatch batch;
+  unsigned idle = 0;
+  while (!stop_.load(std::memory_order_relaxed)) {
+    StageEnv env{tables_, tables_.meters, counters_, rte_rdtsc()};
+    bool busy = false;
+    for (const RxQueue& rxq : setup_.rx) {
+      burst.count = rte_eth_rx_burst(rxq.port, rxq.queue, burst.packets, kBurstSize);
+      if (burst.count == 0) continue;
+      busy = true;
+      burst.in_port = rxq.port;
+      process_burst(burst, env, batch);
+      transmit(batch);
+    }
+    counters_.loops.add(1);
+    // No table pointer is held past this point.
+    rcu.reader_quiescent(setup_.index);
+    if (busy) {
+      counters_.busy_loops.add(1);
+      idle = 0;
+    } else if (setup_.idle_sleep_us && ++idle >= setup_.idle_polls) {
+      rcu.reader_offline(setup_.index);  // sleeping must not hold up reclamation
+      rte_delay_us_sleep(setup_.idle_sleep_us);
+      rcu.reader_online(setup_.index);
+    }
+  }
+  rcu.unregister_reader(setup_.index);
+}
+
+}  // namespace aggr

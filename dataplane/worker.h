@@ -1,0 +1,43 @@
+// A worker lcore's poll loop: the only place that calls rx/tx burst.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <vector>
+
+#include "dataplane/counters.h"
+#include "dataplane/tables/tables.h"
+
+namespace aggr {
+
+struct RxQueue {
+  uint16_t port;
+  uint16_t queue;
+};
+
+struct WorkerSetup {
+  unsigned index = 0;           // RCU reader id, counter set, TX queue id
+  std::vector<RxQueue> rx;
+  unsigned idle_polls = 256;    // empty polls before sleeping
+  unsigned idle_sleep_us = 0;   // 0: never sleep (production busy polling)
+};
+
+class Worker {
+ public:
+  Worker(WorkerSetup setup, Tables& tables, WorkerCounters& counters,
+         const std::atomic<bool>& stop);
+
+  // rte_eal_remote_launch entry point; `arg` is a Worker*.
+  static int launch(void* arg);
+  void run();
+
+ private:
+  void transmit(struct TxBatch& batch);
+
+  WorkerSetup setup_;
+  Tables& tables_;
+  WorkerCounters& counters_;
+  const std::atomic<bool>& stop_;
+};
+
+}  // namespace aggr

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs every Debian package that building, the demo and the tests need.
+# Idempotent: does nothing when all packages are present. Run as root.
+set -euo pipefail
+
+packages=(
+  build-essential g++ cmake meson ninja-build pkg-config
+  libdpdk-dev dpdk dpdk-dev
+  libyaml-cpp-dev libboost-program-options-dev prometheus-cpp-dev
+  googletest libgtest-dev libgmock-dev libbenchmark-dev
+  libpcap-dev tshark clang libclang-rt-14-dev
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "setup: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
