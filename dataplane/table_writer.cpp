@@ -180,8 +180,9 @@ Status TableWriter::add_subscriber(const SubscriberSpec& spec) {
   if (handle == kInvalidHandle) return Status::failure("subscriber table full");
 
   IspState& isp_state = isps_.at(spec.isp_id);
-  // Not yet reachable by any worker: safe to reset the meter state here.
+  // Not yet reachable by any worker: safe to reset its meter and counters.
   tables_.meters.reset(handle, profiles[0], profiles[1]);
+  if (counters_ != nullptr) counters_->reset_subscriber(handle);
   tables_.subscribers.publish(handle, make_record(spec, isp_state.index, profiles));
   if (Status s = add_addresses(spec.addresses, handle); !s.ok()) {
     tables_.subscribers.unpublish(handle);

@@ -13,6 +13,7 @@
 
 #include <rte_ether.h>
 
+#include "dataplane/counters.h"
 #include "dataplane/tables/tables.h"
 
 namespace aggr {
@@ -65,6 +66,9 @@ class TableWriter {
  public:
   explicit TableWriter(Tables& tables);
 
+  // Counters whose per-subscriber entries are zeroed when a handle is reused.
+  void attach_counters(CounterSet* counters) { counters_ = counters; }
+
   Status add_isp(uint32_t isp_id, const std::string& name);
   Status remove_isp(uint32_t isp_id);
   Status set_ftn(uint32_t isp_id, const NhlfeSpec& nhlfe);
@@ -104,6 +108,7 @@ class TableWriter {
   Status meter_profiles(const SubscriberSpec& spec, uint16_t profiles[kDirections]);
 
   Tables& tables_;
+  CounterSet* counters_ = nullptr;
   std::unordered_map<uint32_t, IspState> isps_;
   std::vector<uint32_t> isp_id_by_index_;  // 0 = free (ISP ids are >= 1)
   std::unordered_map<uint32_t, SubscriberState> subscribers_;

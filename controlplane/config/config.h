@@ -1,0 +1,114 @@
+// The router's configuration as loaded from YAML (and a subscribers file),
+// before anything is applied. Every element remembers where it was written so
+// that errors can name file, line and column.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <rte_ether.h>
+
+#include "dataplane/table_writer.h"
+#include "dataplane/tables/tables.h"
+
+namespace aggr {
+
+struct SourceLocation {
+  std::string file;
+  int line = 0;    // 1-based; 0: unknown
+  int column = 0;  // 1-based
+};
+
+struct ConfigError {
+  SourceLocation where;
+  std::string message;
+  // "file:line:column: message", the form editors and CI logs understand.
+  std::string to_string() const;
+};
+
+struct PortConfig {
+  std::string name;
+  std::string device;
+  PortRole role = PortRole::kAccess;
+  ClassifyMode classify = ClassifyMode::kLine;
+  uint16_t mtu = 1500;
+  uint16_t outer_tpid = 0x88A8;
+  std::optional<rte_ether_addr> mac;
+  std::optional<unsigned> worker;  // lcore that polls it; default round-robin
+  SourceLocation where;
+};
+
+struct IspConfig {
+  uint32_t id = 0;
+  std::string name;
+  std::vector<uint32_t> labels;
+  std::string next_hop_port;
+  rte_ether_addr next_hop_mac{};
+  SourceLocation where;
+  SourceLocation labels_where;
+  SourceLocation port_where;
+};
+
+struct SubscriberConfig {
+  uint32_t id = 0;
+  std::string isp;  // ISP name
+  std::string port;
+  uint16_t svlan = 0;
+  uint16_t cvlan = 0;
+  rte_ether_addr cpe_mac{};
+  std::vector<IpPrefix> addresses;
+  std::vector<SourceLocation> address_where;
+  uint64_t rate_bps[kDirections] = {0, 0};
+  SourceLocation where;
+  SourceLocation isp_where;
+  SourceLocation line_where;
+};
+
+struct LocalLabelConfig {
+  uint32_t label = 0;
+  IlmAction action = IlmAction::kPopToSubscriber;
+  SourceLocation where;
+};
+
+struct RouterConfig {
+  std::string file;
+  std::string name = "aggrd";
+  std::string router_id;
+  TtlModel ttl_model = TtlModel::kUniform;
+  std::vector<std::string> eal_args;
+  std::vector<unsigned> worker_lcores;
+  SourceLocation workers_where;
+  unsigned idle_polls = 256;
+  unsigned idle_sleep_us = 0;
+  uint32_t mbufs = 16384;
+  TableLimits limits;
+  std::vector<PortConfig> ports;
+  std::vector<IspConfig> isps;
+  std::vector<SubscriberConfig> subscribers;
+  std::vector<LocalLabelConfig> local_labels;
+
+  const PortConfig* port(const std::string& name) const;
+  const IspConfig* isp(const std::string& name) const;
+  // lcore polling each port (index into ports), after defaults.
+  std::vector<unsigned> port_workers() const;
+};
+
+struct LoadResult {
+  RouterConfig config;
+  std::vector<ConfigError> errors;
+  bool ok() const { return errors.empty(); }
+};
+
+// Reads, parses and validates; nothing is applied. Errors are in file order.
+LoadResult load_config(const std::string& path);
+
+// Parts, exposed for tests and tools.
+void parse_yaml_config(const std::string& path, RouterConfig& config,
+                       std::vector<ConfigError>& errors);
+void load_subscribers_file(const std::string& path, RouterConfig& config,
+                           std::vector<ConfigError>& errors);
+void validate_config(const RouterConfig& config, std::vector<ConfigError>& errors);
+
+}  // namespace aggr

@@ -1,0 +1,188 @@
+// Cross-reference checks over a parsed configuration: duplicates, dangling
+// references, overlapping prefixes, limits. Nothing here touches the tables.
+#include <algorithm>
+#include <map>
+#include <set>
+#include <unordered_map>
+
+#include "controlplane/config/config.h"
+#include "controlplane/config/values.h"
+#include "dataplane/wire.h"
+
+namespace aggr {
+namespace {
+
+std::string where_text(const SourceLocation& w) {
+  return w.file + ":" + std::to_string(w.line) + ":" + std::to_string(w.column);
+}
+
+struct OwnedPrefix {
+  unsigned __int128 first, last;
+  const IpPrefix* prefix;
+  const SubscriberConfig* owner;
+  const SourceLocation* where;
+};
+
+unsigned __int128 prefix_value(const IpPrefix& p) {
+  unsigned __int128 v = 0;
+  unsigned bytes = p.family == 4 ? 4 : 16;
+  for (unsigned i = 0; i < bytes; ++i) v = v << 8 | p.bytes[i];
+  return v;
+}
+
+void check_overlaps(std::vector<OwnedPrefix>& prefixes, std::vector<ConfigError>& errors) {
+  std::sort(prefixes.begin(), prefixes.end(), [](const OwnedPrefix& a, const OwnedPrefix& b) {
+    return a.first != b.first ? a.first < b.first : a.last > b.last;
+  });
+  const OwnedPrefix* widest = nullptr;  // the prefix reaching furthest so far
+  for (const OwnedPrefix& p : prefixes) {
+    if (widest != nullptr && p.first <= widest->last) {
+      errors.push_back({*p.where, "address " + format_prefix(*p.prefix) + " overlaps " +
+                                      format_prefix(*widest->prefix) + " of subscriber " +
+                                      std::to_string(widest->owner->id) + " at " + where_text(*widest->where)});
+      if (p.last <= widest->last) continue;
+    }
+    widest = &p;
+  }
+}
+
+void check_ports(const RouterConfig& c, std::vector<ConfigError>& errors) {
+  std::map<std::string, const PortConfig*> names;
+  std::map<std::string, const PortConfig*> devices;
+  std::set<unsigned> lcores(c.worker_lcores.begin(), c.worker_lcores.end());
+  for (const PortConfig& p : c.ports) {
+    if (!names.emplace(p.name, &p).second)
+      errors.push_back({p.where, "port name '" + p.name + "' is already used at " + where_text(names[p.name]->where)});
+    std::string device = p.device.substr(0, p.device.find(','));
+    if (!device.empty() && !devices.emplace(device, &p).second)
+      errors.push_back({p.where, "device '" + device + "' is already used by port " + devices[device]->name});
+    if (p.worker && !lcores.count(*p.worker))
+      errors.push_back({p.where, "port " + p.name + " names worker lcore " + std::to_string(*p.worker) +
+                                     ", which is not in workers.lcores"});
+  }
+  if (c.ports.size() > kMaxPorts)
+    errors.push_back({c.ports[kMaxPorts].where, "at most " + std::to_string(kMaxPorts) + " ports"});
+}
+
+void check_workers(const RouterConfig& c, std::vector<ConfigError>& errors) {
+  if (c.worker_lcores.empty()) {
+    errors.push_back({c.workers_where, "workers.lcores needs at least one lcore"});
+    return;
+  }
+  std::set<unsigned> seen;
+  for (unsigned lcore : c.worker_lcores) {
+    if (lcore == 0)
+      errors.push_back({c.workers_where, "lcore 0 is the main lcore (control plane); workers need others"});
+    if (!seen.insert(lcore).second)
+      errors.push_back({c.workers_where, "lcore " + std::to_string(lcore) + " is listed twice"});
+  }
+  if (c.worker_lcores.size() > c.limits.max_workers)
+    errors.push_back({c.workers_where, "at most " + std::to_string(c.limits.max_workers) + " workers"});
+}
+
+void check_isps(const RouterConfig& c, std::vector<ConfigError>& errors) {
+  std::map<uint32_t, const IspConfig*> ids;
+  std::map<std::string, const IspConfig*> names;
+  for (const IspConfig& isp : c.isps) {
+    if (!ids.emplace(isp.id, &isp).second)
+      errors.push_back({isp.where, "isp id " + std::to_string(isp.id) + " is already used at " + where_text(ids[isp.id]->where)});
+    if (!names.emplace(isp.name, &isp).second)
+      errors.push_back({isp.where, "isp name '" + isp.name + "' is already used at " + where_text(names[isp.name]->where)});
+    if (isp.labels.empty() || isp.labels.size() > kMaxLabelDepth)
+      errors.push_back({isp.labels_where, "isp " + isp.name + ": 1 to 3 labels, found " + std::to_string(isp.labels.size())});
+    for (uint32_t label : isp.labels) {
+      if (label > wire::kMaxLabel)
+        errors.push_back({isp.labels_where, "label " + std::to_string(label) + " is above 1048575"});
+      else if (label < wire::kFirstUnreservedLabel && label != wire::kLabelIpv4ExplicitNull &&
+               label != wire::kLabelIpv6ExplicitNull)
+        errors.push_back({isp.labels_where, "label " + std::to_string(label) + " is reserved (RFC 3032) and cannot be pushed"});
+    }
+    const PortConfig* port = c.port(isp.next_hop_port);
+    if (port == nullptr)
+      errors.push_back({isp.port_where, "isp " + isp.name + ": no port named '" + isp.next_hop_port + "'"});
+    else if (port->role != PortRole::kCore)
+      errors.push_back({isp.port_where, "isp " + isp.name + ": next hop port " + port->name + " is not a core port"});
+  }
+  if (c.isps.size() > c.limits.isps)
+    errors.push_back({c.isps[c.limits.isps].where, "more ISPs than limits.isps (" + std::to_string(c.limits.isps) + ")"});
+}
+
+void check_subscribers(const RouterConfig& c, std::vector<ConfigError>& errors) {
+  std::unordered_map<uint32_t, const SubscriberConfig*> ids;
+  std::unordered_map<uint64_t, const SubscriberConfig*> lines;
+  std::vector<OwnedPrefix> v4, v6;
+  std::vector<unsigned> port_workers = c.port_workers();
+  std::set<unsigned> core_workers;
+  for (size_t i = 0; i < c.ports.size(); ++i)
+    if (c.ports[i].role == PortRole::kCore) core_workers.insert(port_workers[i]);
+
+  for (const SubscriberConfig& s : c.subscribers) {
+    if (!ids.emplace(s.id, &s).second)
+      errors.push_back({s.where, "subscriber id " + std::to_string(s.id) + " is already used at " + where_text(ids[s.id]->where)});
+    if (c.isp(s.isp) == nullptr)
+      errors.push_back({s.isp_where, "subscriber " + std::to_string(s.id) + ": no isp named '" + s.isp + "'"});
+    const PortConfig* port = c.port(s.port);
+    if (port == nullptr) {
+      errors.push_back({s.line_where, "subscriber " + std::to_string(s.id) + ": no port named '" + s.port + "'"});
+    } else if (port->role != PortRole::kAccess) {
+      errors.push_back({s.line_where, "subscriber " + std::to_string(s.id) + ": port " + s.port + " is not an access port"});
+    } else {
+      size_t index = size_t(port - c.ports.data());
+      if (port->classify == ClassifyMode::kLine) {
+        uint64_t key = line_key(uint16_t(index), s.svlan, s.cvlan);
+        if (!lines.emplace(key, &s).second)
+          errors.push_back({s.line_where, "line (" + s.port + ", svlan " + std::to_string(s.svlan) + ", cvlan " +
+                                              std::to_string(s.cvlan) + ") already belongs to subscriber " +
+                                              std::to_string(lines[key]->id)});
+      }
+      // Meter state has one writer: the worker polling the access port. With
+      // several workers, downstream frames must arrive at that same worker.
+      if (s.rate_bps[1] != 0 &&
+          (core_workers.size() > 1 || (core_workers.size() == 1 && *core_workers.begin() != port_workers[index])))
+        errors.push_back({s.where, "subscriber " + std::to_string(s.id) +
+                                       ": a downstream rate needs its access port and every core port polled by one "
+                                       "worker (meter state has a single writer)"});
+    }
+    if (s.cvlan != 0 && s.svlan == 0)
+      errors.push_back({s.line_where, "subscriber " + std::to_string(s.id) + ": a cvlan needs an svlan"});
+    if (s.addresses.empty())
+      errors.push_back({s.where, "subscriber " + std::to_string(s.id) + " needs at least one address"});
+    for (size_t a = 0; a < s.addresses.size(); ++a) {
+      const IpPrefix& p = s.addresses[a];
+      unsigned bits = p.family == 4 ? 32 : 128;
+      unsigned __int128 first = prefix_value(p);
+      unsigned __int128 span = p.length == 0 ? ~(unsigned __int128)0 >> (128 - bits)
+                                             : (((unsigned __int128)1 << (bits - p.length)) - 1);
+      (p.family == 4 ? v4 : v6).push_back({first, first + span, &p, &s, &s.address_where[a]});
+    }
+  }
+  check_overlaps(v4, errors);
+  check_overlaps(v6, errors);
+  if (c.subscribers.size() > c.limits.subscribers)
+    errors.push_back({c.subscribers[c.limits.subscribers].where,
+                      "more subscribers than limits.subscribers (" + std::to_string(c.limits.subscribers) + ")"});
+}
+
+void check_local_labels(const RouterConfig& c, std::vector<ConfigError>& errors) {
+  std::map<uint32_t, const LocalLabelConfig*> seen;
+  for (const LocalLabelConfig& l : c.local_labels) {
+    if (l.label < wire::kFirstUnreservedLabel || l.label >= c.limits.label_space)
+      errors.push_back({l.where, "local label " + std::to_string(l.label) + " is outside 16.." +
+                                     std::to_string(c.limits.label_space - 1)});
+    if (!seen.emplace(l.label, &l).second)
+      errors.push_back({l.where, "local label " + std::to_string(l.label) + " is already bound at " +
+                                     where_text(seen[l.label]->where)});
+  }
+}
+
+}  // namespace
+
+void validate_config(const RouterConfig& c, std::vector<ConfigError>& errors) {
+  check_workers(c, errors);
+  check_ports(c, errors);
+  check_isps(c, errors);
+  check_subscribers(c, errors);
+  check_local_labels(c, errors);
+}
+
+}  // namespace aggr

@@ -1,0 +1,348 @@
+// YAML -> RouterConfig. Checks structure and types (unknown keys, wrong
+// types, missing keys, malformed values); cross-references are checked by
+// validate_config.
+#include <yaml-cpp/yaml.h>
+
+#include <filesystem>
+#include <functional>
+#include <initializer_list>
+#include <set>
+
+#include "controlplane/config/config.h"
+#include "controlplane/config/values.h"
+
+namespace aggr {
+namespace {
+
+class Reader {
+ public:
+  Reader(std::string file, std::vector<ConfigError>& errors) : file_(std::move(file)), errors_(errors) {}
+
+  SourceLocation at(const YAML::Node& node) const {
+    YAML::Mark m = node.Mark();
+    return {file_, m.line + 1, m.column + 1};
+  }
+  void error(const YAML::Node& node, std::string message) { errors_.push_back({at(node), std::move(message)}); }
+  void error(const SourceLocation& where, std::string message) { errors_.push_back({where, std::move(message)}); }
+
+  // True if `node` is a map whose keys are all in `allowed`; reports others.
+  bool map(const YAML::Node& node, const std::string& what, std::initializer_list<const char*> allowed) {
+    if (!node.IsMap()) {
+      error(node, what + " must be a mapping");
+      return false;
+    }
+    for (const auto& item : node) {
+      std::string key = item.first.Scalar();
+      bool known = false;
+      for (const char* a : allowed) known |= key == a;
+      if (!known) {
+        std::string list;
+        for (const char* a : allowed) list += std::string(list.empty() ? "" : ", ") + a;
+        error(item.first, "unknown key '" + key + "' in " + what + " (expected one of: " + list + ")");
+      }
+    }
+    return true;
+  }
+
+  bool require(const YAML::Node& parent, const char* key, const std::string& what) {
+    if (parent[key]) return true;
+    error(parent, what + " needs '" + key + "'");
+    return false;
+  }
+
+  bool scalar(const YAML::Node& node, const std::string& what, std::string* out) {
+    if (!node.IsScalar()) {
+      error(node, what + " must be a scalar");
+      return false;
+    }
+    *out = node.Scalar();
+    return true;
+  }
+
+  template <typename T>
+  bool number(const YAML::Node& node, const std::string& what, uint64_t max, T* out) {
+    std::string text;
+    if (!scalar(node, what, &text)) return false;
+    uint64_t value;
+    if (std::string e = parse_unsigned(text, max, &value); !e.empty()) {
+      error(node, what + ": " + e);
+      return false;
+    }
+    *out = T(value);
+    return true;
+  }
+
+  bool mac(const YAML::Node& node, const std::string& what, rte_ether_addr* out) {
+    std::string text;
+    if (!scalar(node, what, &text)) return false;
+    if (std::string e = parse_mac(text, out); !e.empty()) {
+      error(node, what + ": " + e);
+      return false;
+    }
+    return true;
+  }
+
+  bool rate(const YAML::Node& node, const std::string& what, uint64_t* out) {
+    std::string text;
+    if (!scalar(node, what, &text)) return false;
+    if (std::string e = parse_rate(text, out); !e.empty()) {
+      error(node, what + ": " + e);
+      return false;
+    }
+    return true;
+  }
+
+  bool sequence(const YAML::Node& node, const std::string& what) {
+    if (node.IsSequence()) return true;
+    error(node, what + " must be a list");
+    return false;
+  }
+
+  template <typename Enum>
+  bool choice(const YAML::Node& node, const std::string& what,
+              std::initializer_list<std::pair<const char*, Enum>> options, Enum* out) {
+    std::string text;
+    if (!scalar(node, what, &text)) return false;
+    std::string list;
+    for (const auto& [name, value] : options) {
+      if (text == name) {
+        *out = value;
+        return true;
+      }
+      list += std::string(list.empty() ? "" : ", ") + name;
+    }
+    error(node, what + ": '" + text + "' is not one of: " + list);
+    return false;
+  }
+
+  const std::string& file() const { return file_; }
+
+ private:
+  std::string file_;
+  std::vector<ConfigError>& errors_;
+};
+
+void read_router(Reader& r, const YAML::Node& node, RouterConfig& c) {
+  if (!r.map(node, "router", {"name", "router_id", "role", "ttl_model"})) return;
+  if (node["name"]) r.scalar(node["name"], "router name", &c.name);
+  if (node["router_id"]) {
+    IpPrefix id;
+    std::string text;
+    if (r.scalar(node["router_id"], "router_id", &text) &&
+        (!parse_prefix(text, &id).empty() || id.family != 4 || id.length != 32))
+      r.error(node["router_id"], "router_id: '" + text + "' is not an IPv4 address");
+    else
+      c.router_id = text;
+  }
+  if (node["role"]) {
+    int role;
+    r.choice<int>(node["role"], "router role", {{"headend", 0}}, &role);
+  }
+  if (node["ttl_model"])
+    r.choice(node["ttl_model"], "ttl_model",
+             {{"uniform", TtlModel::kUniform}, {"pipe", TtlModel::kPipe}}, &c.ttl_model);
+}
+
+void read_eal(Reader& r, const YAML::Node& node, RouterConfig& c) {
+  if (!r.map(node, "eal", {"args"}) || !node["args"]) return;
+  if (!r.sequence(node["args"], "eal args")) return;
+  for (const auto& a : node["args"]) {
+    std::string text;
+    if (r.scalar(a, "eal argument", &text)) c.eal_args.push_back(text);
+  }
+}
+
+void read_workers(Reader& r, const YAML::Node& node, RouterConfig& c) {
+  if (!r.map(node, "workers", {"lcores", "idle_polls", "idle_sleep_us", "mbufs"})) return;
+  c.workers_where = r.at(node);
+  if (r.require(node, "lcores", "workers") && r.sequence(node["lcores"], "workers lcores")) {
+    c.workers_where = r.at(node["lcores"]);
+    for (const auto& l : node["lcores"]) {
+      unsigned lcore;
+      if (r.number(l, "worker lcore", RTE_MAX_LCORE - 1, &lcore)) c.worker_lcores.push_back(lcore);
+    }
+  }
+  if (node["idle_polls"]) r.number(node["idle_polls"], "idle_polls", 1u << 30, &c.idle_polls);
+  if (node["idle_sleep_us"]) r.number(node["idle_sleep_us"], "idle_sleep_us", 1000000, &c.idle_sleep_us);
+  if (node["mbufs"]) r.number(node["mbufs"], "mbufs", 1u << 26, &c.mbufs);
+}
+
+void read_limits(Reader& r, const YAML::Node& node, RouterConfig& c) {
+  if (!r.map(node, "limits", {"subscribers", "isps", "label_space", "ipv4_prefixes",
+                              "ipv4_tbl8_groups", "ipv6_prefixes"}))
+    return;
+  TableLimits& l = c.limits;
+  if (node["subscribers"]) r.number(node["subscribers"], "limits subscribers", 16u << 20, &l.subscribers);
+  if (node["isps"]) r.number(node["isps"], "limits isps", 65535, &l.isps);
+  if (node["label_space"]) r.number(node["label_space"], "limits label_space", 1u << 20, &l.label_space);
+  if (node["ipv4_prefixes"]) r.number(node["ipv4_prefixes"], "limits ipv4_prefixes", 16u << 20, &l.ipv4_prefixes);
+  if (node["ipv4_tbl8_groups"]) r.number(node["ipv4_tbl8_groups"], "limits ipv4_tbl8_groups", 1u << 24, &l.ipv4_tbl8_groups);
+  if (node["ipv6_prefixes"]) r.number(node["ipv6_prefixes"], "limits ipv6_prefixes", 16u << 20, &l.ipv6_prefixes);
+}
+
+void read_ports(Reader& r, const YAML::Node& node, RouterConfig& c) {
+  if (!r.sequence(node, "ports")) return;
+  for (const auto& p : node) {
+    if (!r.map(p, "port", {"name", "device", "role", "classify", "mtu", "mac", "outer_tpid", "worker"}))
+      continue;
+    PortConfig port;
+    port.where = r.at(p);
+    if (r.require(p, "name", "port")) r.scalar(p["name"], "port name", &port.name);
+    if (r.require(p, "device", "port " + port.name)) r.scalar(p["device"], "port device", &port.device);
+    if (r.require(p, "role", "port " + port.name))
+      r.choice(p["role"], "port role", {{"access", PortRole::kAccess}, {"core", PortRole::kCore}}, &port.role);
+    if (p["classify"]) {
+      r.choice(p["classify"], "port classify",
+               {{"line", ClassifyMode::kLine}, {"source-prefix", ClassifyMode::kSourcePrefix}}, &port.classify);
+      if (port.role != PortRole::kAccess) r.error(p["classify"], "classify applies to access ports only");
+    }
+    if (p["mtu"]) {
+      r.number(p["mtu"], "port mtu", 9600, &port.mtu);
+      if (port.mtu < 576) r.error(p["mtu"], "port mtu must be 576..9600");
+    }
+    if (p["mac"]) {
+      rte_ether_addr mac;
+      if (r.mac(p["mac"], "port mac", &mac)) port.mac = mac;
+    }
+    if (p["outer_tpid"]) {
+      r.number(p["outer_tpid"], "outer_tpid", 0xFFFF, &port.outer_tpid);
+      if (port.outer_tpid != 0x88A8 && port.outer_tpid != 0x8100)
+        r.error(p["outer_tpid"], "outer_tpid must be 0x88a8 or 0x8100");
+    }
+    if (p["worker"]) {
+      unsigned lcore;
+      if (r.number(p["worker"], "port worker", RTE_MAX_LCORE - 1, &lcore)) port.worker = lcore;
+    }
+    c.ports.push_back(std::move(port));
+  }
+}
+
+void read_isps(Reader& r, const YAML::Node& node, RouterConfig& c) {
+  if (!r.sequence(node, "isps")) return;
+  for (const auto& i : node) {
+    if (!r.map(i, "isp", {"id", "name", "labels", "next_hop"})) continue;
+    IspConfig isp;
+    isp.where = r.at(i);
+    if (r.require(i, "id", "isp")) {
+      r.number(i["id"], "isp id", 0xFFFFFFFF, &isp.id);
+      if (isp.id == 0) r.error(i["id"], "isp id must be 1 or more");
+    }
+    if (r.require(i, "name", "isp")) r.scalar(i["name"], "isp name", &isp.name);
+    if (r.require(i, "labels", "isp " + isp.name) && r.sequence(i["labels"], "isp labels")) {
+      isp.labels_where = r.at(i["labels"]);
+      for (const auto& l : i["labels"]) {
+        uint32_t label;
+        if (r.number(l, "label", 0xFFFFFFFF, &label)) isp.labels.push_back(label);
+      }
+    }
+    if (r.require(i, "next_hop", "isp " + isp.name)) {
+      const YAML::Node nh = i["next_hop"];
+      if (r.map(nh, "next_hop", {"port", "mac"})) {
+        if (r.require(nh, "port", "next_hop")) {
+          isp.port_where = r.at(nh["port"]);
+          r.scalar(nh["port"], "next_hop port", &isp.next_hop_port);
+        }
+        if (r.require(nh, "mac", "next_hop")) r.mac(nh["mac"], "next_hop mac", &isp.next_hop_mac);
+      }
+    }
+    c.isps.push_back(std::move(isp));
+  }
+}
+
+void read_subscriber(Reader& r, const YAML::Node& s, RouterConfig& c) {
+  if (!r.map(s, "subscriber", {"id", "isp", "line", "cpe_mac", "addresses", "rate"})) return;
+  SubscriberConfig sub;
+  sub.where = r.at(s);
+  if (r.require(s, "id", "subscriber")) {
+    r.number(s["id"], "subscriber id", 0xFFFFFFFF, &sub.id);
+    if (sub.id == 0) r.error(s["id"], "subscriber id must be 1 or more");
+  }
+  if (r.require(s, "isp", "subscriber")) {
+    sub.isp_where = r.at(s["isp"]);
+    r.scalar(s["isp"], "subscriber isp", &sub.isp);
+  }
+  if (r.require(s, "line", "subscriber")) {
+    const YAML::Node line = s["line"];
+    sub.line_where = r.at(line);
+    if (r.map(line, "line", {"port", "svlan", "cvlan"})) {
+      if (r.require(line, "port", "line")) r.scalar(line["port"], "line port", &sub.port);
+      if (line["svlan"] && r.number(line["svlan"], "svlan", 4094, &sub.svlan) && sub.svlan == 0)
+        r.error(line["svlan"], "svlan must be 1..4094");
+      if (line["cvlan"] && r.number(line["cvlan"], "cvlan", 4094, &sub.cvlan) && sub.cvlan == 0)
+        r.error(line["cvlan"], "cvlan must be 1..4094");
+    }
+  }
+  if (r.require(s, "cpe_mac", "subscriber")) r.mac(s["cpe_mac"], "cpe_mac", &sub.cpe_mac);
+  if (r.require(s, "addresses", "subscriber") && r.sequence(s["addresses"], "addresses")) {
+    for (const auto& a : s["addresses"]) {
+      std::string text;
+      IpPrefix prefix;
+      if (!r.scalar(a, "address", &text)) continue;
+      if (std::string e = parse_prefix(text, &prefix); !e.empty()) {
+        r.error(a, "address: " + e);
+        continue;
+      }
+      sub.addresses.push_back(prefix);
+      sub.address_where.push_back(r.at(a));
+    }
+  }
+  if (s["rate"] && r.map(s["rate"], "rate", {"up", "down"})) {
+    if (s["rate"]["up"]) r.rate(s["rate"]["up"], "rate up", &sub.rate_bps[0]);
+    if (s["rate"]["down"]) r.rate(s["rate"]["down"], "rate down", &sub.rate_bps[1]);
+  }
+  c.subscribers.push_back(std::move(sub));
+}
+
+void read_local_labels(Reader& r, const YAML::Node& node, RouterConfig& c) {
+  if (!r.sequence(node, "local_labels")) return;
+  for (const auto& l : node) {
+    if (!r.map(l, "local label", {"label", "action"})) continue;
+    LocalLabelConfig label;
+    label.where = r.at(l);
+    if (r.require(l, "label", "local label")) r.number(l["label"], "label", 0xFFFFFFFF, &label.label);
+    if (r.require(l, "action", "local label"))
+      r.choice(l["action"], "label action", {{"pop-to-subscriber", IlmAction::kPopToSubscriber}},
+               &label.action);
+    c.local_labels.push_back(label);
+  }
+}
+
+}  // namespace
+
+void parse_yaml_config(const std::string& path, RouterConfig& c, std::vector<ConfigError>& errors) {
+  c.file = path;
+  YAML::Node root;
+  try {
+    root = YAML::LoadFile(path);
+  } catch (const YAML::BadFile&) {
+    errors.push_back({{path, 0, 0}, "cannot read the file"});
+    return;
+  } catch (const YAML::ParserException& e) {
+    errors.push_back({{path, e.mark.line + 1, e.mark.column + 1}, "YAML syntax: " + e.msg});
+    return;
+  }
+  Reader r(path, errors);
+  if (!r.map(root, "the configuration", {"router", "eal", "workers", "limits", "ports", "isps",
+                                         "subscribers", "subscribers_file", "local_labels"}))
+    return;
+  if (root["router"]) read_router(r, root["router"], c);
+  if (root["eal"]) read_eal(r, root["eal"], c);
+  if (r.require(root, "workers", "the configuration")) read_workers(r, root["workers"], c);
+  if (root["limits"]) read_limits(r, root["limits"], c);
+  if (r.require(root, "ports", "the configuration")) read_ports(r, root["ports"], c);
+  if (root["isps"]) read_isps(r, root["isps"], c);
+  if (root["subscribers"] && r.sequence(root["subscribers"], "subscribers"))
+    for (const auto& s : root["subscribers"]) read_subscriber(r, s, c);
+  if (root["local_labels"]) read_local_labels(r, root["local_labels"], c);
+  if (root["subscribers_file"]) {
+    std::string file;
+    if (r.scalar(root["subscribers_file"], "subscribers_file", &file)) {
+      // Relative to the configuration file's directory.
+      std::filesystem::path p(file);
+      if (p.is_relative()) p = std::filesystem::path(path).parent_path() / p;
+      load_subscribers_file(p.string(), c, errors);
+    }
+  }
+}
+
+}  // namespace aggr

@@ -1,0 +1,45 @@
+#include "controlplane/config_apply.h"
+
+namespace aggr {
+namespace {
+
+uint16_t port_id_of(const RouterConfig& c, const std::string& name, const std::vector<uint16_t>& port_ids) {
+  return port_ids[size_t(c.port(name) - c.ports.data())];
+}
+
+}  // namespace
+
+SubscriberSpec subscriber_spec(const RouterConfig& c, const SubscriberConfig& s,
+                               const std::vector<uint16_t>& port_ids) {
+  SubscriberSpec spec;
+  spec.id = s.id;
+  spec.isp_id = c.isp(s.isp)->id;
+  spec.port = port_id_of(c, s.port, port_ids);
+  spec.svlan = s.svlan;
+  spec.cvlan = s.cvlan;
+  spec.cpe_mac = s.cpe_mac;
+  spec.addresses = s.addresses;
+  spec.rate_bps[0] = s.rate_bps[0];
+  spec.rate_bps[1] = s.rate_bps[1];
+  return spec;
+}
+
+std::vector<std::string> apply_config(const RouterConfig& c, const std::vector<uint16_t>& port_ids,
+                                      TableWriter& writer) {
+  std::vector<std::string> failures;
+  auto check = [&](Status s, const std::string& what) {
+    if (!s.ok()) failures.push_back(what + ": " + s.error);
+  };
+  for (const IspConfig& isp : c.isps) {
+    check(writer.add_isp(isp.id, isp.name), "isp " + isp.name);
+    NhlfeSpec nhlfe{isp.labels, port_id_of(c, isp.next_hop_port, port_ids), isp.next_hop_mac};
+    check(writer.set_ftn(isp.id, nhlfe), "isp " + isp.name + " FTN");
+  }
+  for (const LocalLabelConfig& l : c.local_labels)
+    check(writer.set_ilm(l.label, {l.action, 0}), "local label " + std::to_string(l.label));
+  for (const SubscriberConfig& s : c.subscribers)
+    check(writer.add_subscriber(subscriber_spec(c, s, port_ids)), "subscriber " + std::to_string(s.id));
+  return failures;
+}
+
+}  // namespace aggr

@@ -1,0 +1,21 @@
+// Installs a validated configuration's ISPs, FTN entries, local labels and
+// subscribers through the table writer.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "controlplane/config/config.h"
+#include "dataplane/table_writer.h"
+
+namespace aggr {
+
+// port_ids[i] is the DPDK port id of config.ports[i]. Returns the failures
+// (empty on success); each names the element that failed.
+std::vector<std::string> apply_config(const RouterConfig& config, const std::vector<uint16_t>& port_ids,
+                                      TableWriter& writer);
+
+SubscriberSpec subscriber_spec(const RouterConfig& config, const SubscriberConfig& s,
+                               const std::vector<uint16_t>& port_ids);
+
+}  // namespace aggr

@@ -1,0 +1,176 @@
+#include "controlplane/router.h"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <stdexcept>
+#include <thread>
+
+#include <rte_eal.h>
+#include <rte_ethdev.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
+#include <rte_mbuf.h>
+
+#include "controlplane/config_apply.h"
+#include "controlplane/log.h"
+#include "dataplane/port.h"
+
+namespace aggr {
+namespace {
+
+bool is_pci_address(const std::string& device) {
+  // dddd:bb:dd.f or bb:dd.f
+  return device.find(':') != std::string::npos && device.find('.') != std::string::npos &&
+         device.rfind("net_", 0) != 0 && device.rfind("eth_", 0) != 0;
+}
+
+bool has_option(const std::vector<std::string>& args, const std::string& option) {
+  for (const std::string& a : args)
+    if (a == option || a.rfind(option + "=", 0) == 0) return true;
+  return false;
+}
+
+}  // namespace
+
+std::vector<std::string> eal_arguments(const RouterConfig& c, const RunOptions& options) {
+  std::vector<std::string> args = {"aggrd"};
+  std::vector<std::string> given = c.eal_args;
+  given.insert(given.end(), options.extra_eal_args.begin(), options.extra_eal_args.end());
+  if (!has_option(given, "-l") && !has_option(given, "--lcores") && !has_option(given, "-c")) {
+    std::string lcores = "0";
+    for (unsigned l : c.worker_lcores) lcores += "," + std::to_string(l);
+    args.insert(args.end(), {"-l", lcores, "--main-lcore", "0"});
+  }
+  if (!has_option(given, "--file-prefix")) args.push_back("--file-prefix=aggrd-" + c.name);
+  for (const PortConfig& p : c.ports) {
+    if (is_pci_address(p.device))
+      args.insert(args.end(), {"-a", p.device});
+    else
+      args.push_back("--vdev=" + p.device);
+  }
+  args.insert(args.end(), given.begin(), given.end());
+  return args;
+}
+
+Router::Router(RouterConfig config, RunOptions options)
+    : config_(std::move(config)), options_(std::move(options)) {}
+
+Router::~Router() {
+  if (!workers_.empty()) {
+    workers_stop_.store(true);
+    join_workers();
+  }
+  writer_.reset();
+  tables_.reset();
+  for (uint16_t port : port_ids_) close_port(port);
+  if (pool_ != nullptr) rte_mempool_free(pool_);
+  if (eal_ready_) rte_eal_cleanup();
+}
+
+void Router::start() {
+  std::vector<std::string> args = eal_arguments(config_, options_);
+  std::vector<char*> argv;
+  for (std::string& a : args) argv.push_back(a.data());
+  std::string joined;
+  for (const std::string& a : args) joined += " " + a;
+  log_info("EAL arguments:" + joined);
+  if (rte_eal_init(int(argv.size()), argv.data()) < 0)
+    throw std::runtime_error(std::string("EAL initialisation failed: ") + rte_strerror(rte_errno));
+  eal_ready_ = true;
+  for (unsigned lcore : config_.worker_lcores)
+    if (!rte_lcore_is_enabled(lcore))
+      throw std::runtime_error("worker lcore " + std::to_string(lcore) + " is not enabled in EAL");
+
+  unsigned workers = unsigned(config_.worker_lcores.size());
+  pool_ = rte_pktmbuf_pool_create("aggr_mbufs", config_.mbufs, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
+                                  int(rte_socket_id()));
+  if (pool_ == nullptr) throw std::runtime_error("cannot create the mbuf pool: " + std::string(rte_strerror(rte_errno)));
+
+  TableLimits limits = config_.limits;
+  limits.max_workers = std::max(limits.max_workers, workers);
+  tables_ = std::make_unique<Tables>(limits);
+  tables_->ttl_model = config_.ttl_model;
+  for (const PortConfig& p : config_.ports) {
+    PortSetup setup{p.name, p.device, 1, uint16_t(workers), 1024, 1024, p.mtu};
+    OpenedPort opened = open_port(setup, pool_);
+    port_ids_.push_back(opened.port_id);
+    PortAttributes& attributes = tables_->ports[opened.port_id];
+    attributes.role = p.role;
+    attributes.classify = p.classify;
+    attributes.mtu = p.mtu;
+    attributes.outer_tpid = p.outer_tpid;
+    attributes.mac = p.mac ? *p.mac : opened.mac;
+    log_info("port " + p.name + ": DPDK port " + std::to_string(opened.port_id) + ", " +
+             (p.role == PortRole::kAccess ? "access" : "core") + ", mtu " + std::to_string(p.mtu));
+  }
+
+  counters_ = std::make_unique<CounterSet>(workers, limits.isps, limits.subscribers);
+  writer_ = std::make_unique<TableWriter>(*tables_);
+  writer_->attach_counters(counters_.get());
+  auto started = std::chrono::steady_clock::now();
+  std::vector<std::string> failures = apply_config(config_, port_ids_, *writer_);
+  if (!failures.empty()) {
+    std::string all;
+    for (const std::string& f : failures) all += "\n  " + f;
+    throw std::runtime_error("the configuration could not be installed:" + all);
+  }
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  log_info("configuration installed: " + std::to_string(config_.isps.size()) + " ISPs, " +
+           std::to_string(config_.subscribers.size()) + " subscribers, " +
+           std::to_string(config_.local_labels.size()) + " local labels in " + std::to_string(seconds) + " s");
+  launch_workers();
+}
+
+void Router::launch_workers() {
+  std::vector<unsigned> port_workers = config_.port_workers();
+  for (unsigned w = 0; w < config_.worker_lcores.size(); ++w) {
+    WorkerSetup setup;
+    setup.index = w;
+    setup.idle_polls = config_.idle_polls;
+    setup.idle_sleep_us = config_.idle_sleep_us;
+    for (size_t p = 0; p < config_.ports.size(); ++p)
+      if (port_workers[p] == config_.worker_lcores[w]) setup.rx.push_back({port_ids_[p], 0});
+    workers_.push_back(std::make_unique<Worker>(setup, *tables_, counters_->worker(w), workers_stop_));
+  }
+  for (unsigned w = 0; w < workers_.size(); ++w) {
+    if (rte_eal_remote_launch(Worker::launch, workers_[w].get(), config_.worker_lcores[w]) != 0)
+      throw std::runtime_error("cannot launch the worker on lcore " + std::to_string(config_.worker_lcores[w]));
+    log_info("worker " + std::to_string(w) + " running on lcore " + std::to_string(config_.worker_lcores[w]));
+  }
+}
+
+void Router::join_workers() {
+  for (unsigned lcore : config_.worker_lcores) rte_eal_wait_lcore(lcore);
+  workers_.clear();
+}
+
+uint64_t Router::received_packets() const {
+  uint64_t n = 0;
+  for (uint16_t port : port_ids_) n += counters_->port_rx(port).packets;
+  return n;
+}
+
+void Router::run() {
+  using clock = std::chrono::steady_clock;
+  auto started = clock::now();
+  auto last_activity = started;
+  uint64_t last_received = 0;
+  while (!stop_requested_.load()) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    writer_->reclaim();
+    auto now = clock::now();
+    uint64_t received = received_packets();
+    if (received != last_received) {
+      last_received = received;
+      last_activity = now;
+    }
+    if (options_.duration_s > 0 && std::chrono::duration<double>(now - started).count() >= options_.duration_s) break;
+    if (options_.exit_idle_s > 0 && std::chrono::duration<double>(now - last_activity).count() >= options_.exit_idle_s)
+      break;
+  }
+  workers_stop_.store(true);
+  join_workers();
+}
+
+}  // namespace aggr

@@ -1,0 +1,93 @@
+#include "controlplane/summary.h"
+
+#include <cstdarg>
+#include <cstdio>
+#include <ostream>
+
+namespace aggr {
+namespace {
+
+std::string row(const char* format, ...) __attribute__((format(printf, 1, 2)));
+std::string row(const char* format, ...) {
+  char buffer[256];
+  va_list args;
+  va_start(args, format);
+  std::vsnprintf(buffer, sizeof buffer, format, args);
+  va_end(args);
+  return buffer;
+}
+
+}  // namespace
+
+void print_summary(std::ostream& out, const RouterConfig& c, const std::vector<uint16_t>& port_ids,
+                   const TableWriter& writer, const CounterSet& counters) {
+  out << "\nPer-ISP traffic (IP bytes)\n";
+  out << row("%-16s %14s %16s %14s %16s\n", "ISP", "up packets", "up bytes", "down packets", "down bytes");
+  for (const IspConfig& isp : c.isps) {
+    const IspState* state = writer.isp(isp.id);
+    if (state == nullptr) continue;
+    Totals up = counters.isp(state->index, Direction::kUpstream);
+    Totals down = counters.isp(state->index, Direction::kDownstream);
+    out << row("%-16s %14llu %16llu %14llu %16llu\n", isp.name.c_str(), (unsigned long long)up.packets,
+               (unsigned long long)up.bytes, (unsigned long long)down.packets, (unsigned long long)down.bytes);
+  }
+  out << "\nPorts (frame bytes)\n";
+  out << row("%-16s %14s %16s %14s %16s\n", "port", "rx packets", "rx bytes", "tx packets", "tx bytes");
+  for (size_t i = 0; i < c.ports.size(); ++i) {
+    Totals rx = counters.port_rx(port_ids[i]), tx = counters.port_tx(port_ids[i]);
+    out << row("%-16s %14llu %16llu %14llu %16llu\n", c.ports[i].name.c_str(), (unsigned long long)rx.packets,
+               (unsigned long long)rx.bytes, (unsigned long long)tx.packets, (unsigned long long)tx.bytes);
+  }
+  out << "\nDrops by reason\n";
+  bool any = false;
+  for (unsigned r = 1; r < kDropReasonCount; ++r) {
+    uint64_t n = counters.drops(DropReason(r));
+    if (n == 0) continue;
+    any = true;
+    out << row("%-24s %14llu\n", std::string(drop_reason_name(DropReason(r))).c_str(), (unsigned long long)n);
+  }
+  if (!any) out << "(none)\n";
+}
+
+void write_summary_json(std::ostream& out, const RouterConfig& c, const std::vector<uint16_t>& port_ids,
+                        const TableWriter& writer, const CounterSet& counters) {
+  auto totals = [](const Totals& t) {
+    return "{\"packets\": " + std::to_string(t.packets) + ", \"bytes\": " + std::to_string(t.bytes) + "}";
+  };
+  out << "{\n  \"isps\": {";
+  const char* sep = "\n";
+  for (const IspConfig& isp : c.isps) {
+    const IspState* state = writer.isp(isp.id);
+    if (state == nullptr) continue;
+    out << sep << "    \"" << isp.name << "\": {\"up\": " << totals(counters.isp(state->index, Direction::kUpstream))
+        << ", \"down\": " << totals(counters.isp(state->index, Direction::kDownstream)) << "}";
+    sep = ",\n";
+  }
+  out << "\n  },\n  \"subscribers\": {";
+  sep = "\n";
+  for (const SubscriberConfig& s : c.subscribers) {
+    auto handle = writer.subscriber_handle(s.id);
+    if (!handle) continue;
+    out << sep << "    \"" << s.id << "\": {\"up\": " << totals(counters.subscriber(*handle, Direction::kUpstream))
+        << ", \"down\": " << totals(counters.subscriber(*handle, Direction::kDownstream))
+        << ", \"meter_drops_up\": " << counters.subscriber_meter_drops(*handle, Direction::kUpstream)
+        << ", \"meter_drops_down\": " << counters.subscriber_meter_drops(*handle, Direction::kDownstream) << "}";
+    sep = ",\n";
+  }
+  out << "\n  },\n  \"ports\": {";
+  sep = "\n";
+  for (size_t i = 0; i < c.ports.size(); ++i) {
+    out << sep << "    \"" << c.ports[i].name << "\": {\"rx\": " << totals(counters.port_rx(port_ids[i]))
+        << ", \"tx\": " << totals(counters.port_tx(port_ids[i])) << "}";
+    sep = ",\n";
+  }
+  out << "\n  },\n  \"drops\": {";
+  sep = "\n";
+  for (unsigned r = 1; r < kDropReasonCount; ++r) {
+    out << sep << "    \"" << drop_reason_name(DropReason(r)) << "\": " << counters.drops(DropReason(r));
+    sep = ",\n";
+  }
+  out << "\n  }\n}\n";
+}
+
+}  // namespace aggr

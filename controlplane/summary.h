@@ -1,0 +1,18 @@
+// Counter reports read from the per-worker counters: a table for people and
+// JSON for scripts and tests.
+#pragma once
+
+#include <iosfwd>
+
+#include "controlplane/config/config.h"
+#include "dataplane/counters.h"
+#include "dataplane/table_writer.h"
+
+namespace aggr {
+
+void print_summary(std::ostream& out, const RouterConfig& config, const std::vector<uint16_t>& port_ids,
+                   const TableWriter& writer, const CounterSet& counters);
+void write_summary_json(std::ostream& out, const RouterConfig& config, const std::vector<uint16_t>& port_ids,
+                        const TableWriter& writer, const CounterSet& counters);
+
+}  // namespace aggr

@@ -1,0 +1,98 @@
+// aggr-gen: writes pcap files of subscriber traffic for a configuration, the
+// frames a correct headend sends for it, and the expected per-ISP totals.
+#include <fstream>
+#include <iostream>
+#include <set>
+#include <sstream>
+
+#include <boost/program_options.hpp>
+
+#include "controlplane/config/config.h"
+#include "tools/aggr-gen/pcap_file.h"
+#include "tools/aggr-gen/traffic.h"
+
+namespace po = boost::program_options;
+using namespace aggr;
+
+namespace {
+
+std::vector<unsigned> parse_sizes(const std::string& text) {
+  std::vector<unsigned> sizes;
+  std::stringstream in(text);
+  std::string item;
+  while (std::getline(in, item, ',')) {
+    unsigned size = unsigned(std::stoul(item));
+    if (size < 64 || size > 1518) throw std::invalid_argument("frame sizes must be 64..1518");
+    sizes.push_back(size);
+  }
+  return sizes;
+}
+
+void write_totals(std::ostream& out, const gen::GeneratedTraffic& t) {
+  out << "{\n  \"isps\": {";
+  const char* sep = "\n";
+  std::set<std::string> names;
+  for (const auto& [name, _] : t.isp_up) names.insert(name);
+  for (const auto& [name, _] : t.isp_down) names.insert(name);
+  for (const std::string& name : names) {
+    auto up = t.isp_up.count(name) ? t.isp_up.at(name) : gen::ExpectedTotals{};
+    auto down = t.isp_down.count(name) ? t.isp_down.at(name) : gen::ExpectedTotals{};
+    out << sep << "    \"" << name << "\": {\"up\": {\"packets\": " << up.packets << ", \"bytes\": " << up.bytes
+        << "}, \"down\": {\"packets\": " << down.packets << ", \"bytes\": " << down.bytes << "}}";
+    sep = ",\n";
+  }
+  out << "\n  }\n}\n";
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  po::options_description options("aggr-gen: subscriber traffic generator\n\nOptions");
+  options.add_options()
+      ("help,h", "show this help")
+      ("config,c", po::value<std::string>(), "router configuration (YAML) whose subscribers to use")
+      ("packets,n", po::value<unsigned>()->default_value(4), "packets per subscriber and direction")
+      ("sizes", po::value<std::string>()->default_value("64,128,512,1518"), "frame sizes with FCS, cycled")
+      ("out-dir,o", po::value<std::string>()->default_value("."),
+       "where to write upstream-<access port>.pcap, downstream.pcap (labelled, for the core port), "
+       "expected-core.pcap, expected-<access port>.pcap and expected-totals.json");
+  po::variables_map vm;
+  try {
+    po::store(po::parse_command_line(argc, argv, options), vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    std::cerr << "aggr-gen: " << e.what() << "\n";
+    return 2;
+  }
+  if (vm.count("help") || !vm.count("config")) {
+    std::cout << options;
+    return vm.count("help") ? 0 : 2;
+  }
+  LoadResult loaded = load_config(vm["config"].as<std::string>());
+  for (const ConfigError& e : loaded.errors) std::cerr << e.to_string() << "\n";
+  if (!loaded.ok()) return 1;
+  try {
+    gen::TrafficProfile profile;
+    profile.packets_per_subscriber = vm["packets"].as<unsigned>();
+    profile.frame_sizes = parse_sizes(vm["sizes"].as<std::string>());
+    gen::GeneratedTraffic t = gen::generate(loaded.config, profile);
+    std::string dir = vm["out-dir"].as<std::string>();
+    auto write = [&](const std::string& name, const std::vector<gen::Bytes>& frames) {
+      gen::write_pcap(dir + "/" + name, frames);
+      std::cout << "aggr-gen: " << frames.size() << " frames -> " << dir << "/" << name << "\n";
+    };
+    for (const PortConfig& p : loaded.config.ports) {
+      if (p.role != PortRole::kAccess) continue;
+      write("upstream-" + p.name + ".pcap", t.upstream[p.name]);
+      write("expected-" + p.name + ".pcap", t.expected_access[p.name]);
+    }
+    write("downstream.pcap", t.downstream);
+    write("expected-core.pcap", t.expected_core);
+    std::ofstream out(dir + "/expected-totals.json");
+    write_totals(out, t);
+  } catch (const std::exception& e) {
+    std::cerr << "aggr-gen: " << e.what() << "\n";
+    return 1;
+  }
+  return 0;
+}
