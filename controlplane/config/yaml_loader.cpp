@@ -169,14 +169,13 @@ void read_workers(Reader& r, const YAML::Node& node, RouterConfig& c) {
 
 void read_limits(Reader& r, const YAML::Node& node, RouterConfig& c) {
   if (!r.map(node, "limits", {"subscribers", "isps", "label_space", "ipv4_prefixes",
-                              "ipv4_tbl8_groups", "ipv6_prefixes"}))
+                              "ipv6_prefixes"}))
     return;
   TableLimits& l = c.limits;
   if (node["subscribers"]) r.number(node["subscribers"], "limits subscribers", 16u << 20, &l.subscribers);
   if (node["isps"]) r.number(node["isps"], "limits isps", 65535, &l.isps);
   if (node["label_space"]) r.number(node["label_space"], "limits label_space", 1u << 20, &l.label_space);
   if (node["ipv4_prefixes"]) r.number(node["ipv4_prefixes"], "limits ipv4_prefixes", 16u << 20, &l.ipv4_prefixes);
-  if (node["ipv4_tbl8_groups"]) r.number(node["ipv4_tbl8_groups"], "limits ipv4_tbl8_groups", 1u << 24, &l.ipv4_tbl8_groups);
   if (node["ipv6_prefixes"]) r.number(node["ipv6_prefixes"], "limits ipv6_prefixes", 16u << 20, &l.ipv6_prefixes);
 }
 

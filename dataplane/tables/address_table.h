@@ -2,11 +2,11 @@
 // of the subscriber that owns it. Used for downstream delivery (destination)
 // and upstream anti-spoofing and source-prefix classification (source).
 //
-// IPv4: rte_lpm with RCU-deferred tbl8 reclamation.
-// IPv6: one lock-free rte_hash per prefix length in use, searched longest
-// first. Access networks delegate prefixes of a handful of lengths (/48,
-// /56, /64, /128), so a lookup costs a few hash probes, and the memory per
-// prefix is ~40 bytes where a trie would need kilobytes for a /56.
+// Both families: one lock-free rte_hash per prefix length in use, searched
+// longest first. Access networks assign prefixes of a handful of lengths
+// (/32, /29; /48, /56, /64), so a lookup costs a few hash probes, an add is
+// O(1) (rte_lpm scans the rules of a depth linearly: minutes for 1M /32s),
+// and a prefix costs ~40 bytes where a trie needs kilobytes for a /56.
 #pragma once
 
 #include <array>
@@ -15,7 +15,6 @@
 #include <memory>
 
 #include <rte_hash.h>
-#include <rte_lpm.h>
 
 #include "dataplane/rcu.h"
 #include "dataplane/tables/records.h"
@@ -28,39 +27,58 @@ struct Ipv6Address {
 
 class AddressTable {
  public:
-  AddressTable(uint32_t max_ipv4_prefixes, uint32_t ipv4_tbl8_groups,
-               uint32_t max_ipv6_prefixes, Rcu& rcu);
-  ~AddressTable();
+  AddressTable(uint32_t max_ipv4_prefixes, uint32_t max_ipv6_prefixes, Rcu& rcu);
   AddressTable(const AddressTable&) = delete;
   AddressTable& operator=(const AddressTable&) = delete;
 
   // ---- worker side; kInvalidHandle when no prefix matches ----
   uint32_t lookup_ipv4(uint32_t address_host_order) const {
-    uint32_t handle;
-    return rte_lpm_lookup(ipv4_, address_host_order, &handle) == 0 ? handle : kInvalidHandle;
+    return ipv4_.lookup(reinterpret_cast<const uint8_t*>(&address_host_order), 0);
   }
-  uint32_t lookup_ipv6(const uint8_t* address) const;
+  uint32_t lookup_ipv6(const uint8_t* address) const { return ipv6_.lookup(address, 0); }
 
   // ---- control-plane side; false: no room ----
-  bool add_ipv4(uint32_t prefix_host_order, uint8_t length, uint32_t handle);
-  void remove_ipv4(uint32_t prefix_host_order, uint8_t length);
-  bool add_ipv6(const Ipv6Address& prefix, uint8_t length, uint32_t handle);
-  void remove_ipv6(const Ipv6Address& prefix, uint8_t length);
+  bool add_ipv4(uint32_t prefix_host_order, uint8_t length, uint32_t handle) {
+    return ipv4_.add(reinterpret_cast<const uint8_t*>(&prefix_host_order), length, handle);
+  }
+  void remove_ipv4(uint32_t prefix_host_order, uint8_t length) {
+    ipv4_.remove(reinterpret_cast<const uint8_t*>(&prefix_host_order), length);
+  }
+  bool add_ipv6(const Ipv6Address& prefix, uint8_t length, uint32_t handle) {
+    return ipv6_.add(prefix.bytes, length, handle);
+  }
+  void remove_ipv6(const Ipv6Address& prefix, uint8_t length) { ipv6_.remove(prefix.bytes, length); }
 
  private:
-  // Prefix lengths in use, longest first; replaced as a whole.
-  struct LengthList {
-    uint8_t count;
-    uint8_t lengths[129];
-  };
-  void publish_lengths();
+  // Prefixes of one family. IPv4 keys are the host-order word (masking is
+  // arithmetic on it); IPv6 keys are the 16 network-order bytes.
+  class PrefixHashes {
+   public:
+    PrefixHashes(unsigned key_bytes, uint32_t max_prefixes, Rcu& rcu);
+    ~PrefixHashes();
+    uint32_t lookup(const uint8_t* address, int) const;
+    bool add(const uint8_t* prefix, uint8_t length, uint32_t handle);
+    void remove(const uint8_t* prefix, uint8_t length);
 
-  Rcu& rcu_;
-  uint32_t max_ipv6_prefixes_;
-  rte_lpm* ipv4_ = nullptr;
-  std::array<rte_hash*, 129> ipv6_by_length_{};
-  std::array<uint32_t, 129> ipv6_count_by_length_{};
-  std::atomic<const LengthList*> ipv6_lengths_;
+   private:
+    // Prefix lengths in use, longest first; replaced as a whole.
+    struct LengthList {
+      uint8_t count;
+      uint8_t lengths[129];
+    };
+    Ipv6Address key(const uint8_t* address, uint8_t length) const;
+    void publish_lengths();
+
+    unsigned key_bytes_;
+    uint32_t max_prefixes_;
+    Rcu& rcu_;
+    std::array<rte_hash*, 129> by_length_{};
+    std::array<uint32_t, 129> count_by_length_{};
+    std::atomic<const LengthList*> lengths_;
+  };
+
+  PrefixHashes ipv4_;
+  PrefixHashes ipv6_;
 };
 
 // Zeroes the bits of `address` beyond `length`.

@@ -37,7 +37,7 @@ SubscriberTable::SubscriberTable(uint32_t capacity, Rcu& rcu)
   params.key_len = sizeof(uint64_t);
   params.hash_func = rte_jhash;
   params.socket_id = 0;
-  params.extra_flag = RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF | RTE_HASH_EXTRA_FLAGS_EXT_TABLE;
+  params.extra_flag = RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF;
   lines_ = rte_hash_create(&params);
   if (lines_ == nullptr)
     throw std::runtime_error("cannot create the line table: " + std::string(rte_strerror(rte_errno)));

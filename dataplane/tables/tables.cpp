@@ -6,7 +6,7 @@ Tables::Tables(const TableLimits& l)
     : limits(l),
       rcu(l.max_workers, 1u << 16),
       subscribers(l.subscribers, rcu),
-      addresses(l.ipv4_prefixes ? l.ipv4_prefixes : l.subscribers, l.ipv4_tbl8_groups,
+      addresses(l.ipv4_prefixes ? l.ipv4_prefixes : l.subscribers,
                 l.ipv6_prefixes ? l.ipv6_prefixes : l.subscribers, rcu),
       ftn(l.isps, rcu),
       ilm(l.label_space),

@@ -24,7 +24,6 @@ struct TableLimits {
   uint32_t isps = 1024;
   uint32_t label_space = 1u << 20;
   uint32_t ipv4_prefixes = 0;  // 0: as many as subscribers
-  uint32_t ipv4_tbl8_groups = 4096;
   uint32_t ipv6_prefixes = 0;  // 0: as many as subscribers
   unsigned max_workers = 16;
 };

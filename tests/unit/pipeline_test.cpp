@@ -1,0 +1,336 @@
+// The headend pipeline over real mbufs, without ports: frames in, frames
+// out compared byte for byte with aggr-gen's independently built frames.
+#include <gtest/gtest.h>
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cstring>
+#include <fstream>
+#include <map>
+
+#include <rte_malloc.h>
+
+#include "controlplane/config_apply.h"
+#include "dataplane/pipeline.h"
+#include "dataplane/wire.h"
+#include "tests/unit/eal_environment.h"
+#include "tools/aggr-gen/traffic.h"
+
+namespace aggr {
+namespace {
+
+using gen::Bytes;
+
+const char* const kConfig = R"(
+workers: {lcores: [1]}
+ports:
+  - {name: access0, role: access, device: net_null0, mac: "02:00:00:00:a0:00"}
+  - {name: access1, role: access, device: net_null1, mac: "02:00:00:00:a1:00", classify: source-prefix}
+  - {name: core0, role: core, device: net_null2, mac: "02:00:00:00:c0:00", mtu: 1500}
+isps:
+  - {id: 1, name: red, labels: [1001], next_hop: {port: core0, mac: "02:00:00:00:ff:01"}}
+  - {id: 2, name: green, labels: [16001, 2002, 3003], next_hop: {port: core0, mac: "02:00:00:00:ff:02"}}
+local_labels: [{label: 100, action: pop-to-subscriber}]
+subscribers:
+  - {id: 1, isp: red, line: {port: access0, svlan: 10, cvlan: 1}, cpe_mac: "02:00:00:01:00:01",
+     addresses: [100.64.0.1/32, "2001:db8:1::/56"]}
+  - {id: 2, isp: green, line: {port: access0, svlan: 20}, cpe_mac: "02:00:00:01:00:02",
+     addresses: [100.64.0.8/29]}
+  - {id: 3, isp: green, line: {port: access1}, cpe_mac: "02:00:00:01:00:03",
+     addresses: [192.0.2.0/28, "2001:db8:2::/48"]}
+  - {id: 4, isp: red, line: {port: access0, svlan: 30, cvlan: 5}, cpe_mac: "02:00:00:01:00:04",
+     addresses: [100.64.0.4/32], rate: {up: 1Mbit}}
+)";
+
+class PipelineTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    pool_ = test::packet_pool();
+    std::string path = "/tmp/aggr-pipeline-" + std::to_string(getpid()) + ".yaml";
+    std::ofstream(path) << kConfig;
+    LoadResult r = load_config(path);
+    for (const auto& e : r.errors) ADD_FAILURE() << e.to_string();
+    config_ = r.config;
+    TableLimits limits;
+    limits.subscribers = 1024;
+    limits.isps = 16;
+    limits.label_space = 4096;
+    tables_ = std::make_unique<Tables>(limits);
+    for (uint16_t p = 0; p < config_.ports.size(); ++p) {
+      PortAttributes& a = tables_->ports[p];
+      a.role = config_.ports[p].role;
+      a.classify = config_.ports[p].classify;
+      a.mtu = config_.ports[p].mtu;
+      a.mac = *config_.ports[p].mac;
+    }
+    counters_ = std::make_unique<CounterSet>(1, limits.isps, limits.subscribers);
+    writer_ = std::make_unique<TableWriter>(*tables_);
+    writer_->attach_counters(counters_.get());
+    for (const std::string& f : apply_config(config_, {0, 1, 2}, *writer_)) ADD_FAILURE() << f;
+  }
+
+  // Sends frames into `port` in bursts; returns what came out, per port.
+  std::map<uint16_t, std::vector<Bytes>> run(uint16_t port, const std::vector<Bytes>& frames, uint64_t now = 1) {
+    std::map<uint16_t, std::vector<Bytes>> out;
+    StageEnv env{*tables_, tables_->meters, counters_->worker(0), now};
+    for (size_t done = 0; done < frames.size();) {
+      Burst burst;
+      burst.in_port = port;
+      while (burst.count < kBurstSize && done < frames.size()) {
+        rte_mbuf* m = rte_pktmbuf_alloc(pool_);
+        const Bytes& f = frames[done++];
+        std::memcpy(rte_pktmbuf_append(m, uint16_t(f.size())), f.data(), f.size());
+        burst.packets[burst.count++] = m;
+      }
+      TxBatch batch;
+      process_burst(burst, env, batch);
+      for (uint16_t p = 0; p < kMaxPorts; ++p)
+        for (uint16_t i = 0; i < batch.count[p]; ++i) {
+          rte_mbuf* m = batch.packets[p][i];
+          uint8_t* d = rte_pktmbuf_mtod(m, uint8_t*);
+          out[p].emplace_back(d, d + m->data_len);
+          rte_pktmbuf_free(m);
+        }
+    }
+    return out;
+  }
+
+  const SubscriberConfig& sub(uint32_t id) {
+    for (const auto& s : config_.subscribers)
+      if (s.id == id) return s;
+    throw std::logic_error("no subscriber");
+  }
+  gen::FramePair up(uint32_t id, uint8_t family, unsigned size = 128, uint8_t ttl = 64, uint8_t dscp = 0) {
+    return gen::upstream_frame(config_, sub(id), *config_.isp(sub(id).isp), family, size, dscp, ttl, ++seq_);
+  }
+  gen::FramePair down(uint32_t id, uint8_t family, uint32_t label = 100, uint8_t mpls_ttl = 64, uint8_t ip_ttl = 64) {
+    return gen::downstream_frame(config_, sub(id), label, family, 256, mpls_ttl, ip_ttl, ++seq_);
+  }
+  uint64_t drops(DropReason r) { return counters_->drops(r); }
+  Totals isp(uint32_t id, Direction d) { return counters_->isp(writer_->isp(id)->index, d); }
+  Totals subscriber(uint32_t id, Direction d) { return counters_->subscriber(*writer_->subscriber_handle(id), d); }
+
+  rte_mempool* pool_;
+  RouterConfig config_;
+  std::unique_ptr<Tables> tables_;
+  std::unique_ptr<CounterSet> counters_;
+  std::unique_ptr<TableWriter> writer_;
+  uint32_t seq_ = 0;
+};
+
+TEST_F(PipelineTest, UpstreamPushesTheIspLabelsByteForByte) {
+  std::vector<gen::FramePair> pairs = {up(1, 4, 64), up(1, 6, 1518, 64, 46), up(2, 4, 512, 9, 10), up(4, 4)};
+  std::vector<Bytes> in, expected;
+  for (auto& p : pairs) in.push_back(p.input), expected.push_back(p.expected);
+  auto out = run(0, in);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[2], expected);
+  EXPECT_EQ(isp(1, Direction::kUpstream), (Totals{3, uint64_t(pairs[0].ip_length + pairs[1].ip_length + pairs[3].ip_length)}));
+  EXPECT_EQ(isp(2, Direction::kUpstream), (Totals{1, pairs[2].ip_length}));
+  EXPECT_EQ(subscriber(1, Direction::kUpstream), (Totals{2, uint64_t(pairs[0].ip_length + pairs[1].ip_length)}));
+  EXPECT_EQ(counters_->port_rx(0).packets, 4u);
+  EXPECT_EQ(counters_->total_drops(), 0u);
+}
+
+TEST_F(PipelineTest, SourcePrefixPortClassifiesBySource) {
+  auto v4 = up(3, 4), v6 = up(3, 6);
+  auto out = run(1, {v4.input, v6.input});
+  EXPECT_EQ(out[2], (std::vector<Bytes>{v4.expected, v6.expected}));
+  EXPECT_EQ(subscriber(3, Direction::kUpstream).packets, 2u);
+}
+
+TEST_F(PipelineTest, PipeModeSetsLabelTtl255) {
+  config_.ttl_model = TtlModel::kPipe;
+  tables_->ttl_model = TtlModel::kPipe;
+  auto p = up(1, 4);
+  EXPECT_EQ(run(0, {p.input})[2], std::vector<Bytes>{p.expected});
+  EXPECT_EQ(p.expected[14 + 3], 255);
+}
+
+TEST_F(PipelineTest, UpstreamDropsAreCountedByReason) {
+  Bytes unknown_line = up(1, 4).input;
+  unknown_line[15] = 99;  // S-VLAN 10 -> 99
+  Bytes spoofed = up(1, 4).input;
+  spoofed[22 + 15] = 77;  // source 100.64.0.77
+  Bytes wrong_line_prefix = up(2, 4).input;  // subscriber 2's frame on the prefix port
+  Bytes unknown_source = up(3, 4).input;
+  unknown_source[14 + 12] = 10;  // source 10.x
+  Bytes ttl1 = up(1, 4, 128, 1).input;
+  Bytes arp = up(1, 4).input;
+  arp[20] = 0x08, arp[21] = 0x06;
+  Bytes truncated = up(1, 6).input;
+  truncated.resize(40);
+  Bytes bad_version = up(1, 4).input;
+  bad_version[22] = 0x75;
+  Bytes three_tags = gen::ethernet_frame(gen::Mac{}, gen::Mac{}, {{0x88A8, 1}, {0x8100, 2}, {0x8100, 3}}, 0x0800,
+                                         gen::ip_packet({}));
+  run(0, {unknown_line, spoofed, ttl1, arp, truncated, bad_version, three_tags});
+  run(1, {wrong_line_prefix, unknown_source});
+  EXPECT_EQ(drops(DropReason::kUnknownLine), 1u);
+  EXPECT_EQ(drops(DropReason::kSpoofedSource), 2u);  // spoofed + right prefix on the wrong line
+  EXPECT_EQ(drops(DropReason::kUnknownSource), 1u);
+  EXPECT_EQ(drops(DropReason::kTtlExpired), 1u);
+  EXPECT_EQ(drops(DropReason::kNotIp), 1u);
+  EXPECT_EQ(drops(DropReason::kTruncated), 1u);
+  EXPECT_EQ(drops(DropReason::kBadIpHeader), 1u);
+  EXPECT_EQ(drops(DropReason::kTooManyVlanTags), 1u);
+  EXPECT_EQ(counters_->total_drops(), 9u);
+  EXPECT_EQ(isp(1, Direction::kUpstream).packets, 0u);
+}
+
+TEST_F(PipelineTest, MtuAndMissingFtnAreDrops) {
+  auto big = up(2, 4, 1518);  // untagged would fit; 3 labels on 1496 bytes do not
+  Bytes frame = big.input;
+  // Grow the IP packet to 1496 bytes: beyond the core MTU with 3 labels (12 bytes).
+  gen::IpPacketSpec s;
+  s.total_length = 1496;
+  uint8_t src[4] = {100, 64, 0, 9}, dst[4] = {198, 51, 100, 7};
+  std::memcpy(s.source, src, 4);
+  std::memcpy(s.destination, dst, 4);
+  Bytes oversize = gen::ethernet_frame(gen::Mac{}, gen::Mac{}, {{0x8100, 20}}, 0x0800, gen::ip_packet(s));
+  run(0, {oversize});
+  EXPECT_EQ(drops(DropReason::kMtuExceeded), 1u);
+  ASSERT_TRUE(writer_->clear_ftn(1).ok());
+  run(0, {up(1, 4).input});
+  EXPECT_EQ(drops(DropReason::kNoFtnEntry), 1u);
+}
+
+TEST_F(PipelineTest, MeterDropsTrafficAbovePlanRate) {
+  // 1 Mbit/s, burst max(1e6/8/100, 16 KB) = 16384 bytes; all at one instant.
+  std::vector<Bytes> frames;
+  for (int i = 0; i < 40; ++i) frames.push_back(up(4, 4, 1518).input);
+  uint32_t frame_len = uint32_t(frames[0].size());
+  auto out = run(0, frames, rte_get_tsc_hz());
+  uint64_t conforming = 16384 / frame_len;
+  EXPECT_EQ(out[2].size(), conforming);
+  EXPECT_EQ(drops(DropReason::kMeterUpstream), 40 - conforming);
+  EXPECT_EQ(counters_->subscriber_meter_drops(*writer_->subscriber_handle(4), Direction::kUpstream), 40 - conforming);
+  // Subscriber 1 has no plan rate: nothing dropped.
+  std::vector<Bytes> unmetered;
+  for (int i = 0; i < 40; ++i) unmetered.push_back(up(1, 4, 1518).input);
+  EXPECT_EQ(run(0, unmetered, rte_get_tsc_hz())[2].size(), 40u);
+}
+
+TEST_F(PipelineTest, DownstreamPopsAndDeliversToTheLineByteForByte) {
+  std::vector<gen::FramePair> pairs = {down(1, 4), down(1, 6), down(2, 4), down(3, 6), down(4, 4, 100, 10, 64)};
+  std::vector<Bytes> in;
+  for (auto& p : pairs) in.push_back(p.input);
+  auto out = run(2, in);
+  EXPECT_EQ(out[0], (std::vector<Bytes>{pairs[0].expected, pairs[1].expected, pairs[2].expected, pairs[4].expected}));
+  EXPECT_EQ(out[1], std::vector<Bytes>{pairs[3].expected});
+  EXPECT_EQ(pairs[4].expected[22 + 8], 9);  // uniform: IP TTL from the MPLS TTL 10, minus one
+  EXPECT_EQ(isp(2, Direction::kDownstream), (Totals{2, uint64_t(pairs[2].ip_length + pairs[3].ip_length)}));
+}
+
+TEST_F(PipelineTest, ExplicitNullIsPoppedOtherReservedLabelsDropped) {
+  auto p = down(1, 4);
+  // Prepend IPv4 explicit null above label 100.
+  Bytes with_null(p.input.begin(), p.input.begin() + 14);
+  Bytes null_entry = {0x00, 0x00, 0x00, 0x40};  // label 0, not BoS, TTL 64
+  with_null.insert(with_null.end(), null_entry.begin(), null_entry.end());
+  with_null.insert(with_null.end(), p.input.begin() + 14, p.input.end());
+  Bytes null_only = p.input;
+  null_only[14] = 0, null_only[15] = 0, null_only[16] = 0x01;  // label 0, BoS
+  Bytes router_alert = p.input;
+  router_alert[14] = 0, router_alert[15] = 0, router_alert[16] = 0x11;  // label 1, BoS
+  auto out = run(2, {with_null, null_only, router_alert});
+  EXPECT_EQ(out[0], (std::vector<Bytes>{p.expected, p.expected}));
+  EXPECT_EQ(drops(DropReason::kReservedLabel), 1u);
+}
+
+TEST_F(PipelineTest, DownstreamDropsAreCountedByReason) {
+  Bytes unknown_label = down(1, 4, 200).input;
+  Bytes not_bottom = down(1, 4).input;
+  not_bottom[16] &= 0xFE;  // clear BoS: the stack continues into the IP header
+  Bytes ttl1 = down(1, 4, 100, 1).input;
+  Bytes ip_ttl1 = down(1, 4, 100, 64, 1).input;
+  Bytes unknown_dest = down(1, 4).input;
+  unknown_dest[18 + 19] = 200;  // 100.64.0.200
+  Bytes not_mpls = up(1, 4).input;
+  Bytes truncated = down(1, 4).input;
+  truncated.resize(16);
+  run(2, {unknown_label, not_bottom, ttl1, ip_ttl1, unknown_dest, not_mpls, truncated});
+  EXPECT_EQ(drops(DropReason::kUnknownLabel), 1u);
+  EXPECT_EQ(drops(DropReason::kLabelStackTooDeep), 1u);
+  EXPECT_EQ(drops(DropReason::kTtlExpired), 2u);
+  EXPECT_EQ(drops(DropReason::kUnknownDestination), 1u);
+  EXPECT_EQ(drops(DropReason::kNotMpls), 1u);
+  EXPECT_EQ(drops(DropReason::kTruncated), 1u);
+  EXPECT_EQ(counters_->port_tx(0).packets + counters_->port_rx(0).packets, 0u);
+}
+
+TEST_F(PipelineTest, TableChangesTakeEffectAndFailedChangesChangeNothing) {
+  // Move subscriber 1 from red (1001) to green (16001/2002/3003).
+  ASSERT_TRUE(writer_->set_subscriber_isp(1, 2).ok());
+  SubscriberConfig moved = sub(1);
+  moved.isp = "green";
+  auto p = gen::upstream_frame(config_, moved, *config_.isp("green"), 4, 128, 0, 64, 1);
+  EXPECT_EQ(run(0, {p.input})[2], std::vector<Bytes>{p.expected});
+  // New labels for green.
+  ASSERT_TRUE(writer_->set_ftn(2, {{555}, 2, {{2, 0, 0, 0, 0xff, 2}}}).ok());
+  Bytes out = run(0, {p.input})[2].at(0);
+  EXPECT_EQ(wire::mpls_decode(wire::load_be32(out.data() + 14)).label, 555u);
+  EXPECT_TRUE(wire::mpls_decode(wire::load_be32(out.data() + 14)).bottom_of_stack);
+  // Rejected changes.
+  EXPECT_FALSE(writer_->set_ftn(2, {{1, 2}, 2, {}}).ok());      // reserved label
+  EXPECT_FALSE(writer_->set_ftn(2, {{20}, 0, {}}).ok());        // access port
+  EXPECT_FALSE(writer_->set_subscriber_isp(1, 77).ok());        // no such ISP
+  EXPECT_FALSE(writer_->remove_isp(2).ok());                    // still has subscribers
+  SubscriberSpec clash = subscriber_spec(config_, sub(2), {0, 1, 2});
+  clash.id = 50;
+  EXPECT_FALSE(writer_->add_subscriber(clash).ok());            // line taken
+  EXPECT_EQ(run(0, {p.input})[2].size(), 1u);
+  // Removal: the line and the addresses are gone.
+  ASSERT_TRUE(writer_->remove_subscriber(1).ok());
+  writer_->reclaim();
+  run(0, {p.input});
+  EXPECT_EQ(drops(DropReason::kUnknownLine), 1u);
+  run(2, {down(2, 4).input, gen::downstream_frame(config_, sub(1), 100, 4, 256, 64, 64, 9).input});
+  EXPECT_EQ(drops(DropReason::kUnknownDestination), 1u);
+}
+
+TEST(SubscriberScale, OneMillionSubscribersFitAndLoad) {
+  test::packet_pool();
+  rte_malloc_socket_stats before{}, after{};
+  rte_malloc_get_socket_stats(0, &before);
+  TableLimits limits;
+  limits.subscribers = 1'000'000;
+  limits.isps = 16;
+  limits.label_space = 4096;
+  auto tables = std::make_unique<Tables>(limits);
+  tables->ports[0].role = PortRole::kAccess;
+  tables->ports[1].role = PortRole::kCore;
+  TableWriter writer(*tables);
+  ASSERT_TRUE(writer.add_isp(1, "red").ok());
+  auto started = std::chrono::steady_clock::now();
+  SubscriberSpec s;
+  s.isp_id = 1;
+  s.port = 0;
+  s.addresses.resize(2);
+  for (uint32_t i = 0; i < 1'000'000; ++i) {
+    s.id = i + 1;
+    s.svlan = uint16_t(1 + i / 4000);
+    s.cvlan = uint16_t(1 + i % 4000);
+    s.rate_bps[0] = 50'000'000;
+    s.addresses[0] = {4, 32, {100, uint8_t(64 + (i >> 16)), uint8_t(i >> 8), uint8_t(i)}};
+    s.addresses[1] = {6, 56, {0x20, 0x01, 0x0d, 0xb8, uint8_t(i >> 16), uint8_t(i >> 8), uint8_t(i)}};
+    Status st = writer.add_subscriber(s);
+    ASSERT_TRUE(st.ok()) << i << ": " << st.error;
+  }
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  rte_malloc_get_socket_stats(0, &after);
+  size_t dpdk_bytes = after.heap_allocsz_bytes - before.heap_allocsz_bytes;
+  size_t table_bytes = dpdk_bytes + tables->subscribers.memory_bytes() +
+                       size_t(limits.subscribers) * kDirections * sizeof(rte_meter_srtcm);
+  std::printf("1M subscribers loaded in %.2f s; table memory %.1f bytes/subscriber\n", seconds,
+              double(table_bytes) / 1e6);
+  RecordProperty("load_seconds", std::to_string(seconds));
+  EXPECT_LE(double(table_bytes) / 1e6, 256.0);
+  uint32_t handle = tables->addresses.lookup_ipv4(100u << 24 | 79u << 16 | 0x42u << 8 | 0x3F);
+  ASSERT_NE(handle, kInvalidHandle);
+  EXPECT_EQ(tables->subscribers.record(handle)->id, (15u << 16 | 0x42u << 8 | 0x3Fu) + 1);
+}
+
+}  // namespace
+}  // namespace aggr
