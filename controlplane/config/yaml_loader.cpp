@@ -72,24 +72,22 @@ class Reader {
     return true;
   }
 
-  bool mac(const YAML::Node& node, const std::string& what, rte_ether_addr* out) {
+  // A scalar read by one of the value parsers (values.h), its error reported at the node.
+  template <typename T>
+  bool parsed(const YAML::Node& node, const std::string& what, std::string (*parse)(std::string_view, T*), T* out) {
     std::string text;
     if (!scalar(node, what, &text)) return false;
-    if (std::string e = parse_mac(text, out); !e.empty()) {
+    if (std::string e = parse(text, out); !e.empty()) {
       error(node, what + ": " + e);
       return false;
     }
     return true;
   }
-
+  bool mac(const YAML::Node& node, const std::string& what, rte_ether_addr* out) {
+    return parsed(node, what, parse_mac, out);
+  }
   bool rate(const YAML::Node& node, const std::string& what, uint64_t* out) {
-    std::string text;
-    if (!scalar(node, what, &text)) return false;
-    if (std::string e = parse_rate(text, out); !e.empty()) {
-      error(node, what + ": " + e);
-      return false;
-    }
-    return true;
+    return parsed(node, what, parse_rate, out);
   }
 
   bool sequence(const YAML::Node& node, const std::string& what) {

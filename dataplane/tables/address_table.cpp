@@ -47,7 +47,7 @@ Ipv6Address AddressTable::PrefixHashes::key(const uint8_t* address, uint8_t leng
   return out;
 }
 
-uint32_t AddressTable::PrefixHashes::lookup(const uint8_t* address, int) const {
+uint32_t AddressTable::PrefixHashes::lookup(const uint8_t* address) const {
   const LengthList* list = lengths_.load(std::memory_order_acquire);
   for (unsigned i = 0; i < list->count; ++i) {
     uint8_t length = list->lengths[i];

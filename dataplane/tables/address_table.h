@@ -33,9 +33,9 @@ class AddressTable {
 
   // ---- worker side; kInvalidHandle when no prefix matches ----
   uint32_t lookup_ipv4(uint32_t address_host_order) const {
-    return ipv4_.lookup(reinterpret_cast<const uint8_t*>(&address_host_order), 0);
+    return ipv4_.lookup(reinterpret_cast<const uint8_t*>(&address_host_order));
   }
-  uint32_t lookup_ipv6(const uint8_t* address) const { return ipv6_.lookup(address, 0); }
+  uint32_t lookup_ipv6(const uint8_t* address) const { return ipv6_.lookup(address); }
 
   // ---- control-plane side; false: no room ----
   bool add_ipv4(uint32_t prefix_host_order, uint8_t length, uint32_t handle) {
@@ -56,7 +56,7 @@ class AddressTable {
    public:
     PrefixHashes(unsigned key_bytes, uint32_t max_prefixes, Rcu& rcu);
     ~PrefixHashes();
-    uint32_t lookup(const uint8_t* address, int) const;
+    uint32_t lookup(const uint8_t* address) const;
     bool add(const uint8_t* prefix, uint8_t length, uint32_t handle);
     void remove(const uint8_t* prefix, uint8_t length);
 
