@@ -4,6 +4,8 @@
 #include <cstdio>
 #include <ostream>
 
+#include <nlohmann/json.hpp>
+
 namespace aggr {
 namespace {
 
@@ -51,43 +53,33 @@ void print_summary(std::ostream& out, const RouterConfig& c, const std::vector<u
 
 void write_summary_json(std::ostream& out, const RouterConfig& c, const std::vector<uint16_t>& port_ids,
                         const TableWriter& writer, const CounterSet& counters) {
-  auto totals = [](const Totals& t) {
-    return "{\"packets\": " + std::to_string(t.packets) + ", \"bytes\": " + std::to_string(t.bytes) + "}";
-  };
-  out << "{\n  \"isps\": {";
-  const char* sep = "\n";
+  auto totals = [](const Totals& t) { return nlohmann::json{{"packets", t.packets}, {"bytes", t.bytes}}; };
+  nlohmann::json doc;
+  nlohmann::json& isps = doc["isps"] = nlohmann::json::object();
   for (const IspConfig& isp : c.isps) {
     const IspState* state = writer.isp(isp.id);
     if (state == nullptr) continue;
-    out << sep << "    \"" << isp.name << "\": {\"up\": " << totals(counters.isp(state->index, Direction::kUpstream))
-        << ", \"down\": " << totals(counters.isp(state->index, Direction::kDownstream)) << "}";
-    sep = ",\n";
+    isps[isp.name] = {{"up", totals(counters.isp(state->index, Direction::kUpstream))},
+                      {"down", totals(counters.isp(state->index, Direction::kDownstream))}};
   }
-  out << "\n  },\n  \"subscribers\": {";
-  sep = "\n";
+  nlohmann::json& subscribers = doc["subscribers"] = nlohmann::json::object();
   for (const SubscriberConfig& s : c.subscribers) {
     auto handle = writer.subscriber_handle(s.id);
     if (!handle) continue;
-    out << sep << "    \"" << s.id << "\": {\"up\": " << totals(counters.subscriber(*handle, Direction::kUpstream))
-        << ", \"down\": " << totals(counters.subscriber(*handle, Direction::kDownstream))
-        << ", \"meter_drops_up\": " << counters.subscriber_meter_drops(*handle, Direction::kUpstream)
-        << ", \"meter_drops_down\": " << counters.subscriber_meter_drops(*handle, Direction::kDownstream) << "}";
-    sep = ",\n";
+    subscribers[std::to_string(s.id)] = {
+        {"up", totals(counters.subscriber(*handle, Direction::kUpstream))},
+        {"down", totals(counters.subscriber(*handle, Direction::kDownstream))},
+        {"meter_drops_up", counters.subscriber_meter_drops(*handle, Direction::kUpstream)},
+        {"meter_drops_down", counters.subscriber_meter_drops(*handle, Direction::kDownstream)}};
   }
-  out << "\n  },\n  \"ports\": {";
-  sep = "\n";
-  for (size_t i = 0; i < c.ports.size(); ++i) {
-    out << sep << "    \"" << c.ports[i].name << "\": {\"rx\": " << totals(counters.port_rx(port_ids[i]))
-        << ", \"tx\": " << totals(counters.port_tx(port_ids[i])) << "}";
-    sep = ",\n";
-  }
-  out << "\n  },\n  \"drops\": {";
-  sep = "\n";
-  for (unsigned r = 1; r < kDropReasonCount; ++r) {
-    out << sep << "    \"" << drop_reason_name(DropReason(r)) << "\": " << counters.drops(DropReason(r));
-    sep = ",\n";
-  }
-  out << "\n  }\n}\n";
+  nlohmann::json& ports = doc["ports"] = nlohmann::json::object();
+  for (size_t i = 0; i < c.ports.size(); ++i)
+    ports[c.ports[i].name] = {{"rx", totals(counters.port_rx(port_ids[i]))},
+                              {"tx", totals(counters.port_tx(port_ids[i]))}};
+  nlohmann::json& drops = doc["drops"] = nlohmann::json::object();
+  for (unsigned r = 1; r < kDropReasonCount; ++r)
+    drops[std::string(drop_reason_name(DropReason(r)))] = counters.drops(DropReason(r));
+  out << doc.dump(2) << "\n";
 }
 
 }  // namespace aggr

@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   build-essential g++ cmake meson ninja-build pkg-config
   libdpdk-dev dpdk dpdk-dev
-  libyaml-cpp-dev libboost-program-options-dev prometheus-cpp-dev
+  libyaml-cpp-dev libboost-program-options-dev prometheus-cpp-dev nlohmann-json3-dev
   googletest libgtest-dev libgmock-dev libbenchmark-dev
   libpcap-dev tshark clang libclang-rt-14-dev
 )

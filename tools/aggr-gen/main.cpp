@@ -2,10 +2,10 @@
 // frames a correct headend sends for it, and the expected per-ISP totals.
 #include <fstream>
 #include <iostream>
-#include <set>
 #include <sstream>
 
 #include <boost/program_options.hpp>
+#include <nlohmann/json.hpp>
 
 #include "controlplane/config/config.h"
 #include "tools/aggr-gen/pcap_file.h"
@@ -28,20 +28,22 @@ std::vector<unsigned> parse_sizes(const std::string& text) {
   return sizes;
 }
 
+std::string key_name(const std::string& isp) { return isp; }
+std::string key_name(uint32_t subscriber_id) { return std::to_string(subscriber_id); }
+
 void write_totals(std::ostream& out, const gen::GeneratedTraffic& t) {
-  out << "{\n  \"isps\": {";
-  const char* sep = "\n";
-  std::set<std::string> names;
-  for (const auto& [name, _] : t.isp_up) names.insert(name);
-  for (const auto& [name, _] : t.isp_down) names.insert(name);
-  for (const std::string& name : names) {
-    auto up = t.isp_up.count(name) ? t.isp_up.at(name) : gen::ExpectedTotals{};
-    auto down = t.isp_down.count(name) ? t.isp_down.at(name) : gen::ExpectedTotals{};
-    out << sep << "    \"" << name << "\": {\"up\": {\"packets\": " << up.packets << ", \"bytes\": " << up.bytes
-        << "}, \"down\": {\"packets\": " << down.packets << ", \"bytes\": " << down.bytes << "}}";
-    sep = ",\n";
-  }
-  out << "\n  }\n}\n";
+  auto totals = [](const gen::ExpectedTotals& e) { return nlohmann::json{{"packets", e.packets}, {"bytes", e.bytes}}; };
+  nlohmann::json doc = {{"isps", nlohmann::json::object()}, {"subscribers", nlohmann::json::object()}};
+  auto add = [&](nlohmann::json& section, const auto& by_key, const char* direction) {
+    for (const auto& [key, value] : by_key) {
+      section[key_name(key)][direction] = totals(value);
+    }
+  };
+  add(doc["isps"], t.isp_up, "up");
+  add(doc["isps"], t.isp_down, "down");
+  add(doc["subscribers"], t.subscriber_up, "up");
+  add(doc["subscribers"], t.subscriber_down, "down");
+  out << doc.dump(2) << "\n";
 }
 
 }  // namespace
