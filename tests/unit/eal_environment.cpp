@@ -2,6 +2,8 @@
 
 #include <unistd.h>
 
+#include <cstdlib>
+#include <filesystem>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -19,6 +21,11 @@ rte_mempool* packet_pool() {
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     if (rte_eal_init(int(argv.size()), argv.data()) < 0) throw std::runtime_error("EAL init failed");
+    // EAL leaves its runtime directory behind; remove it when the tests end.
+    std::atexit([] {
+      std::error_code ignored;
+      std::filesystem::remove_all("/var/run/dpdk/unit-" + std::to_string(getpid()), ignored);
+    });
     return rte_pktmbuf_pool_create("unit_pool", 8191, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE, 0);
   }();
   return pool;
