@@ -51,7 +51,8 @@ Rcu::Rcu(unsigned max_readers, uint32_t defer_capacity) {
 }
 
 Rcu::~Rcu() {
-  // Readers are gone by now; run every pending free.
+  // Readers are gone by now; run every pending free. Owners that the frees
+  // touch must drain the queue (synchronize) before they are destroyed.
   if (defer_queue_ != nullptr) rte_rcu_qsbr_dq_delete(defer_queue_);
   rte_free(qsbr_);
 }

@@ -20,8 +20,10 @@ meson test -C build-meson --print-errorlogs
 
 echo "== unit tests under ASan + UBSan"
 cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DAGGR_SANITIZE=ON >/dev/null
-ninja -C build-asan -j"$jobs" unit_tests
+ninja -C build-asan -j"$jobs" unit_tests hitless_update_test
 # DPDK maps its memory itself; LeakSanitizer would report EAL's allocations.
 ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ./build-asan/unit_tests
+ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+  ./build-asan/hitless_update_test
 echo "all tests passed"

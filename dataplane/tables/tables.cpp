@@ -12,4 +12,6 @@ Tables::Tables(const TableLimits& l)
       ilm(l.label_space),
       meters(l.subscribers) {}
 
+Tables::~Tables() { rcu.synchronize(); }
+
 }  // namespace aggr

@@ -30,6 +30,12 @@ struct TableLimits {
 
 struct Tables {
   explicit Tables(const TableLimits& limits);
+  // Runs every pending deferred free while the tables they return memory to
+  // still exist (members are destroyed after this body, rcu last). Readers
+  // must be gone.
+  ~Tables();
+  Tables(const Tables&) = delete;
+  Tables& operator=(const Tables&) = delete;
 
   TableLimits limits;
   TtlModel ttl_model = TtlModel::kUniform;
