@@ -9,6 +9,16 @@ uint16_t port_id_of(const RouterConfig& c, const std::string& name, const std::v
 
 }  // namespace
 
+PortAttributes port_attributes(const PortConfig& p, const rte_ether_addr& device_mac) {
+  PortAttributes a;
+  a.role = p.role;
+  a.classify = p.classify;
+  a.mtu = p.mtu;
+  a.outer_tpid = p.outer_tpid;
+  a.mac = p.mac ? *p.mac : device_mac;
+  return a;
+}
+
 SubscriberSpec subscriber_spec(const RouterConfig& c, const SubscriberConfig& s,
                                const std::vector<uint16_t>& port_ids) {
   SubscriberSpec spec;

@@ -15,6 +15,10 @@ namespace aggr {
 std::vector<std::string> apply_config(const RouterConfig& config, const std::vector<uint16_t>& port_ids,
                                       TableWriter& writer);
 
+// The dataplane's view of a configured port; device_mac is used when the
+// configuration sets no MAC.
+PortAttributes port_attributes(const PortConfig& port, const rte_ether_addr& device_mac);
+
 SubscriberSpec subscriber_spec(const RouterConfig& config, const SubscriberConfig& s,
                                const std::vector<uint16_t>& port_ids);
 

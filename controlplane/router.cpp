@@ -95,12 +95,7 @@ void Router::start() {
     PortSetup setup{p.name, p.device, 1, uint16_t(workers), 1024, 1024, p.mtu};
     OpenedPort opened = open_port(setup, pool_);
     port_ids_.push_back(opened.port_id);
-    PortAttributes& attributes = tables_->ports[opened.port_id];
-    attributes.role = p.role;
-    attributes.classify = p.classify;
-    attributes.mtu = p.mtu;
-    attributes.outer_tpid = p.outer_tpid;
-    attributes.mac = p.mac ? *p.mac : opened.mac;
+    tables_->ports[opened.port_id] = port_attributes(p, opened.mac);
     log_info("port " + p.name + ": DPDK port " + std::to_string(opened.port_id) + ", " +
              (p.role == PortRole::kAccess ? "access" : "core") + ", mtu " + std::to_string(p.mtu));
   }

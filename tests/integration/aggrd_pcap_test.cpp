@@ -15,7 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "controlplane/config/config.h"
-#include "tests/integration/process.h"
+#include "tests/support/process.h"
 #include "tools/aggr-gen/pcap_file.h"
 #include "tools/aggr-gen/traffic.h"
 

@@ -23,10 +23,9 @@
 #include <rte_ring.h>
 
 #include "controlplane/config/config.h"
-#include "controlplane/config_apply.h"
 #include "dataplane/port.h"
 #include "dataplane/worker.h"
-#include "tests/integration/process.h"
+#include "tests/support/headend_harness.h"
 #include "tools/aggr-gen/traffic.h"
 
 namespace aggr {
@@ -79,8 +78,7 @@ class History {
 class HitlessUpdateTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    test::write_file(dir_.file("config.yaml"), config_text());
-    LoadResult loaded = load_config(dir_.file("config.yaml"));
+    LoadResult loaded = test::load_config_text(config_text());
     for (const ConfigError& e : loaded.errors) FAIL() << e.to_string();
     config_ = loaded.config;
 
@@ -94,25 +92,13 @@ class HitlessUpdateTest : public ::testing::Test {
     ASSERT_GE(rte_eth_from_rings("hl_access0", &access_in_, 1, &access_out_, 1, 0), 0);
     ASSERT_GE(rte_eth_from_rings("hl_core0", &core_in_, 1, &core_out_, 1, 0), 0);
 
-    TableLimits limits;
-    limits.subscribers = 1024;
-    limits.isps = 16;
-    limits.label_space = 4096;
-    tables_ = std::make_unique<Tables>(limits);
-    for (const PortConfig& p : config_.ports) {
-      OpenedPort opened = open_port({p.name, p.device, 1, 1, 1024, 1024, p.mtu}, pool_);
-      port_ids_.push_back(opened.port_id);
-      PortAttributes& a = tables_->ports[opened.port_id];
-      a.role = p.role;
-      a.classify = p.classify;
-      a.mtu = p.mtu;
-      a.outer_tpid = p.outer_tpid;
-      a.mac = *p.mac;
-    }
-    counters_ = std::make_unique<CounterSet>(1, limits.isps, limits.subscribers);
-    writer_ = std::make_unique<TableWriter>(*tables_);
-    writer_->attach_counters(counters_.get());
-    for (const std::string& failure : apply_config(config_, port_ids_, *writer_)) FAIL() << failure;
+    std::vector<uint16_t> port_ids;
+    for (const PortConfig& p : config_.ports)
+      port_ids.push_back(open_port({p.name, p.device, 1, 1, 1024, 1024, p.mtu}, pool_).port_id);
+    headend_ = std::make_unique<test::HeadendHarness>(config_, port_ids);
+    for (const std::string& failure : headend_->failures) FAIL() << failure;
+    writer_ = headend_->writer.get();
+    counters_ = headend_->counters.get();
 
     for (const IspConfig& isp : config_.isps) stacks_[isp.id].set(0, isp.labels);
     for (const SubscriberConfig& s : config_.subscribers) isp_of_[s.id].set(0, config_.isp(s.isp)->id);
@@ -123,9 +109,10 @@ class HitlessUpdateTest : public ::testing::Test {
       stop_.store(true);
       rte_eal_wait_lcore(kWorkerLcore);
     }
-    writer_.reset();
-    tables_.reset();
-    for (uint16_t port : port_ids_) close_port(port);
+    if (headend_) {
+      for (uint16_t port : headend_->port_ids) close_port(port);
+      headend_.reset();
+    }
     for (rte_ring* ring : {access_in_, access_out_, core_in_, core_out_}) {
       if (ring == nullptr) continue;
       rte_mbuf* m;
@@ -142,10 +129,10 @@ class HitlessUpdateTest : public ::testing::Test {
   void start_worker() {
     WorkerSetup setup;
     setup.index = 0;
-    setup.rx = {{port_ids_[0], 0}, {port_ids_[1], 0}};
+    setup.rx = {{headend_->port_ids[0], 0}, {headend_->port_ids[1], 0}};
     setup.idle_polls = 4096;
     setup.idle_sleep_us = 50;
-    worker_ = std::make_unique<Worker>(setup, *tables_, counters_->worker(0), stop_);
+    worker_ = std::make_unique<Worker>(setup, *headend_->tables, counters_->worker(0), stop_);
     ASSERT_EQ(rte_eal_remote_launch(Worker::launch, worker_.get(), kWorkerLcore), 0);
   }
 
@@ -159,7 +146,7 @@ class HitlessUpdateTest : public ::testing::Test {
       for (unsigned depth = 0; depth <= (step / 4) % 3; ++depth) labels.push_back(16 + (step * 7 + depth) % 1000000);
       stacks_[isp_id].set(version_, labels);
       const IspConfig& isp = *config_.isp(isp_id == 1 ? "a" : "b");
-      ASSERT_TRUE(writer_->set_ftn(isp_id, {labels, port_ids_[1], isp.next_hop_mac}).ok());
+      ASSERT_TRUE(writer_->set_ftn(isp_id, {labels, headend_->port_ids[1], isp.next_hop_mac}).ok());
     } else {
       uint32_t subscriber_id = 1 + (step / 2) % kSubscribers;
       uint32_t isp_id = 3 - isp_of_[subscriber_id].during(version_, version_).back();
@@ -193,14 +180,12 @@ class HitlessUpdateTest : public ::testing::Test {
     return 0;
   }
 
-  test::ScratchDir dir_{"hitless"};
   RouterConfig config_;
   rte_mempool* pool_ = nullptr;
   rte_ring *access_in_ = nullptr, *access_out_ = nullptr, *core_in_ = nullptr, *core_out_ = nullptr;
-  std::vector<uint16_t> port_ids_;
-  std::unique_ptr<Tables> tables_;
-  std::unique_ptr<CounterSet> counters_;
-  std::unique_ptr<TableWriter> writer_;
+  std::unique_ptr<test::HeadendHarness> headend_;
+  TableWriter* writer_ = nullptr;
+  CounterSet* counters_ = nullptr;
   std::unique_ptr<Worker> worker_;
   std::atomic<bool> stop_{false};
   uint64_t version_ = 0;

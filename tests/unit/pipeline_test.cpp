@@ -2,11 +2,9 @@
 // out compared byte for byte with aggr-gen's independently built frames.
 #include <gtest/gtest.h>
 
-#include <unistd.h>
 
 #include <chrono>
 #include <cstring>
-#include <fstream>
 #include <map>
 
 #include <rte_malloc.h>
@@ -14,6 +12,7 @@
 #include "controlplane/config_apply.h"
 #include "dataplane/pipeline.h"
 #include "dataplane/wire.h"
+#include "tests/support/headend_harness.h"
 #include "tests/unit/eal_environment.h"
 #include "tools/aggr-gen/traffic.h"
 
@@ -47,53 +46,19 @@ class PipelineTest : public ::testing::Test {
  protected:
   void SetUp() override {
     pool_ = test::packet_pool();
-    std::string path = "/tmp/aggr-pipeline-" + std::to_string(getpid()) + ".yaml";
-    std::ofstream(path) << kConfig;
-    LoadResult r = load_config(path);
+    LoadResult r = test::load_config_text(kConfig);
     for (const auto& e : r.errors) ADD_FAILURE() << e.to_string();
     config_ = r.config;
-    TableLimits limits;
-    limits.subscribers = 1024;
-    limits.isps = 16;
-    limits.label_space = 4096;
-    tables_ = std::make_unique<Tables>(limits);
-    for (uint16_t p = 0; p < config_.ports.size(); ++p) {
-      PortAttributes& a = tables_->ports[p];
-      a.role = config_.ports[p].role;
-      a.classify = config_.ports[p].classify;
-      a.mtu = config_.ports[p].mtu;
-      a.mac = *config_.ports[p].mac;
-    }
-    counters_ = std::make_unique<CounterSet>(1, limits.isps, limits.subscribers);
-    writer_ = std::make_unique<TableWriter>(*tables_);
-    writer_->attach_counters(counters_.get());
-    for (const std::string& f : apply_config(config_, {0, 1, 2}, *writer_)) ADD_FAILURE() << f;
+    harness_ = std::make_unique<test::HeadendHarness>(config_);
+    for (const std::string& f : harness_->failures) ADD_FAILURE() << f;
+    tables_ = harness_->tables.get();
+    counters_ = harness_->counters.get();
+    writer_ = harness_->writer.get();
   }
 
   // Sends frames into `port` in bursts; returns what came out, per port.
   std::map<uint16_t, std::vector<Bytes>> run(uint16_t port, const std::vector<Bytes>& frames, uint64_t now = 1) {
-    std::map<uint16_t, std::vector<Bytes>> out;
-    StageEnv env{*tables_, tables_->meters, counters_->worker(0), now};
-    for (size_t done = 0; done < frames.size();) {
-      Burst burst;
-      burst.in_port = port;
-      while (burst.count < kBurstSize && done < frames.size()) {
-        rte_mbuf* m = rte_pktmbuf_alloc(pool_);
-        const Bytes& f = frames[done++];
-        std::memcpy(rte_pktmbuf_append(m, uint16_t(f.size())), f.data(), f.size());
-        burst.packets[burst.count++] = m;
-      }
-      TxBatch batch;
-      process_burst(burst, env, batch);
-      for (uint16_t p = 0; p < kMaxPorts; ++p)
-        for (uint16_t i = 0; i < batch.count[p]; ++i) {
-          rte_mbuf* m = batch.packets[p][i];
-          uint8_t* d = rte_pktmbuf_mtod(m, uint8_t*);
-          out[p].emplace_back(d, d + m->data_len);
-          rte_pktmbuf_free(m);
-        }
-    }
-    return out;
+    return harness_->run(pool_, port, frames, now);
   }
 
   const SubscriberConfig& sub(uint32_t id) {
@@ -113,9 +78,10 @@ class PipelineTest : public ::testing::Test {
 
   rte_mempool* pool_;
   RouterConfig config_;
-  std::unique_ptr<Tables> tables_;
-  std::unique_ptr<CounterSet> counters_;
-  std::unique_ptr<TableWriter> writer_;
+  std::unique_ptr<test::HeadendHarness> harness_;
+  Tables* tables_;
+  CounterSet* counters_;
+  TableWriter* writer_;
   uint32_t seq_ = 0;
 };
 

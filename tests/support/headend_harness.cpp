@@ -1,0 +1,86 @@
+#include "tests/support/headend_harness.h"
+
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+
+#include <rte_mbuf.h>
+
+#include "controlplane/config_apply.h"
+#include "dataplane/pipeline.h"
+
+namespace aggr::test {
+
+LoadResult load_config_text(const std::string& yaml) {
+  static std::atomic<unsigned> counter{0};
+  std::string path = "/tmp/aggr-config-" + std::to_string(getpid()) + "-" + std::to_string(counter++) + ".yaml";
+  std::ofstream(path) << yaml;
+  LoadResult result = load_config(path);
+  std::remove(path.c_str());
+  return result;
+}
+
+TableLimits small_limits() {
+  TableLimits limits;
+  limits.subscribers = 1024;
+  limits.isps = 16;
+  limits.label_space = 4096;
+  return limits;
+}
+
+HeadendHarness::HeadendHarness(RouterConfig c, std::vector<uint16_t> ids, TableLimits limits, unsigned workers)
+    : config(std::move(c)), port_ids(std::move(ids)) {
+  if (port_ids.empty())
+    for (uint16_t p = 0; p < config.ports.size(); ++p) port_ids.push_back(p);
+  limits.max_workers = std::max(limits.max_workers, workers);
+  tables = std::make_unique<Tables>(limits);
+  tables->ttl_model = config.ttl_model;
+  for (size_t p = 0; p < config.ports.size(); ++p)
+    tables->ports[port_ids[p]] = port_attributes(config.ports[p], rte_ether_addr{});
+  counters = std::make_unique<CounterSet>(workers, limits.isps, limits.subscribers);
+  writer = std::make_unique<TableWriter>(*tables);
+  writer->attach_counters(counters.get());
+  failures = apply_config(config, port_ids, *writer);
+}
+
+HeadendHarness::~HeadendHarness() {
+  writer.reset();
+  tables.reset();
+}
+
+std::map<uint16_t, std::vector<gen::Bytes>> HeadendHarness::run(rte_mempool* pool, uint16_t in_port,
+                                                                 const std::vector<gen::Bytes>& frames, uint64_t now) {
+  std::map<uint16_t, std::vector<gen::Bytes>> out;
+  StageEnv env{*tables, tables->meters, counters->worker(0), now};
+  for (size_t done = 0; done < frames.size();) {
+    Burst burst;
+    burst.in_port = in_port;
+    while (burst.count < kBurstSize && done < frames.size()) {
+      const gen::Bytes& f = frames[done++];
+      rte_mbuf* m = rte_pktmbuf_alloc(pool);
+      if (m == nullptr) throw std::runtime_error("mbuf pool exhausted");
+      char* data = rte_pktmbuf_append(m, uint16_t(f.size()));
+      if (data == nullptr) {  // larger than one mbuf: not a frame a port could deliver
+        rte_pktmbuf_free(m);
+        continue;
+      }
+      std::memcpy(data, f.data(), f.size());
+      burst.packets[burst.count++] = m;
+    }
+    TxBatch batch;
+    process_burst(burst, env, batch);
+    for (uint16_t p = 0; p < kMaxPorts; ++p)
+      for (uint16_t i = 0; i < batch.count[p]; ++i) {
+        rte_mbuf* m = batch.packets[p][i];
+        const uint8_t* d = rte_pktmbuf_mtod(m, const uint8_t*);
+        out[p].emplace_back(d, d + m->data_len);
+        rte_pktmbuf_free(m);
+      }
+  }
+  return out;
+}
+
+}  // namespace aggr::test

@@ -1,0 +1,47 @@
+// A headend's tables, counters and table writer built from a configuration,
+// without EAL ports: what the pipeline tests, the hitless-update test and the
+// pipeline fuzzer share. Needs EAL initialised (tables live in EAL memory).
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <rte_mempool.h>
+
+#include "controlplane/config/config.h"
+#include "dataplane/counters.h"
+#include "dataplane/table_writer.h"
+#include "tools/aggr-gen/frame_builder.h"
+
+namespace aggr::test {
+
+// Parses and validates YAML text as if it were a file in a scratch directory.
+LoadResult load_config_text(const std::string& yaml);
+
+TableLimits small_limits();  // 1024 subscribers, 16 ISPs, 4096 labels
+
+class HeadendHarness {
+ public:
+  // port_ids[i] is the DPDK port id of config.ports[i] (0, 1, ... when empty);
+  // device MACs are zero, so every port needs a MAC in the configuration.
+  // The configuration is installed; failures() lists what did not apply.
+  HeadendHarness(RouterConfig config, std::vector<uint16_t> port_ids = {}, TableLimits limits = small_limits(),
+                 unsigned workers = 1);
+  ~HeadendHarness();
+
+  // Sends frames received on in_port through the pipeline, in bursts, as
+  // worker 0 at TSC `now`; returns the frames sent, by out port.
+  std::map<uint16_t, std::vector<gen::Bytes>> run(rte_mempool* pool, uint16_t in_port,
+                                                  const std::vector<gen::Bytes>& frames, uint64_t now = 1);
+
+  RouterConfig config;
+  std::vector<uint16_t> port_ids;
+  std::unique_ptr<Tables> tables;
+  std::unique_ptr<CounterSet> counters;
+  std::unique_ptr<TableWriter> writer;
+  std::vector<std::string> failures;
+};
+
+}  // namespace aggr::test
