@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test on a fresh Debian 12 machine, as root: installs packages,
 # builds with CMake and runs ctest, builds with meson and runs meson test,
-# then runs the unit tests again under ASan + UBSan.
+# runs the unit tests and the hitless-update test again under ASan + UBSan,
+# then fuzzes the parsers and the pipeline for a short while.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -26,4 +27,6 @@ ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:ha
   ./build-asan/unit_tests
 ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ./build-asan/hitless_update_test
+echo "== fuzzing the parsers and the pipeline (libFuzzer, a short run each)"
+bash tools/fuzz.sh 15
 echo "all tests passed"

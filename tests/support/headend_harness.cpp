@@ -67,7 +67,7 @@ std::map<uint16_t, std::vector<gen::Bytes>> HeadendHarness::run(rte_mempool* poo
         rte_pktmbuf_free(m);
         continue;
       }
-      std::memcpy(data, f.data(), f.size());
+      if (!f.empty()) std::memcpy(data, f.data(), f.size());
       burst.packets[burst.count++] = m;
     }
     TxBatch batch;
