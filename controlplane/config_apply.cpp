@@ -1,5 +1,7 @@
 #include "controlplane/config_apply.h"
 
+#include <algorithm>
+
 namespace aggr {
 namespace {
 
@@ -9,14 +11,24 @@ uint16_t port_id_of(const RouterConfig& c, const std::string& name, const std::v
 
 }  // namespace
 
-PortAttributes port_attributes(const PortConfig& p, const rte_ether_addr& device_mac) {
+PortAttributes port_attributes(const PortConfig& p, const rte_ether_addr& device_mac, unsigned owner_worker) {
   PortAttributes a;
+  a.owner_worker = uint16_t(owner_worker);
   a.role = p.role;
   a.classify = p.classify;
   a.mtu = p.mtu;
   a.outer_tpid = p.outer_tpid;
   a.mac = p.mac ? *p.mac : device_mac;
   return a;
+}
+
+std::vector<unsigned> port_owner_workers(const RouterConfig& c) {
+  std::vector<unsigned> owners;
+  for (unsigned lcore : c.port_workers()) {
+    auto it = std::find(c.worker_lcores.begin(), c.worker_lcores.end(), lcore);
+    owners.push_back(it == c.worker_lcores.end() ? 0 : unsigned(it - c.worker_lcores.begin()));
+  }
+  return owners;
 }
 
 SubscriberSpec subscriber_spec(const RouterConfig& c, const SubscriberConfig& s,

@@ -16,8 +16,11 @@ std::vector<std::string> apply_config(const RouterConfig& config, const std::vec
                                       TableWriter& writer);
 
 // The dataplane's view of a configured port; device_mac is used when the
-// configuration sets no MAC.
-PortAttributes port_attributes(const PortConfig& port, const rte_ether_addr& device_mac);
+// configuration sets no MAC. owner_worker: index of the worker polling it.
+PortAttributes port_attributes(const PortConfig& port, const rte_ether_addr& device_mac, unsigned owner_worker);
+
+// Index (into worker_lcores) of the worker polling each port.
+std::vector<unsigned> port_owner_workers(const RouterConfig& config);
 
 SubscriberSpec subscriber_spec(const RouterConfig& config, const SubscriberConfig& s,
                                const std::vector<uint16_t>& port_ids);

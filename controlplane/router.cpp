@@ -19,6 +19,9 @@
 namespace aggr {
 namespace {
 
+// Frames in flight from one worker to another: a few bursts' worth per loop.
+constexpr unsigned kHandoffRingSize = 2048;
+
 bool is_pci_address(const std::string& device) {
   // dddd:bb:dd.f or bb:dd.f
   return device.find(':') != std::string::npos && device.find('.') != std::string::npos &&
@@ -63,6 +66,7 @@ Router::~Router() {
   }
   writer_.reset();
   tables_.reset();
+  handoff_.reset();
   for (uint16_t port : port_ids_) close_port(port);
   if (pool_ != nullptr) rte_mempool_free(pool_);
   if (eal_ready_) rte_eal_cleanup();
@@ -91,11 +95,14 @@ void Router::start() {
   limits.max_workers = std::max(limits.max_workers, workers);
   tables_ = std::make_unique<Tables>(limits);
   tables_->ttl_model = config_.ttl_model;
+  register_handoff_field();
+  if (workers > 1) handoff_ = std::make_unique<HandoffRings>(workers, kHandoffRingSize);
+  std::vector<unsigned> owners = port_owner_workers(config_);
   for (const PortConfig& p : config_.ports) {
     PortSetup setup{p.name, p.device, 1, uint16_t(workers), 1024, 1024, p.mtu};
     OpenedPort opened = open_port(setup, pool_);
     port_ids_.push_back(opened.port_id);
-    tables_->ports[opened.port_id] = port_attributes(p, opened.mac);
+    tables_->ports[opened.port_id] = port_attributes(p, opened.mac, owners[port_ids_.size() - 1]);
     log_info("port " + p.name + ": DPDK port " + std::to_string(opened.port_id) + ", " +
              (p.role == PortRole::kAccess ? "access" : "core") + ", mtu " + std::to_string(p.mtu));
   }
@@ -124,6 +131,7 @@ void Router::launch_workers() {
     setup.index = w;
     setup.idle_polls = config_.idle_polls;
     setup.idle_sleep_us = config_.idle_sleep_us;
+    setup.handoff = handoff_.get();
     for (size_t p = 0; p < config_.ports.size(); ++p)
       if (port_workers[p] == config_.worker_lcores[w]) setup.rx.push_back({port_ids_[p], 0});
     workers_.push_back(std::make_unique<Worker>(setup, *tables_, counters_->worker(w), workers_stop_));

@@ -25,6 +25,8 @@ std::string_view drop_reason_name(DropReason reason) {
     case DropReason::kNoHeadroom: return "no_headroom";
     case DropReason::kMultiSegment: return "multi_segment";
     case DropReason::kTxFailed: return "tx_failed";
+    case DropReason::kHandoffFull: return "handoff_full";
+    case DropReason::kSubscriberGone: return "subscriber_gone";
     case DropReason::kCount: break;
   }
   return "invalid";

@@ -34,11 +34,16 @@ struct Burst {
   uint16_t in_port = 0;
 };
 
-// Frames ready to send, grouped by out port.
+// What a burst leaves behind: frames ready to send, grouped by out port, and
+// frames to hand to other workers (see dataplane/handoff.h), by worker.
+static_assert(kMaxPorts <= 64, "TxBatch::used_ports is a 64-bit mask");
 struct TxBatch {
   rte_mbuf* packets[kMaxPorts][kBurstSize];
   uint16_t count[kMaxPorts] = {};
-  uint32_t used_ports = 0;  // bit i: port i has frames
+  uint64_t used_ports = 0;  // bit i: port i has frames
+  rte_mbuf* handoff[kMaxWorkers][kBurstSize];
+  uint16_t handoff_count[kMaxWorkers] = {};
+  uint32_t handoff_workers = 0;  // bit w: worker w has frames
 };
 
 }  // namespace aggr

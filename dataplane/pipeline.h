@@ -2,9 +2,11 @@
 // call: the worker hands in a burst and gets frames grouped by out port.
 //
 //   access port:  parse_access -> classify -> police(up) -> mpls_push -> account
-//   core port:    mpls_pop -> deliver -> police(down) -> account
+//   core port:    mpls_pop -> deliver -> handoff -> police(down) -> account
+//   handed off:   resume_handoff -> police(down) -> account   (on the meter's owner)
 //
-// Dropped packets are counted by reason and freed here.
+// Dropped packets are counted by reason and freed here; frames for another
+// worker's meter are left in out.handoff (dataplane/handoff.h).
 #pragma once
 
 #include "dataplane/stages/stages.h"
@@ -12,5 +14,7 @@
 namespace aggr {
 
 void process_burst(Burst& burst, const StageEnv& env, TxBatch& out);
+// Frames another worker handed to this one (burst.in_port is not used).
+void process_handoff_burst(Burst& burst, const StageEnv& env, TxBatch& out);
 
 }  // namespace aggr

@@ -24,7 +24,7 @@ int Worker::launch(void* arg) {
 void Worker::transmit(TxBatch& batch) {
   uint16_t queue = uint16_t(setup_.index);
   while (batch.used_ports) {
-    uint16_t port = uint16_t(__builtin_ctz(batch.used_ports));
+    uint16_t port = uint16_t(__builtin_ctzll(batch.used_ports));
     batch.used_ports &= batch.used_ports - 1;
     rte_mbuf** frames = batch.packets[port];
     uint16_t count = batch.count[port];
@@ -39,6 +39,40 @@ void Worker::transmit(TxBatch& batch) {
       rte_pktmbuf_free_bulk(frames + sent, count - sent);
     }
   }
+  if (batch.handoff_workers) hand_off(batch);
+}
+
+void Worker::hand_off(TxBatch& batch) {
+  uint16_t self = uint16_t(setup_.index);
+  while (batch.handoff_workers) {
+    unsigned to = unsigned(__builtin_ctz(batch.handoff_workers));
+    batch.handoff_workers &= batch.handoff_workers - 1;
+    rte_mbuf** frames = batch.handoff[to];
+    unsigned count = batch.handoff_count[to];
+    batch.handoff_count[to] = 0;
+    unsigned queued = 0;
+    if (setup_.handoff != nullptr)
+      queued = rte_ring_sp_enqueue_burst(setup_.handoff->ring(self, to), reinterpret_cast<void**>(frames), count,
+                                         nullptr);
+    if (queued < count) {
+      counters_.drop(DropReason::kHandoffFull).add(count - queued);
+      rte_pktmbuf_free_bulk(frames + queued, count - queued);
+    }
+  }
+}
+
+bool Worker::receive_handoffs(Burst& burst, TxBatch& batch, const StageEnv& env) {
+  bool busy = false;
+  for (unsigned from = 0; from < setup_.handoff->workers(); ++from) {
+    if (from == setup_.index) continue;
+    burst.count = uint16_t(rte_ring_sc_dequeue_burst(setup_.handoff->ring(from, setup_.index),
+                                                     reinterpret_cast<void**>(burst.packets), kBurstSize, nullptr));
+    if (burst.count == 0) continue;
+    busy = true;
+    process_handoff_burst(burst, env, batch);
+    transmit(batch);
+  }
+  return busy;
 }
 
 void Worker::run() {
@@ -48,8 +82,8 @@ void Worker::run() {
   TxBatch batch;
   unsigned idle = 0;
   while (!stop_.load(std::memory_order_relaxed)) {
-    StageEnv env{tables_, tables_.meters, counters_, rte_rdtsc()};
-    bool busy = false;
+    StageEnv env{tables_, tables_.meters, counters_, rte_rdtsc(), uint16_t(setup_.index)};
+    bool busy = setup_.handoff != nullptr && receive_handoffs(burst, batch, env);
     for (const RxQueue& rxq : setup_.rx) {
       burst.count = rte_eth_rx_burst(rxq.port, rxq.queue, burst.packets, kBurstSize);
       if (burst.count == 0) continue;

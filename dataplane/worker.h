@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "dataplane/counters.h"
+#include "dataplane/handoff.h"
 #include "dataplane/tables/tables.h"
 
 namespace aggr {
@@ -20,6 +21,7 @@ struct WorkerSetup {
   std::vector<RxQueue> rx;
   unsigned idle_polls = 256;    // empty polls before sleeping
   unsigned idle_sleep_us = 0;   // 0: never sleep (production busy polling)
+  HandoffRings* handoff = nullptr;  // with several workers: rings to the meter owners
 };
 
 class Worker {
@@ -33,6 +35,8 @@ class Worker {
 
  private:
   void transmit(struct TxBatch& batch);
+  void hand_off(struct TxBatch& batch);
+  bool receive_handoffs(struct Burst& burst, struct TxBatch& batch, const struct StageEnv& env);
 
   WorkerSetup setup_;
   Tables& tables_;

@@ -111,10 +111,6 @@ void check_subscribers(const RouterConfig& c, std::vector<ConfigError>& errors) 
   std::unordered_map<uint32_t, const SubscriberConfig*> ids;
   std::unordered_map<uint64_t, const SubscriberConfig*> lines;
   std::vector<OwnedPrefix> v4, v6;
-  std::vector<unsigned> port_workers = c.port_workers();
-  std::set<unsigned> core_workers;
-  for (size_t i = 0; i < c.ports.size(); ++i)
-    if (c.ports[i].role == PortRole::kCore) core_workers.insert(port_workers[i]);
 
   for (const SubscriberConfig& s : c.subscribers) {
     if (!ids.emplace(s.id, &s).second)
@@ -135,13 +131,6 @@ void check_subscribers(const RouterConfig& c, std::vector<ConfigError>& errors) 
                                               std::to_string(s.cvlan) + ") already belongs to subscriber " +
                                               std::to_string(lines[key]->id)});
       }
-      // Meter state has one writer: the worker polling the access port. With
-      // several workers, downstream frames must arrive at that same worker.
-      if (s.rate_bps[1] != 0 &&
-          (core_workers.size() > 1 || (core_workers.size() == 1 && *core_workers.begin() != port_workers[index])))
-        errors.push_back({s.where, "subscriber " + std::to_string(s.id) +
-                                       ": a downstream rate needs its access port and every core port polled by one "
-                                       "worker (meter state has a single writer)"});
     }
     if (s.cvlan != 0 && s.svlan == 0)
       errors.push_back({s.line_where, "subscriber " + std::to_string(s.id) + ": a cvlan needs an svlan"});

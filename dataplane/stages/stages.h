@@ -16,6 +16,7 @@ struct StageEnv {
   MeterTable& meters;  // the worker owns the state of the meters it updates
   WorkerCounters& counters;
   uint64_t now_tsc;
+  uint16_t worker = 0;  // this worker's index
 };
 
 // Upstream (access port -> core).
@@ -26,6 +27,11 @@ void mpls_push_stage(Burst& burst, const StageEnv& env);
 // Downstream (core port -> access).
 void mpls_pop_stage(Burst& burst, const StageEnv& env);
 void deliver_stage(Burst& burst, const StageEnv& env);
+// Takes frames of metered subscribers owned by another worker out of the
+// burst, into out.handoff.
+void handoff_stage(Burst& burst, const StageEnv& env, TxBatch& out);
+// On the owner: restores the context of handed-off frames.
+void resume_handoff_stage(Burst& burst, const StageEnv& env);
 
 // Both directions.
 void police_stage(Burst& burst, const StageEnv& env, Direction dir);

@@ -4,10 +4,10 @@
 // once created. State is per subscriber handle and direction.
 //
 // Single writer: a meter's state is updated only by the worker that polls
-// the subscriber's access port (its owner worker, see Worker). Upstream
+// the subscriber's access port (PortAttributes::owner_worker). Upstream
 // packets arrive on that port, so its poller sees them all; downstream
 // packets received by another worker are handed to the owner through a
-// single-producer ring before policing (see pipeline handoff), so no state is
+// single-producer ring before policing (dataplane/handoff.h), so no state is
 // ever written by two threads.
 #pragma once
 

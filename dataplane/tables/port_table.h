@@ -19,6 +19,8 @@ struct PortAttributes {
   uint16_t mtu = 1500;           // largest L3 payload of a frame (IP + labels)
   uint16_t outer_tpid = 0x88A8;  // TPID written for the S-tag downstream
   rte_ether_addr mac{};          // source MAC of frames sent on the port
+  uint16_t owner_worker = 0;     // the worker polling the port: it owns the
+                                 // meters of the subscribers on its lines
 };
 
 using PortTable = std::array<PortAttributes, kMaxPorts>;

@@ -12,6 +12,7 @@ namespace aggr {
 constexpr uint32_t kInvalidHandle = UINT32_MAX;
 constexpr unsigned kMaxLabelDepth = 3;
 constexpr unsigned kMaxPorts = RTE_MAX_ETHPORTS;
+constexpr unsigned kMaxWorkers = 32;  // a bit each in 32-bit masks
 
 enum class Direction : uint8_t { kUpstream = 0, kDownstream = 1 };
 constexpr unsigned kDirections = 2;

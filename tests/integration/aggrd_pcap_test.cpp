@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <filesystem>
 #include <map>
 #include <random>
 #include <sstream>
@@ -30,22 +31,22 @@ std::string g_aggrd_path;
 const char* const kConfigTemplate = R"(
 router: {name: pcap-test, router_id: 10.255.0.9, role: headend}
 eal:
-  args: [--no-huge, -m, "256", --no-pci, --log-level=lib.eal:error]
-workers: {lcores: [1], idle_polls: 64, idle_sleep_us: 100}
+  args: [--no-huge, -m, "256", --no-pci, --log-level=lib.eal:error@EAL_EXTRA@]
+workers: {lcores: @LCORES@, idle_polls: 64, idle_sleep_us: 100}
 ports:
   - name: access0
     role: access
     mac: "02:00:00:00:a0:00"
-    device: net_pcap_a0,rx_pcap=@DIR@/in-access0.pcap,tx_pcap=@DIR@/out-access0.pcap
+    device: net_pcap_a0,rx_pcap=@DIR@/in-access0.pcap,tx_pcap=@DIR@/out-access0.pcap@TX_QUEUE_1@
   - name: access1
     role: access
     classify: source-prefix
     mac: "02:00:00:00:a1:00"
-    device: net_pcap_a1,rx_pcap=@DIR@/in-access1.pcap,tx_pcap=@DIR@/out-access1.pcap
+    device: net_pcap_a1,rx_pcap=@DIR@/in-access1.pcap,tx_pcap=@DIR@/out-access1.pcap@TX_QUEUE_1@
   - name: core0
     role: core
     mac: "02:00:00:00:c0:00"
-    device: net_pcap_c0,rx_pcap=@DIR@/in-core0.pcap,tx_pcap=@DIR@/out-core0.pcap
+    device: net_pcap_c0,rx_pcap=@DIR@/in-core0.pcap,tx_pcap=@DIR@/out-core0.pcap@TX_QUEUE_1@
 isps:
   - {id: 1, name: red, labels: [1001], next_hop: {port: core0, mac: "02:00:00:00:ff:01"}}
   - {id: 2, name: green, labels: [16001, 2002], next_hop: {port: core0, mac: "02:00:00:00:ff:02"}}
@@ -59,7 +60,7 @@ subscribers:
   - {id: 3, isp: blue, line: {port: access0, svlan: 200}, cpe_mac: "02:00:00:01:00:03",
      addresses: [100.64.1.0/29]}
   - {id: 4, isp: green, line: {port: access1}, cpe_mac: "02:00:00:01:00:04",
-     addresses: [192.0.2.0/28, "2001:db8:2::/48"]}
+     addresses: [192.0.2.0/28, "2001:db8:2::/48"], rate: {up: 1Gbit, down: 1Gbit}}
 subscribers_file: subscribers.csv
 )";
 
@@ -103,20 +104,81 @@ void expect_same_frames(std::vector<Bytes> actual, std::vector<Bytes> expected, 
 
 json totals(const gen::ExpectedTotals& t) { return {{"packets", t.packets}, {"bytes", t.bytes}}; }
 
+uint64_t sum_drops(const json& summary) {
+  uint64_t total = 0;
+  for (const auto& [reason, count] : summary["drops"].items()) total += count.get<uint64_t>();
+  return total;
+}
+
 class AggrdPcapTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    test::write_file(dir_.file("config.yaml"), test::substitute(kConfigTemplate, "DIR", dir_.path()));
+  void SetUp() override { write_config(1); }
+
+  // One or two workers (lcores 1 and 2, which share the second CPU). Each
+  // worker has its own TX queue on every port: net_pcap writes one file each.
+  void write_config(unsigned workers) {
+    std::string text = test::substitute(kConfigTemplate, "LCORES", workers == 1 ? "[1]" : "[1, 2]");
+    text = test::substitute(text, "EAL_EXTRA", workers == 1 ? "" : ", \"--lcores=0@0,1@1,2@1\"");
+    text = test::substitute(text, "TX_QUEUE_1", workers == 1 ? "" : ",tx_pcap=@DIR@/out-@PORT@-q1.pcap");
+    for (const char* port : {"access0", "access1", "core0"}) {
+      size_t at = text.find("@PORT@");
+      if (at != std::string::npos) text.replace(at, 6, port);
+    }
+    text = test::substitute(text, "DIR", dir_.path());
+    test::write_file(dir_.file("config.yaml"), text);
     test::write_file(dir_.file("subscribers.csv"), subscribers_csv());
     LoadResult loaded = load_config(dir_.file("config.yaml"));
     for (const ConfigError& e : loaded.errors) ADD_FAILURE() << e.to_string();
     config_ = loaded.config;
   }
 
+  // Generated traffic through aggrd: every frame out as expected, every
+  // counter equal to the sums computed from the input.
+  void forward_and_check(unsigned packets_per_subscriber) {
+    gen::TrafficProfile profile;
+    profile.packets_per_subscriber = packets_per_subscriber;
+    gen::GeneratedTraffic t = gen::generate(config_, profile);
+    write_input("access0", t.upstream["access0"]);
+    write_input("access1", t.upstream["access1"]);
+    write_input("core0", t.downstream);
+
+    json summary = run_aggrd();
+    ASSERT_FALSE(summary.empty());
+
+    expect_same_frames(output("core0"), t.expected_core, "core0 (upstream, labelled)");
+    expect_same_frames(output("access0"), t.expected_access["access0"], "access0 (downstream)");
+    expect_same_frames(output("access1"), t.expected_access["access1"], "access1 (downstream)");
+
+    for (const IspConfig& isp : config_.isps) {
+      EXPECT_EQ(summary["isps"][isp.name]["up"], totals(t.isp_up[isp.name])) << isp.name;
+      EXPECT_EQ(summary["isps"][isp.name]["down"], totals(t.isp_down[isp.name])) << isp.name;
+    }
+    ASSERT_EQ(summary["subscribers"].size(), config_.subscribers.size());
+    for (const SubscriberConfig& s : config_.subscribers) {
+      const json& counted = summary["subscribers"][std::to_string(s.id)];
+      EXPECT_EQ(counted["up"], totals(t.subscriber_up[s.id])) << "subscriber " << s.id;
+      EXPECT_EQ(counted["down"], totals(t.subscriber_down[s.id])) << "subscriber " << s.id;
+      EXPECT_EQ(counted["meter_drops_up"], 0);
+      EXPECT_EQ(counted["meter_drops_down"], 0);
+    }
+    EXPECT_EQ(sum_drops(summary), 0u) << summary["drops"].dump();
+    EXPECT_EQ(summary["ports"]["access0"]["rx"]["packets"], t.upstream["access0"].size());
+    EXPECT_EQ(summary["ports"]["core0"]["rx"]["packets"], t.downstream.size());
+    EXPECT_EQ(summary["ports"]["core0"]["tx"]["packets"], t.expected_core.size());
+  }
+
   void write_input(const std::string& port, const std::vector<Bytes>& frames) {
     gen::write_pcap(dir_.file("in-" + port + ".pcap"), frames);
   }
-  std::vector<Bytes> output(const std::string& port) { return gen::read_pcap(dir_.file("out-" + port + ".pcap")); }
+  // Frames the port sent, from every TX queue's file.
+  std::vector<Bytes> output(const std::string& port) {
+    std::vector<Bytes> frames = gen::read_pcap(dir_.file("out-" + port + ".pcap"));
+    if (std::filesystem::exists(dir_.file("out-" + port + "-q1.pcap"))) {
+      std::vector<Bytes> more = gen::read_pcap(dir_.file("out-" + port + "-q1.pcap"));
+      frames.insert(frames.end(), more.begin(), more.end());
+    }
+    return frames;
+  }
 
   // Runs aggrd until its inputs are exhausted; returns its summary JSON.
   json run_aggrd() {
@@ -132,43 +194,15 @@ class AggrdPcapTest : public ::testing::Test {
   RouterConfig config_;
 };
 
-uint64_t sum_drops(const json& summary) {
-  uint64_t total = 0;
-  for (const auto& [reason, count] : summary["drops"].items()) total += count.get<uint64_t>();
-  return total;
-}
+TEST_F(AggrdPcapTest, ForwardsEveryFrameAsExpectedAndCountsExactly) { forward_and_check(8); }
 
-TEST_F(AggrdPcapTest, ForwardsEveryFrameAsExpectedAndCountsExactly) {
-  gen::TrafficProfile profile;
-  profile.packets_per_subscriber = 8;
-  gen::GeneratedTraffic t = gen::generate(config_, profile);
-  write_input("access0", t.upstream["access0"]);
-  write_input("access1", t.upstream["access1"]);
-  write_input("core0", t.downstream);
-
-  json summary = run_aggrd();
-  ASSERT_FALSE(summary.empty());
-
-  expect_same_frames(output("core0"), t.expected_core, "core0 (upstream, labelled)");
-  expect_same_frames(output("access0"), t.expected_access["access0"], "access0 (downstream)");
-  expect_same_frames(output("access1"), t.expected_access["access1"], "access1 (downstream)");
-
-  for (const IspConfig& isp : config_.isps) {
-    EXPECT_EQ(summary["isps"][isp.name]["up"], totals(t.isp_up[isp.name])) << isp.name;
-    EXPECT_EQ(summary["isps"][isp.name]["down"], totals(t.isp_down[isp.name])) << isp.name;
-  }
-  ASSERT_EQ(summary["subscribers"].size(), config_.subscribers.size());
-  for (const SubscriberConfig& s : config_.subscribers) {
-    const json& counted = summary["subscribers"][std::to_string(s.id)];
-    EXPECT_EQ(counted["up"], totals(t.subscriber_up[s.id])) << "subscriber " << s.id;
-    EXPECT_EQ(counted["down"], totals(t.subscriber_down[s.id])) << "subscriber " << s.id;
-    EXPECT_EQ(counted["meter_drops_up"], 0);
-    EXPECT_EQ(counted["meter_drops_down"], 0);
-  }
-  EXPECT_EQ(sum_drops(summary), 0u) << summary["drops"].dump();
-  EXPECT_EQ(summary["ports"]["access0"]["rx"]["packets"], t.upstream["access0"].size());
-  EXPECT_EQ(summary["ports"]["core0"]["rx"]["packets"], t.downstream.size());
-  EXPECT_EQ(summary["ports"]["core0"]["tx"]["packets"], t.expected_core.size());
+// Two workers on the two CPUs: worker 1 polls access0 and core0, worker 2
+// polls access1, so downstream frames of access1's metered subscriber are
+// handed from worker 1 to worker 2, its meter's owner.
+TEST_F(AggrdPcapTest, TwoWorkersForwardExactlyWithMeterHandoff) {
+  write_config(2);
+  ASSERT_EQ(config_.port_workers(), (std::vector<unsigned>{1, 2, 1}));
+  forward_and_check(8);
 }
 
 // Builders for the hostile frames below.

@@ -10,6 +10,7 @@
 #include <rte_mbuf.h>
 
 #include "controlplane/config_apply.h"
+#include "dataplane/handoff.h"
 #include "dataplane/pipeline.h"
 
 namespace aggr::test {
@@ -38,8 +39,10 @@ HeadendHarness::HeadendHarness(RouterConfig c, std::vector<uint16_t> ids, TableL
   limits.max_workers = std::max(limits.max_workers, workers);
   tables = std::make_unique<Tables>(limits);
   tables->ttl_model = config.ttl_model;
+  register_handoff_field();
+  std::vector<unsigned> owners = port_owner_workers(config);
   for (size_t p = 0; p < config.ports.size(); ++p)
-    tables->ports[port_ids[p]] = port_attributes(config.ports[p], rte_ether_addr{});
+    tables->ports[port_ids[p]] = port_attributes(config.ports[p], rte_ether_addr{}, owners[p]);
   counters = std::make_unique<CounterSet>(workers, limits.isps, limits.subscribers);
   writer = std::make_unique<TableWriter>(*tables);
   writer->attach_counters(counters.get());
@@ -47,14 +50,29 @@ HeadendHarness::HeadendHarness(RouterConfig c, std::vector<uint16_t> ids, TableL
 }
 
 HeadendHarness::~HeadendHarness() {
+  for (auto& [worker, frames] : handed_off)
+    for (rte_mbuf* m : frames) rte_pktmbuf_free(m);
   writer.reset();
   tables.reset();
 }
 
+void HeadendHarness::collect(TxBatch& batch, std::map<uint16_t, std::vector<gen::Bytes>>& out) {
+  for (uint16_t p = 0; p < kMaxPorts; ++p)
+    for (uint16_t i = 0; i < batch.count[p]; ++i) {
+      rte_mbuf* m = batch.packets[p][i];
+      const uint8_t* d = rte_pktmbuf_mtod(m, const uint8_t*);
+      out[p].emplace_back(d, d + m->data_len);
+      rte_pktmbuf_free(m);
+    }
+  for (unsigned w = 0; w < kMaxWorkers; ++w)
+    handed_off[w].insert(handed_off[w].end(), batch.handoff[w], batch.handoff[w] + batch.handoff_count[w]);
+}
+
 std::map<uint16_t, std::vector<gen::Bytes>> HeadendHarness::run(rte_mempool* pool, uint16_t in_port,
-                                                                 const std::vector<gen::Bytes>& frames, uint64_t now) {
+                                                                 const std::vector<gen::Bytes>& frames, uint64_t now,
+                                                                 unsigned worker) {
   std::map<uint16_t, std::vector<gen::Bytes>> out;
-  StageEnv env{*tables, tables->meters, counters->worker(0), now};
+  StageEnv env{*tables, tables->meters, counters->worker(worker), now, uint16_t(worker)};
   for (size_t done = 0; done < frames.size();) {
     Burst burst;
     burst.in_port = in_port;
@@ -72,13 +90,22 @@ std::map<uint16_t, std::vector<gen::Bytes>> HeadendHarness::run(rte_mempool* poo
     }
     TxBatch batch;
     process_burst(burst, env, batch);
-    for (uint16_t p = 0; p < kMaxPorts; ++p)
-      for (uint16_t i = 0; i < batch.count[p]; ++i) {
-        rte_mbuf* m = batch.packets[p][i];
-        const uint8_t* d = rte_pktmbuf_mtod(m, const uint8_t*);
-        out[p].emplace_back(d, d + m->data_len);
-        rte_pktmbuf_free(m);
-      }
+    collect(batch, out);
+  }
+  return out;
+}
+
+std::map<uint16_t, std::vector<gen::Bytes>> HeadendHarness::run_handoffs(unsigned worker, uint64_t now) {
+  std::map<uint16_t, std::vector<gen::Bytes>> out;
+  StageEnv env{*tables, tables->meters, counters->worker(worker), now, uint16_t(worker)};
+  std::vector<rte_mbuf*> frames = std::move(handed_off[worker]);
+  handed_off[worker].clear();
+  for (size_t done = 0; done < frames.size();) {
+    Burst burst;
+    while (burst.count < kBurstSize && done < frames.size()) burst.packets[burst.count++] = frames[done++];
+    TxBatch batch;
+    process_handoff_burst(burst, env, batch);
+    collect(batch, out);
   }
   return out;
 }

@@ -12,6 +12,7 @@
 
 #include "controlplane/config/config.h"
 #include "dataplane/counters.h"
+#include "dataplane/packet_context.h"
 #include "dataplane/table_writer.h"
 #include "tools/aggr-gen/frame_builder.h"
 
@@ -32,9 +33,13 @@ class HeadendHarness {
   ~HeadendHarness();
 
   // Sends frames received on in_port through the pipeline, in bursts, as
-  // worker 0 at TSC `now`; returns the frames sent, by out port.
+  // `worker` at TSC `now`; returns the frames sent, by out port. Frames
+  // handed to other workers wait in handed_off[worker] for run_handoffs().
   std::map<uint16_t, std::vector<gen::Bytes>> run(rte_mempool* pool, uint16_t in_port,
-                                                  const std::vector<gen::Bytes>& frames, uint64_t now = 1);
+                                                  const std::vector<gen::Bytes>& frames, uint64_t now = 1,
+                                                  unsigned worker = 0);
+  // Processes what other workers handed to `worker`, as that worker.
+  std::map<uint16_t, std::vector<gen::Bytes>> run_handoffs(unsigned worker, uint64_t now = 1);
 
   RouterConfig config;
   std::vector<uint16_t> port_ids;
@@ -42,6 +47,11 @@ class HeadendHarness {
   std::unique_ptr<CounterSet> counters;
   std::unique_ptr<TableWriter> writer;
   std::vector<std::string> failures;
+  std::map<unsigned, std::vector<rte_mbuf*>> handed_off;  // by receiving worker
+
+ private:
+  // Sends the batch's frames "out": copies them into `out` and frees them.
+  void collect(TxBatch& batch, std::map<uint16_t, std::vector<gen::Bytes>>& out);
 };
 
 }  // namespace aggr::test

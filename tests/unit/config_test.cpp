@@ -152,8 +152,8 @@ const BadCase kBadCases[] = {
     {"bad_ttl_model", "ttl_model: uniform", "ttl_model: short", 4, 14, "'short' is not one of: uniform, pipe"},
     {"bad_router_id", "router_id: 10.0.0.1", "router_id: 10.0.0", 3, 14, "not an IPv4 address"},
     {"port_worker_not_listed", "    mtu: 1500\n", "    mtu: 1500\n    worker: 5\n", 12, 5, "not in workers.lcores"},
-    {"downstream_rate_needs_single_worker", "lcores: [1]\n", "lcores: [1, 2]\n", 28, 5,
-     "downstream rate needs its access port"},
+    {"too_many_workers", "lcores: [1]", "lcores: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17]", 6, 11,
+     "at most 16 workers"},
 };
 
 INSTANTIATE_TEST_SUITE_P(All, BadConfig, ::testing::ValuesIn(kBadCases),

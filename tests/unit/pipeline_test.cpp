@@ -178,6 +178,69 @@ TEST_F(PipelineTest, MeterDropsTrafficAbovePlanRate) {
   EXPECT_EQ(run(0, unmetered, rte_get_tsc_hz())[2].size(), 40u);
 }
 
+// Two workers: worker 1 polls access0 (so owns its subscribers' meters),
+// worker 0 polls the core port. Downstream frames of metered subscribers on
+// access0 go to worker 1 to be policed, counted and sent; others go straight out.
+class HandoffTest : public PipelineTest {
+ protected:
+  void SetUp() override {
+    PipelineTest::SetUp();
+    RouterConfig two_workers = config_;
+    two_workers.worker_lcores = {1, 2};
+    two_workers.ports[0].worker = 2;  // access0 -> worker index 1
+    two_workers.ports[1].worker = 1;
+    two_workers.ports[2].worker = 1;
+    two_workers.subscribers[0].rate_bps[unsigned(Direction::kDownstream)] = 1000000;  // subscriber 1
+    harness_ = std::make_unique<test::HeadendHarness>(two_workers, std::vector<uint16_t>{}, test::small_limits(), 2);
+    for (const std::string& f : harness_->failures) ADD_FAILURE() << f;
+    tables_ = harness_->tables.get();
+    counters_ = harness_->counters.get();
+    writer_ = harness_->writer.get();
+    ASSERT_EQ(tables_->ports[0].owner_worker, 1);
+  }
+  Totals worker_subscriber(unsigned worker, uint32_t id) {
+    Totals t;
+    t += counters_->worker(worker).subscriber(*writer_->subscriber_handle(id)).traffic[unsigned(Direction::kDownstream)];
+    return t;
+  }
+};
+
+TEST_F(HandoffTest, MeteredSubscribersFramesArePolicedAndSentByTheMeterOwner) {
+  gen::FramePair metered = down(1, 4), unmetered = down(2, 4);
+  auto out = harness_->run(pool_, 2, {metered.input, unmetered.input, metered.input}, 1, 0);
+  EXPECT_EQ(out[0], std::vector<Bytes>{unmetered.expected});  // worker 0 sends the unmetered frame itself
+  ASSERT_EQ(harness_->handed_off[1].size(), 2u);
+  EXPECT_EQ(worker_subscriber(0, 1).packets, 0u);  // not counted by the receiving worker
+
+  auto owner_out = harness_->run_handoffs(1);
+  EXPECT_EQ(owner_out[0], (std::vector<Bytes>{metered.expected, metered.expected}));
+  EXPECT_EQ(worker_subscriber(1, 1), (Totals{2, 2u * metered.ip_length}));
+  EXPECT_EQ(worker_subscriber(0, 2), (Totals{1, unmetered.ip_length}));
+  EXPECT_EQ(isp(1, Direction::kDownstream), (Totals{2, 2u * metered.ip_length}));
+  EXPECT_EQ(counters_->total_drops(), 0u);
+}
+
+TEST_F(HandoffTest, TheOwnerEnforcesTheDownstreamRate) {
+  // 1 Mbit/s: burst 16384 bytes; 30 full-size frames at one instant.
+  std::vector<Bytes> frames;
+  for (int i = 0; i < 30; ++i) frames.push_back(gen::downstream_frame(config_, sub(1), 100, 4, 1518, 64, 64, i).input);
+  harness_->run(pool_, 2, frames, rte_get_tsc_hz(), 0);
+  auto out = harness_->run_handoffs(1, rte_get_tsc_hz());
+  ASSERT_FALSE(out[0].empty());
+  uint64_t conforming = 16384 / out[0][0].size();
+  EXPECT_EQ(out[0].size(), conforming);
+  EXPECT_EQ(drops(DropReason::kMeterDownstream), 30 - conforming);
+  EXPECT_EQ(counters_->worker(1).subscriber(*writer_->subscriber_handle(1)).meter_drops[1].get(), 30 - conforming);
+}
+
+TEST_F(HandoffTest, FramesOfASubscriberRemovedInFlightAreDroppedAsGone) {
+  harness_->run(pool_, 2, {down(1, 4).input, down(1, 6).input}, 1, 0);
+  ASSERT_EQ(harness_->handed_off[1].size(), 2u);
+  ASSERT_TRUE(writer_->remove_subscriber(1).ok());
+  EXPECT_TRUE(harness_->run_handoffs(1)[0].empty());
+  EXPECT_EQ(drops(DropReason::kSubscriberGone), 2u);
+}
+
 TEST_F(PipelineTest, DownstreamPopsAndDeliversToTheLineByteForByte) {
   std::vector<gen::FramePair> pairs = {down(1, 4), down(1, 6), down(2, 4), down(3, 6), down(4, 4, 100, 10, 64)};
   std::vector<Bytes> in;

@@ -1,0 +1,50 @@
+// Downstream frames of metered subscribers owned by another worker leave the
+// burst here, and resume on the owner (see dataplane/handoff.h for why).
+#include "dataplane/handoff.h"
+#include "dataplane/stages/stages.h"
+
+namespace aggr {
+
+void handoff_stage(Burst& burst, const StageEnv& env, TxBatch& out) {
+  unsigned kept = 0;
+  for (unsigned i = 0; i < burst.count; ++i) {
+    rte_mbuf* m = burst.packets[i];
+    const PacketContext& ctx = burst.context[i];
+    if (ctx.drop == DropReason::kNone && ctx.subscriber->meter_profile[unsigned(Direction::kDownstream)] != kNoMeter) {
+      uint16_t owner = env.tables.ports[ctx.out_port].owner_worker;
+      if (owner != env.worker) {
+        handoff_meta(m) = {ctx.handle, ctx.subscriber->id, ctx.l3_length, ctx.out_port};
+        out.handoff[owner][out.handoff_count[owner]++] = m;
+        out.handoff_workers |= 1u << owner;
+        continue;
+      }
+    }
+    if (kept != i) {
+      burst.packets[kept] = m;
+      burst.context[kept] = ctx;
+    }
+    ++kept;
+  }
+  burst.count = uint16_t(kept);
+}
+
+void resume_handoff_stage(Burst& burst, const StageEnv& env) {
+  for (unsigned i = 0; i < burst.count; ++i) {
+    const HandoffMeta& meta = handoff_meta(burst.packets[i]);
+    PacketContext& ctx = burst.context[i];
+    ctx = PacketContext{};
+    ctx.handle = meta.handle;
+    ctx.l3_length = meta.l3_length;
+    ctx.out_port = meta.out_port;
+    // The handle is checked, not trusted: the subscriber may have been removed
+    // (and its handle reused) or moved to another line while the frame waited.
+    const SubscriberRecord* s = env.tables.subscribers.record(meta.handle);
+    if (s == nullptr || s->id != meta.subscriber_id || s->port != meta.out_port) {
+      ctx.drop = DropReason::kSubscriberGone;
+      continue;
+    }
+    ctx.subscriber = s;
+  }
+}
+
+}  // namespace aggr
