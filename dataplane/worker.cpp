@@ -10,6 +10,14 @@ namespace {
 
 constexpr unsigned kTxRetries = 8;
 
+// Pops the lowest set bit of a mask.
+template <typename Mask>
+unsigned take_lowest(Mask& mask) {
+  unsigned bit = unsigned(__builtin_ctzll(mask));
+  mask &= mask - 1;
+  return bit;
+}
+
 }  // namespace
 
 Worker::Worker(WorkerSetup setup, Tables& tables, WorkerCounters& counters,
@@ -21,11 +29,16 @@ int Worker::launch(void* arg) {
   return 0;
 }
 
+void Worker::drop_unsent(rte_mbuf** frames, unsigned sent, unsigned count, DropReason reason) {
+  if (sent == count) return;
+  counters_.drop(reason).add(count - sent);
+  rte_pktmbuf_free_bulk(frames + sent, count - sent);
+}
+
 void Worker::transmit(TxBatch& batch) {
   uint16_t queue = uint16_t(setup_.index);
   while (batch.used_ports) {
-    uint16_t port = uint16_t(__builtin_ctzll(batch.used_ports));
-    batch.used_ports &= batch.used_ports - 1;
+    uint16_t port = uint16_t(take_lowest(batch.used_ports));
     rte_mbuf** frames = batch.packets[port];
     uint16_t count = batch.count[port];
     batch.count[port] = 0;
@@ -34,10 +47,7 @@ void Worker::transmit(TxBatch& batch) {
       sent += rte_eth_tx_burst(port, queue, frames + sent, count - sent);
     TrafficCounter& tx = counters_.port(port).tx;
     for (uint16_t i = 0; i < sent; ++i) tx.add(frames[i]->pkt_len);
-    if (sent < count) {
-      counters_.drop(DropReason::kTxFailed).add(count - sent);
-      rte_pktmbuf_free_bulk(frames + sent, count - sent);
-    }
+    drop_unsent(frames, sent, count, DropReason::kTxFailed);
   }
   if (batch.handoff_workers) hand_off(batch);
 }
@@ -45,8 +55,7 @@ void Worker::transmit(TxBatch& batch) {
 void Worker::hand_off(TxBatch& batch) {
   uint16_t self = uint16_t(setup_.index);
   while (batch.handoff_workers) {
-    unsigned to = unsigned(__builtin_ctz(batch.handoff_workers));
-    batch.handoff_workers &= batch.handoff_workers - 1;
+    unsigned to = take_lowest(batch.handoff_workers);
     rte_mbuf** frames = batch.handoff[to];
     unsigned count = batch.handoff_count[to];
     batch.handoff_count[to] = 0;
@@ -54,10 +63,7 @@ void Worker::hand_off(TxBatch& batch) {
     if (setup_.handoff != nullptr)
       queued = rte_ring_sp_enqueue_burst(setup_.handoff->ring(self, to), reinterpret_cast<void**>(frames), count,
                                          nullptr);
-    if (queued < count) {
-      counters_.drop(DropReason::kHandoffFull).add(count - queued);
-      rte_pktmbuf_free_bulk(frames + queued, count - queued);
-    }
+    drop_unsent(frames, queued, count, DropReason::kHandoffFull);
   }
 }
 

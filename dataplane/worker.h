@@ -36,6 +36,8 @@ class Worker {
  private:
   void transmit(struct TxBatch& batch);
   void hand_off(struct TxBatch& batch);
+  // Counts frames [sent, count) under `reason` and frees them.
+  void drop_unsent(struct rte_mbuf** frames, unsigned sent, unsigned count, DropReason reason);
   bool receive_handoffs(struct Burst& burst, struct TxBatch& batch, const struct StageEnv& env);
 
   WorkerSetup setup_;

@@ -31,24 +31,6 @@ using gen::Bytes;
 
 namespace {
 
-const char* const kConfig = R"(
-workers: {lcores: [1]}
-ports:
-  - {name: access0, role: access, device: net_null0, mac: "02:00:00:00:a0:00"}
-  - {name: access1, role: access, device: net_null1, mac: "02:00:00:00:a1:00", classify: source-prefix}
-  - {name: core0, role: core, device: net_null2, mac: "02:00:00:00:c0:00", mtu: 1500}
-isps:
-  - {id: 1, name: red, labels: [1001], next_hop: {port: core0, mac: "02:00:00:00:ff:01"}}
-  - {id: 2, name: green, labels: [16001, 2002, 3003], next_hop: {port: core0, mac: "02:00:00:00:ff:02"}}
-local_labels: [{label: 100, action: pop-to-subscriber}]
-subscribers:
-  - {id: 1, isp: red, line: {port: access0, svlan: 10, cvlan: 1}, cpe_mac: "02:00:00:01:00:01",
-     addresses: [100.64.0.1/32, "2001:db8:1::/56"], rate: {up: 100Mbit, down: 100Mbit}}
-  - {id: 2, isp: green, line: {port: access0, svlan: 20}, cpe_mac: "02:00:00:01:00:02",
-     addresses: [100.64.0.8/29]}
-  - {id: 3, isp: green, line: {port: access1}, cpe_mac: "02:00:00:01:00:03",
-     addresses: [192.0.2.0/28, "2001:db8:2::/48"]}
-)";
 
 struct Template {
   uint16_t port;
@@ -77,7 +59,7 @@ void initialise() {
   });
   state = new State;
   state->pool = rte_pktmbuf_pool_create("fuzz_pool", 4095, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, 0);
-  LoadResult loaded = test::load_config_text(kConfig);
+  LoadResult loaded = test::load_config_text(test::kPipelineTestConfig);
   if (!loaded.ok() || state->pool == nullptr) std::abort();
   state->headend = std::make_unique<test::HeadendHarness>(loaded.config);
   if (!state->headend->failures.empty()) std::abort();

@@ -15,6 +15,27 @@
 
 namespace aggr::test {
 
+const char* const kPipelineTestConfig = R"(
+workers: {lcores: [1]}
+ports:
+  - {name: access0, role: access, device: net_null0, mac: "02:00:00:00:a0:00"}
+  - {name: access1, role: access, device: net_null1, mac: "02:00:00:00:a1:00", classify: source-prefix}
+  - {name: core0, role: core, device: net_null2, mac: "02:00:00:00:c0:00", mtu: 1500}
+isps:
+  - {id: 1, name: red, labels: [1001], next_hop: {port: core0, mac: "02:00:00:00:ff:01"}}
+  - {id: 2, name: green, labels: [16001, 2002, 3003], next_hop: {port: core0, mac: "02:00:00:00:ff:02"}}
+local_labels: [{label: 100, action: pop-to-subscriber}]
+subscribers:
+  - {id: 1, isp: red, line: {port: access0, svlan: 10, cvlan: 1}, cpe_mac: "02:00:00:01:00:01",
+     addresses: [100.64.0.1/32, "2001:db8:1::/56"]}
+  - {id: 2, isp: green, line: {port: access0, svlan: 20}, cpe_mac: "02:00:00:01:00:02",
+     addresses: [100.64.0.8/29]}
+  - {id: 3, isp: green, line: {port: access1}, cpe_mac: "02:00:00:01:00:03",
+     addresses: [192.0.2.0/28, "2001:db8:2::/48"]}
+  - {id: 4, isp: red, line: {port: access0, svlan: 30, cvlan: 5}, cpe_mac: "02:00:00:01:00:04",
+     addresses: [100.64.0.4/32], rate: {up: 1Mbit}}
+)";
+
 LoadResult load_config_text(const std::string& yaml) {
   static std::atomic<unsigned> counter{0};
   std::string path = "/tmp/aggr-config-" + std::to_string(getpid()) + "-" + std::to_string(counter++) + ".yaml";

@@ -18,6 +18,11 @@
 
 namespace aggr::test {
 
+// Three ports (access0 by line, access1 by source prefix, core0), ISPs red
+// (1 label) and green (3 labels), local label 100, four subscribers (QinQ,
+// single tag, source prefix, one with a 1 Mbit/s upstream rate).
+extern const char* const kPipelineTestConfig;
+
 // Parses and validates YAML text as if it were a file in a scratch directory.
 LoadResult load_config_text(const std::string& yaml);
 
