@@ -28,6 +28,13 @@ std::vector<unsigned> parse_sizes(const std::string& text) {
   return sizes;
 }
 
+std::vector<uint8_t> parse_families(const std::string& text) {
+  if (text == "4") return {4};
+  if (text == "6") return {6};
+  if (text == "4,6" || text == "6,4") return {4, 6};
+  throw std::invalid_argument("families must be 4, 6 or 4,6");
+}
+
 std::string key_name(const std::string& isp) { return isp; }
 std::string key_name(uint32_t subscriber_id) { return std::to_string(subscriber_id); }
 
@@ -55,6 +62,9 @@ int main(int argc, char** argv) {
       ("config,c", po::value<std::string>(), "router configuration (YAML) whose subscribers to use")
       ("packets,n", po::value<unsigned>()->default_value(4), "packets per subscriber and direction")
       ("sizes", po::value<std::string>()->default_value("64,128,512,1518"), "frame sizes with FCS, cycled")
+      ("families", po::value<std::string>()->default_value("4,6"), "IP versions: 4, 6 or 4,6")
+      ("sample", po::value<size_t>()->default_value(0),
+       "traffic for about this many subscribers spread evenly over the table (0: all)")
       ("out-dir,o", po::value<std::string>()->default_value("."),
        "where to write upstream-<access port>.pcap, downstream.pcap (labelled, for the core port), "
        "expected-core.pcap, expected-<access port>.pcap and expected-totals.json");
@@ -77,6 +87,8 @@ int main(int argc, char** argv) {
     gen::TrafficProfile profile;
     profile.packets_per_subscriber = vm["packets"].as<unsigned>();
     profile.frame_sizes = parse_sizes(vm["sizes"].as<std::string>());
+    profile.families = parse_families(vm["families"].as<std::string>());
+    profile.sample_subscribers = vm["sample"].as<size_t>();
     gen::GeneratedTraffic t = gen::generate(loaded.config, profile);
     std::string dir = vm["out-dir"].as<std::string>();
     auto write = [&](const std::string& name, const std::vector<gen::Bytes>& frames) {

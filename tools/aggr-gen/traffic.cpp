@@ -32,8 +32,10 @@ const IpPrefix* prefix_of_family(const SubscriberConfig& s, uint8_t family) {
   return nullptr;
 }
 
-const uint8_t kInternetV4[4] = {198, 51, 100, 7};
-const uint8_t kInternetV6[16] = {0x20, 0x01, 0x0d, 0xb8, 0xff, 0xff, 0, 0, 0, 0, 0, 0, 0, 0, 0, 7};
+// Far-end hosts in the benchmarking ranges (RFC 2544 / RFC 5180): 198.18.1.7
+// is also where DPDK's l3fwd routes to its port 1, so one pcap serves both.
+const uint8_t kInternetV4[4] = {198, 18, 1, 7};
+const uint8_t kInternetV6[16] = {0x20, 0x01, 0x00, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 7};  // 2001:2::/48
 
 IpPacketSpec packet_spec(uint8_t family, unsigned ip_length, uint8_t ttl, uint8_t dscp, uint32_t sequence) {
   IpPacketSpec spec;
@@ -104,12 +106,17 @@ GeneratedTraffic generate(const RouterConfig& c, const TrafficProfile& profile) 
   for (const LocalLabelConfig& l : c.local_labels)
     if (l.action == IlmAction::kPopToSubscriber) pop_label = &l;
   uint32_t sequence = 0;
+  size_t stride = profile.sample_subscribers == 0 || profile.sample_subscribers >= c.subscribers.size()
+                      ? 1
+                      : c.subscribers.size() / profile.sample_subscribers;
   for (unsigned round = 0; round < profile.packets_per_subscriber; ++round) {
-    for (const SubscriberConfig& s : c.subscribers) {
+    for (size_t index = 0; index < c.subscribers.size(); index += stride) {
+      const SubscriberConfig& s = c.subscribers[index];
       const IspConfig* isp = c.isp(s.isp);
       std::vector<uint8_t> families;
-      for (uint8_t f : {uint8_t(4), uint8_t(6)})
+      for (uint8_t f : profile.families)
         if (prefix_of_family(s, f)) families.push_back(f);
+      if (families.empty()) continue;
       uint8_t family = families[(round + s.id) % families.size()];
       unsigned size = profile.frame_sizes[(round + s.id) % profile.frame_sizes.size()];
       uint8_t dscp = profile.dscps[(round + s.id) % profile.dscps.size()];

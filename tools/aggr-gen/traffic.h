@@ -18,6 +18,8 @@ struct TrafficProfile {
   uint8_t ip_ttl = 64;
   uint8_t mpls_ttl = 64;        // downstream frames' label TTL
   std::vector<uint8_t> dscps = {0, 46, 10, 26};
+  std::vector<uint8_t> families = {4, 6};  // IP versions to send
+  size_t sample_subscribers = 0;          // 0: all; else about this many, spread evenly
 };
 
 struct ExpectedTotals {
