@@ -29,4 +29,7 @@ ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:ha
   ./build-asan/hitless_update_test
 echo "== fuzzing the parsers and the pipeline (libFuzzer, a short run each)"
 bash tools/fuzz.sh 15
+echo "== benchmarks/run --quick (completes and writes its JSON; speed is not checked)"
+/usr/bin/python3 benchmarks/run --quick --out build/bench-quick
+test -s build/bench-quick/results.json
 echo "all tests passed"
