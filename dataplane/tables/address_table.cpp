@@ -5,7 +5,7 @@
 #include <string>
 
 #include <rte_errno.h>
-#include <rte_jhash.h>
+#include "dataplane/tables/lockfree_hash.h"
 
 namespace aggr {
 namespace {
@@ -63,18 +63,8 @@ bool AddressTable::PrefixHashes::add(const uint8_t* prefix, uint8_t length, uint
   rte_hash*& table = by_length_[length];
   if (table == nullptr) {
     std::string name = "aggr_pfx" + std::to_string(next_table_id());
-    rte_hash_parameters params{};
-    params.name = name.c_str();
-    params.entries = max_prefixes_ < 1024 ? 1024 : max_prefixes_;
-    params.key_len = key_bytes_;
-    params.hash_func = rte_jhash;
-    params.extra_flag = RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF;
-    table = rte_hash_create(&params);
+    table = create_lockfree_hash(name, max_prefixes_, key_bytes_, rcu_);
     if (table == nullptr) return false;
-    rte_hash_rcu_config rcu_config{};
-    rcu_config.v = rcu_.qsbr();
-    rcu_config.mode = RTE_HASH_QSBR_MODE_DQ;
-    if (rte_hash_rcu_qsbr_add(table, &rcu_config) != 0) return false;
   }
   Ipv6Address k = key(prefix, length);
   bool existed = rte_hash_lookup(table, &k) >= 0;

@@ -4,7 +4,7 @@
 #include <string>
 
 #include <rte_errno.h>
-#include <rte_jhash.h>
+#include "dataplane/tables/lockfree_hash.h"
 
 namespace aggr {
 namespace {
@@ -31,21 +31,9 @@ SubscriberTable::SubscriberTable(uint32_t capacity, Rcu& rcu)
   for (uint32_t h = capacity_; h > 0; --h) free_handles_.push_back(h - 1);
 
   std::string name = "aggr_lines" + std::to_string(next_table_id());
-  rte_hash_parameters params{};
-  params.name = name.c_str();
-  params.entries = capacity_ < 1024 ? 1024 : capacity_;
-  params.key_len = sizeof(uint64_t);
-  params.hash_func = rte_jhash;
-  params.socket_id = 0;
-  params.extra_flag = RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF;
-  lines_ = rte_hash_create(&params);
+  lines_ = create_lockfree_hash(name, capacity_, sizeof(uint64_t), rcu_);
   if (lines_ == nullptr)
     throw std::runtime_error("cannot create the line table: " + std::string(rte_strerror(rte_errno)));
-  rte_hash_rcu_config rcu_config{};
-  rcu_config.v = rcu_.qsbr();
-  rcu_config.mode = RTE_HASH_QSBR_MODE_DQ;
-  if (rte_hash_rcu_qsbr_add(lines_, &rcu_config) != 0)
-    throw std::runtime_error("cannot attach RCU to the line table");
 }
 
 SubscriberTable::~SubscriberTable() { rte_hash_free(lines_); }
