@@ -15,15 +15,11 @@ using namespace aggr;
 
 namespace {
 
-const std::string& scratch(const char* name) {
-  static std::string dir = [] {
-    std::string d = "/tmp/aggr-config-fuzz-" + std::to_string(getpid());
-    std::filesystem::create_directories(d);
-    return d;
-  }();
-  static std::string yaml = dir + "/config.yaml", csv = dir + "/subscribers.csv";
-  return std::string(name) == "yaml" ? yaml : csv;
-}
+// The files of one fuzzing process: a configuration and the subscribers
+// file it names, side by side.
+const std::string kDirectory = "/tmp/aggr-config-fuzz-" + std::to_string(getpid());
+const std::string kYamlPath = kDirectory + "/config.yaml";
+const std::string kCsvPath = kDirectory + "/subscribers.csv";
 
 // A configuration that is valid on its own and reads the subscribers file.
 const char* const kHost = R"(
@@ -42,17 +38,22 @@ void check(const LoadResult& r) {
 
 }  // namespace
 
+extern "C" int LLVMFuzzerInitialize(int*, char***) {
+  std::filesystem::create_directories(kDirectory);
+  return 0;
+}
+
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size == 0) return 0;
   std::string text(reinterpret_cast<const char*>(data + 1), size - 1);
   if (data[0] & 1) {
     // The input is a subscribers file read by a valid configuration.
-    std::ofstream(scratch("yaml")) << kHost;
-    std::ofstream(scratch("csv"), std::ios::binary) << text;
+    std::ofstream(kYamlPath) << kHost;
+    std::ofstream(kCsvPath, std::ios::binary) << text;
   } else {
-    std::ofstream(scratch("yaml"), std::ios::binary) << text;
-    std::ofstream(scratch("csv")) << "";
+    std::ofstream(kYamlPath, std::ios::binary) << text;
+    std::ofstream(kCsvPath) << "";
   }
-  check(load_config(scratch("yaml")));
+  check(load_config(kYamlPath));
   return 0;
 }

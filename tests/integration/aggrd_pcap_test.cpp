@@ -37,16 +37,16 @@ ports:
   - name: access0
     role: access
     mac: "02:00:00:00:a0:00"
-    device: net_pcap_a0,rx_pcap=@DIR@/in-access0.pcap,tx_pcap=@DIR@/out-access0.pcap@TX_QUEUE_1@
+    device: net_pcap_a0,rx_pcap=@DIR@/in-access0.pcap,tx_pcap=@DIR@/out-access0.pcap@TX_QUEUE_1_access0@
   - name: access1
     role: access
     classify: source-prefix
     mac: "02:00:00:00:a1:00"
-    device: net_pcap_a1,rx_pcap=@DIR@/in-access1.pcap,tx_pcap=@DIR@/out-access1.pcap@TX_QUEUE_1@
+    device: net_pcap_a1,rx_pcap=@DIR@/in-access1.pcap,tx_pcap=@DIR@/out-access1.pcap@TX_QUEUE_1_access1@
   - name: core0
     role: core
     mac: "02:00:00:00:c0:00"
-    device: net_pcap_c0,rx_pcap=@DIR@/in-core0.pcap,tx_pcap=@DIR@/out-core0.pcap@TX_QUEUE_1@
+    device: net_pcap_c0,rx_pcap=@DIR@/in-core0.pcap,tx_pcap=@DIR@/out-core0.pcap@TX_QUEUE_1_core0@
 isps:
   - {id: 1, name: red, labels: [1001], next_hop: {port: core0, mac: "02:00:00:00:ff:01"}}
   - {id: 2, name: green, labels: [16001, 2002], next_hop: {port: core0, mac: "02:00:00:00:ff:02"}}
@@ -115,15 +115,14 @@ class AggrdPcapTest : public ::testing::Test {
   void SetUp() override { write_config(1); }
 
   // One or two workers (lcores 1 and 2, which share the second CPU). Each
-  // worker has its own TX queue on every port: net_pcap writes one file each.
-  void write_config(unsigned workers) {
+  // worker needs its own TX queue on every port: net_pcap has one per
+  // tx_pcap file, so tx_queues files per port.
+  void write_config(unsigned workers, unsigned tx_queues = 0) {
+    if (tx_queues == 0) tx_queues = workers;
     std::string text = test::substitute(kConfigTemplate, "LCORES", workers == 1 ? "[1]" : "[1, 2]");
     text = test::substitute(text, "EAL_EXTRA", workers == 1 ? "" : ", \"--lcores=0@0,1@1,2@1\"");
-    text = test::substitute(text, "TX_QUEUE_1", workers == 1 ? "" : ",tx_pcap=@DIR@/out-@PORT@-q1.pcap");
-    for (const char* port : {"access0", "access1", "core0"}) {
-      size_t at = text.find("@PORT@");
-      if (at != std::string::npos) text.replace(at, 6, port);
-    }
+    for (std::string port : {"access0", "access1", "core0"})
+      text = test::substitute(text, "TX_QUEUE_1_" + port, tx_queues == 1 ? "" : ",tx_pcap=@DIR@/out-" + port + "-q1.pcap");
     text = test::substitute(text, "DIR", dir_.path());
     test::write_file(dir_.file("config.yaml"), text);
     test::write_file(dir_.file("subscribers.csv"), subscribers_csv());
@@ -203,6 +202,20 @@ TEST_F(AggrdPcapTest, TwoWorkersForwardExactlyWithMeterHandoff) {
   write_config(2);
   ASSERT_EQ(config_.port_workers(), (std::vector<unsigned>{1, 2, 1}));
   forward_and_check(8);
+}
+
+// A device with fewer TX queues than workers is refused at start, naming the
+// port, and nothing is forwarded.
+TEST_F(AggrdPcapTest, RefusesAPortWithFewerTxQueuesThanWorkers) {
+  write_config(2, 1);
+  write_input("access0", {});
+  write_input("access1", {});
+  write_input("core0", {});
+  test::ProcessResult r = test::run_process({g_aggrd_path, "--config", dir_.file("config.yaml"), "--quiet", "-E",
+                                             "--file-prefix=" + dir_.file_prefix()});
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_NE(r.output.find("port access0: needs 1 rx and 2 tx queues, device has 1 and 1"), std::string::npos)
+      << r.output;
 }
 
 // Builders for the hostile frames below.

@@ -85,8 +85,10 @@ void HeadendHarness::collect(TxBatch& batch, std::map<uint16_t, std::vector<gen:
       out[p].emplace_back(d, d + m->data_len);
       rte_pktmbuf_free(m);
     }
-  for (unsigned w = 0; w < kMaxWorkers; ++w)
+  for (uint32_t workers = batch.handoff_workers; workers; workers &= workers - 1) {
+    unsigned w = unsigned(__builtin_ctz(workers));
     handed_off[w].insert(handed_off[w].end(), batch.handoff[w], batch.handoff[w] + batch.handoff_count[w]);
+  }
 }
 
 std::map<uint16_t, std::vector<gen::Bytes>> HeadendHarness::run(rte_mempool* pool, uint16_t in_port,
