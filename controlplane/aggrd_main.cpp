@@ -20,6 +20,10 @@ void on_signal(int) {
   if (g_router != nullptr) g_router->stop();  // an atomic store: async-signal-safe
 }
 
+void on_hangup(int) {
+  if (g_router != nullptr) g_router->request_reload();  // likewise
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -35,6 +39,7 @@ int main(int argc, char** argv) {
       ("exit-idle", po::value<double>()->default_value(0),
        "stop once no port has received a packet for this many seconds (0: never)")
       ("summary-json", po::value<std::string>(), "write the final counters as JSON to this file")
+      ("no-services", "serve no management API, metrics or telemetry commands, whatever the configuration says")
       ("quiet,q", "log warnings and errors only");
   po::variables_map vm;
   try {
@@ -56,9 +61,9 @@ int main(int argc, char** argv) {
     std::cerr << "aggrd: --config is required\n" << options;
     return 2;
   }
-  if (vm.count("quiet")) aggr::set_log_level(aggr::LogLevel::kWarning);
-
   aggr::LoadResult loaded = aggr::load_config(vm["config"].as<std::string>());
+  aggr::configure_logging(loaded.config.logging);
+  if (vm.count("quiet")) aggr::set_log_level(aggr::LogLevel::kWarning);
   for (const aggr::ConfigError& e : loaded.errors) std::cerr << e.to_string() << "\n";
   if (!loaded.ok()) {
     std::cerr << "aggrd: " << loaded.errors.size() << " error(s) in the configuration\n";
@@ -75,13 +80,15 @@ int main(int argc, char** argv) {
   if (vm.count("eal")) run.extra_eal_args = vm["eal"].as<std::vector<std::string>>();
   run.duration_s = vm["duration"].as<double>();
   run.exit_idle_s = vm["exit-idle"].as<double>();
+  run.services = !vm.count("no-services");
   try {
     aggr::Router router(loaded.config, run);
     g_router = &router;
     std::signal(SIGINT, on_signal);
     std::signal(SIGTERM, on_signal);
+    std::signal(SIGHUP, on_hangup);
     router.start();
-    aggr::log_info("forwarding; SIGINT or SIGTERM stops");
+    aggr::log_info("forwarding; SIGHUP reloads the configuration, SIGINT or SIGTERM stops");
     router.run();
     aggr::log_info("stopped");
     aggr::print_summary(std::cout, router.config(), router.port_ids(), router.writer(), router.counters());

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "controlplane/config_diff.h"
+
 namespace aggr {
 namespace {
 
@@ -31,12 +33,11 @@ std::vector<unsigned> port_owner_workers(const RouterConfig& c) {
   return owners;
 }
 
-SubscriberSpec subscriber_spec(const RouterConfig& c, const SubscriberConfig& s,
-                               const std::vector<uint16_t>& port_ids) {
+SubscriberSpec subscriber_spec(const SubscriberConfig& s, uint32_t isp_id, uint16_t port_id) {
   SubscriberSpec spec;
   spec.id = s.id;
-  spec.isp_id = c.isp(s.isp)->id;
-  spec.port = port_id_of(c, s.port, port_ids);
+  spec.isp_id = isp_id;
+  spec.port = port_id;
   spec.svlan = s.svlan;
   spec.cvlan = s.cvlan;
   spec.cpe_mac = s.cpe_mac;
@@ -46,22 +47,17 @@ SubscriberSpec subscriber_spec(const RouterConfig& c, const SubscriberConfig& s,
   return spec;
 }
 
+SubscriberSpec subscriber_spec(const RouterConfig& c, const SubscriberConfig& s,
+                               const std::vector<uint16_t>& port_ids) {
+  return subscriber_spec(s, c.isp(s.isp)->id, port_id_of(c, s.port, port_ids));
+}
+
 std::vector<std::string> apply_config(const RouterConfig& c, const std::vector<uint16_t>& port_ids,
                                       TableWriter& writer) {
-  std::vector<std::string> failures;
-  auto check = [&](Status s, const std::string& what) {
-    if (!s.ok()) failures.push_back(what + ": " + s.error);
-  };
-  for (const IspConfig& isp : c.isps) {
-    check(writer.add_isp(isp.id, isp.name), "isp " + isp.name);
-    NhlfeSpec nhlfe{isp.labels, port_id_of(c, isp.next_hop_port, port_ids), isp.next_hop_mac};
-    check(writer.set_ftn(isp.id, nhlfe), "isp " + isp.name + " FTN");
-  }
-  for (const LocalLabelConfig& l : c.local_labels)
-    check(writer.set_ilm(l.label, {l.action, 0}), "local label " + std::to_string(l.label));
-  for (const SubscriberConfig& s : c.subscribers)
-    check(writer.add_subscriber(subscriber_spec(c, s, port_ids)), "subscriber " + std::to_string(s.id));
-  return failures;
+  // Installing is reloading from nothing.
+  Status s = apply_config_difference(RouterConfig{}, c, port_ids, writer);
+  if (s.ok()) return {};
+  return {s.error};
 }
 
 }  // namespace aggr

@@ -10,8 +10,8 @@
 
 namespace aggr {
 
-// port_ids[i] is the DPDK port id of config.ports[i]. Returns the failures
-// (empty on success); each names the element that failed.
+// port_ids[i] is the DPDK port id of config.ports[i]. All or nothing: returns
+// the failure (empty on success), naming the element that failed.
 std::vector<std::string> apply_config(const RouterConfig& config, const std::vector<uint16_t>& port_ids,
                                       TableWriter& writer);
 
@@ -22,6 +22,8 @@ PortAttributes port_attributes(const PortConfig& port, const rte_ether_addr& dev
 // Index (into worker_lcores) of the worker polling each port.
 std::vector<unsigned> port_owner_workers(const RouterConfig& config);
 
+// The table writer's form of a configured subscriber.
+SubscriberSpec subscriber_spec(const SubscriberConfig& s, uint32_t isp_id, uint16_t port_id);
 SubscriberSpec subscriber_spec(const RouterConfig& config, const SubscriberConfig& s,
                                const std::vector<uint16_t>& port_ids);
 

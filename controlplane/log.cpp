@@ -1,5 +1,8 @@
 #include "controlplane/log.h"
 
+#include <syslog.h>
+
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
@@ -8,7 +11,8 @@
 namespace aggr {
 namespace {
 
-LogLevel g_level = LogLevel::kInfo;
+std::atomic<LogLevel> g_level{LogLevel::kInfo};
+std::atomic<bool> g_syslog{false};
 std::mutex g_mutex;
 
 const char* level_name(LogLevel level) {
@@ -21,12 +25,29 @@ const char* level_name(LogLevel level) {
   return "?";
 }
 
+int syslog_priority(LogLevel level) {
+  switch (level) {
+    case LogLevel::kDebug: return LOG_DEBUG;
+    case LogLevel::kInfo: return LOG_INFO;
+    case LogLevel::kWarning: return LOG_WARNING;
+    case LogLevel::kError: return LOG_ERR;
+  }
+  return LOG_INFO;
+}
+
 }  // namespace
 
-void set_log_level(LogLevel level) { g_level = level; }
+void set_log_level(LogLevel level) { g_level.store(level); }
+LogLevel log_level() { return g_level.load(); }
+
+void configure_logging(const LoggingConfig& logging) {
+  set_log_level(logging.level);
+  if (logging.syslog && !g_syslog.exchange(true)) openlog("aggrd", LOG_PID, LOG_DAEMON);
+  if (!logging.syslog && g_syslog.exchange(false)) closelog();
+}
 
 void log(LogLevel level, const std::string& message) {
-  if (level < g_level) return;
+  if (level < g_level.load(std::memory_order_relaxed)) return;
   auto now = std::chrono::system_clock::now();
   std::time_t t = std::chrono::system_clock::to_time_t(now);
   std::tm tm;
@@ -35,6 +56,7 @@ void log(LogLevel level, const std::string& message) {
   std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &tm);
   std::lock_guard<std::mutex> lock(g_mutex);
   std::fprintf(stderr, "%s aggrd %s: %s\n", stamp, level_name(level), message.c_str());
+  if (g_syslog.load()) syslog(syslog_priority(level), "%s", message.c_str());
 }
 
 }  // namespace aggr

@@ -1,15 +1,19 @@
-// Control-plane logging to stderr with a level and a timestamp. Never called
-// from workers.
+// Control-plane logging: leveled, timestamped lines on stderr, and optionally
+// syslog (daemon facility). Thread-safe. Never called from workers.
 #pragma once
 
 #include <string>
 
+#include "controlplane/config/config.h"
+
 namespace aggr {
 
-enum class LogLevel { kDebug = 0, kInfo, kWarning, kError };
-
 void set_log_level(LogLevel level);
+LogLevel log_level();
+// Level and syslog from the configuration's `logging` section.
+void configure_logging(const LoggingConfig& logging);
 void log(LogLevel level, const std::string& message);
+inline void log_debug(const std::string& m) { log(LogLevel::kDebug, m); }
 inline void log_info(const std::string& m) { log(LogLevel::kInfo, m); }
 inline void log_warning(const std::string& m) { log(LogLevel::kWarning, m); }
 inline void log_error(const std::string& m) { log(LogLevel::kError, m); }

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <fstream>
 #include <stdexcept>
 #include <thread>
 
@@ -14,6 +15,9 @@
 
 #include "controlplane/config_apply.h"
 #include "controlplane/log.h"
+#include "controlplane/management/api_server.h"
+#include "controlplane/management/telemetry.h"
+#include "controlplane/metrics/metrics.h"
 #include "dataplane/port.h"
 
 namespace aggr {
@@ -60,6 +64,12 @@ Router::Router(RouterConfig config, RunOptions options)
     : config_(std::move(config)), options_(std::move(options)) {}
 
 Router::~Router() {
+  // Services first: their threads post work that needs everything below.
+  // Closing the queue first answers their waiting requests at once.
+  commands_.close();
+  unregister_telemetry();
+  management_.reset();
+  metrics_.reset();
   if (!workers_.empty()) {
     workers_stop_.store(true);
     join_workers();
@@ -73,6 +83,7 @@ Router::~Router() {
 }
 
 void Router::start() {
+  load_token();
   std::vector<std::string> args = eal_arguments(config_, options_);
   std::vector<char*> argv;
   for (std::string& a : args) argv.push_back(a.data());
@@ -122,6 +133,105 @@ void Router::start() {
            std::to_string(config_.subscribers.size()) + " subscribers, " +
            std::to_string(config_.local_labels.size()) + " local labels in " + std::to_string(seconds) + " s");
   launch_workers();
+  busy_ratio_.assign(workers, 0.0);
+  last_cycles_.assign(workers, {0, 0});
+  if (options_.services) start_services();
+}
+
+void Router::start_services() {
+  if (config_.management.listen.enabled) {
+    management_ = std::make_unique<ManagementServer>(*this, config_.management.listen);
+    log_info("management API on http://" + config_.management.listen.to_string() +
+             (token_.empty() ? " (read only: no management.token_file)" : ""));
+  }
+  if (config_.metrics.listen.enabled) {
+    metrics_ = std::make_unique<MetricsExposer>(*this, config_.metrics.listen);
+    log_info("Prometheus metrics on http://" + config_.metrics.listen.to_string() + "/metrics");
+  }
+  register_telemetry(this);
+}
+
+void Router::load_token() {
+  token_.clear();
+  const std::string& file = config_.management.token_file;
+  if (file.empty()) return;
+  std::ifstream in(file);
+  if (!in) throw std::runtime_error("cannot read the management token file " + file);
+  std::getline(in, token_);
+  while (!token_.empty() && (token_.back() == '\r' || token_.back() == ' ')) token_.pop_back();
+  if (token_.size() < 16) throw std::runtime_error("the management token in " + file + " is shorter than 16 characters");
+}
+
+bool Router::token_matches(const std::string& token) const {
+  if (token_.empty() || token.size() != token_.size()) return false;
+  unsigned char differences = 0;
+  for (size_t i = 0; i < token.size(); ++i) differences |= (unsigned char)(token[i] ^ token_[i]);
+  return differences == 0;
+}
+
+const ReloadRecord& Router::reload() {
+  ReloadRecord record;
+  record.generation = last_reload_.generation;
+  record.succeeded = last_reload_.succeeded;
+  record.failed = last_reload_.failed;
+  auto fail = [&](std::vector<std::string> errors) -> const ReloadRecord& {
+    record.ok = false;
+    record.errors = std::move(errors);
+    ++record.failed;
+    log_error("reload of " + config_.file + " refused; still running generation " +
+              std::to_string(record.generation) + ":");
+    for (const std::string& e : record.errors) log_error("  " + e);
+    last_reload_ = std::move(record);
+    return last_reload_;
+  };
+  log_info("reloading " + config_.file);
+  LoadResult loaded = load_config(config_.file);
+  if (!loaded.ok()) {
+    std::vector<std::string> errors;
+    for (const ConfigError& e : loaded.errors) errors.push_back(e.to_string());
+    return fail(std::move(errors));
+  }
+  std::vector<std::string> restart = restart_required(config_, loaded.config);
+  if (!restart.empty()) return fail(std::move(restart));
+  std::string previous_token = token_;
+  RouterConfig previous_file = config_;
+  config_.management.token_file = loaded.config.management.token_file;
+  try {
+    load_token();
+  } catch (const std::exception& e) {
+    token_ = previous_token;
+    config_.management.token_file = previous_file.management.token_file;
+    return fail({e.what()});
+  }
+  ConfigChanges changes;
+  auto started = std::chrono::steady_clock::now();
+  Status applied = apply_config_difference(config_, loaded.config, port_ids_, *writer_, &changes);
+  if (!applied.ok()) {
+    token_ = previous_token;
+    config_.management.token_file = previous_file.management.token_file;
+    return fail({"could not apply, nothing changed: " + applied.error});
+  }
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  config_ = std::move(loaded.config);
+  configure_logging(config_.logging);
+  record.ok = true;
+  record.generation += 1;
+  record.changes = changes.describe();
+  ++record.succeeded;
+  last_reload_ = std::move(record);
+  log_info("configuration generation " + std::to_string(last_reload_.generation) + " applied in " +
+           std::to_string(seconds) + " s: " + last_reload_.changes);
+  return last_reload_;
+}
+
+void Router::sample_workers() {
+  for (unsigned w = 0; w < busy_ratio_.size(); ++w) {
+    const WorkerCounters& c = counters_->worker(w);
+    uint64_t cycles = c.cycles.get(), busy = c.busy_cycles.get();
+    uint64_t d_cycles = cycles - last_cycles_[w].first, d_busy = busy - last_cycles_[w].second;
+    busy_ratio_[w] = d_cycles == 0 ? 0.0 : double(d_busy) / double(d_cycles);
+    last_cycles_[w] = {cycles, busy};
+  }
 }
 
 void Router::launch_workers() {
@@ -158,11 +268,18 @@ void Router::run() {
   using clock = std::chrono::steady_clock;
   auto started = clock::now();
   auto last_activity = started;
+  auto last_sample = started;
   uint64_t last_received = 0;
   while (!stop_requested_.load()) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    commands_.wait(std::chrono::milliseconds(10));
+    commands_.run_pending();
+    if (reload_requested_.exchange(false)) reload();
     writer_->reclaim();
     auto now = clock::now();
+    if (now - last_sample >= std::chrono::seconds(1)) {
+      sample_workers();
+      last_sample = now;
+    }
     uint64_t received = received_packets();
     if (received != last_received) {
       last_received = received;
@@ -172,6 +289,7 @@ void Router::run() {
     if (options_.exit_idle_s > 0 && std::chrono::duration<double>(now - last_activity).count() >= options_.exit_idle_s)
       break;
   }
+  commands_.close();
   workers_stop_.store(true);
   join_workers();
 }

@@ -71,6 +71,8 @@ class alignas(64) WorkerCounters {
   SubscriberCounters& subscriber(uint32_t handle) { return subscribers_[handle]; }
   Counter loops;       // poll loops run
   Counter busy_loops;  // poll loops that received at least one packet
+  Counter cycles;      // TSC cycles spent in the poll loop (sleeps included)
+  Counter busy_cycles; // of which in loops that received at least one packet
 
   const PortCounters& port(uint16_t port) const { return ports_[port]; }
   const Counter& drop(DropReason reason) const { return drops_[unsigned(reason)]; }

@@ -48,6 +48,13 @@ Status TableWriter::remove_isp(uint32_t isp_id) {
   return Status::success();
 }
 
+Status TableWriter::rename_isp(uint32_t isp_id, const std::string& name) {
+  auto it = isps_.find(isp_id);
+  if (it == isps_.end()) return Status::failure("no ISP " + std::to_string(isp_id));
+  it->second.name = name;
+  return Status::success();
+}
+
 Status TableWriter::set_ftn(uint32_t isp_id, const NhlfeSpec& spec) {
   auto it = isps_.find(isp_id);
   if (it == isps_.end()) return Status::failure("no ISP " + std::to_string(isp_id));
@@ -268,6 +275,11 @@ std::optional<uint32_t> TableWriter::subscriber_handle(uint32_t subscriber_id) c
   auto it = subscribers_.find(subscriber_id);
   if (it == subscribers_.end()) return std::nullopt;
   return it->second.handle;
+}
+
+const SubscriberSpec* TableWriter::subscriber(uint32_t subscriber_id) const {
+  auto it = subscribers_.find(subscriber_id);
+  return it == subscribers_.end() ? nullptr : &it->second.spec;
 }
 
 // ----------------------------------------------------------------------- ILM

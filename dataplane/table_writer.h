@@ -71,6 +71,8 @@ class TableWriter {
 
   Status add_isp(uint32_t isp_id, const std::string& name);
   Status remove_isp(uint32_t isp_id);
+  // The name is the control plane's; the dataplane knows ISPs by index.
+  Status rename_isp(uint32_t isp_id, const std::string& name);
   Status set_ftn(uint32_t isp_id, const NhlfeSpec& nhlfe);
   Status clear_ftn(uint32_t isp_id);
 
@@ -92,6 +94,7 @@ class TableWriter {
   const IspState* isp_by_index(uint16_t index) const;
   const std::unordered_map<uint32_t, IspState>& isps() const { return isps_; }
   std::optional<uint32_t> subscriber_handle(uint32_t subscriber_id) const;
+  const SubscriberSpec* subscriber(uint32_t subscriber_id) const;
   size_t subscriber_count() const { return subscribers_.size(); }
 
  private:

@@ -87,8 +87,16 @@ void Worker::run() {
   Burst burst;
   TxBatch batch;
   unsigned idle = 0;
+  // Each loop's TSC doubles as the end of the previous loop, whose cycles go
+  // to busy_cycles when it moved packets: one rdtsc per loop, not per packet.
+  uint64_t loop_start = rte_rdtsc();
+  bool last_busy = false;
   while (!stop_.load(std::memory_order_relaxed)) {
-    StageEnv env{tables_, tables_.meters, counters_, rte_rdtsc(), uint16_t(setup_.index)};
+    uint64_t now = rte_rdtsc();
+    counters_.cycles.add(now - loop_start);
+    if (last_busy) counters_.busy_cycles.add(now - loop_start);
+    loop_start = now;
+    StageEnv env{tables_, tables_.meters, counters_, now, uint16_t(setup_.index)};
     bool busy = setup_.handoff != nullptr && receive_handoffs(burst, batch, env);
     for (const RxQueue& rxq : setup_.rx) {
       burst.count = rte_eth_rx_burst(rxq.port, rxq.queue, burst.packets, kBurstSize);
@@ -99,6 +107,7 @@ void Worker::run() {
       transmit(batch);
     }
     counters_.loops.add(1);
+    last_busy = busy;
     // No table pointer is held past this point.
     rcu.reader_quiescent(setup_.index);
     if (busy) {

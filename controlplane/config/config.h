@@ -72,6 +72,40 @@ struct LocalLabelConfig {
   SourceLocation where;
 };
 
+// A TCP listening address, "host:port"; disabled when `enabled` is false
+// ("off" in the configuration).
+struct ListenAddress {
+  bool enabled = true;
+  std::string host = "127.0.0.1";
+  uint16_t port = 0;
+  std::string to_string() const { return enabled ? host + ":" + std::to_string(port) : "off"; }
+  bool operator==(const ListenAddress&) const = default;
+};
+
+// The management API (aggrctl). Reading needs nothing; every change needs
+// the token in token_file, and without a token_file changes are refused.
+struct ManagementConfig {
+  ListenAddress listen{true, "127.0.0.1", 9465};
+  std::string token_file;  // resolved against the configuration's directory
+};
+
+// Which subscribers get their own Prometheus series (cardinality).
+enum class SubscriberMetrics : uint8_t { kOff = 0, kAll, kTop };
+
+struct MetricsConfig {
+  ListenAddress listen{true, "127.0.0.1", 9464};
+  SubscriberMetrics subscribers = SubscriberMetrics::kOff;
+  uint32_t top_subscribers = 0;  // with kTop: the N with the most bytes
+  SourceLocation listen_where;
+};
+
+enum class LogLevel { kDebug = 0, kInfo, kWarning, kError };
+
+struct LoggingConfig {
+  LogLevel level = LogLevel::kInfo;
+  bool syslog = false;
+};
+
 struct RouterConfig {
   std::string file;
   std::string name = "aggrd";
@@ -88,6 +122,9 @@ struct RouterConfig {
   std::vector<IspConfig> isps;
   std::vector<SubscriberConfig> subscribers;
   std::vector<LocalLabelConfig> local_labels;
+  ManagementConfig management;
+  MetricsConfig metrics;
+  LoggingConfig logging;
 
   const PortConfig* port(const std::string& name) const;
   const IspConfig* isp(const std::string& name) const;
@@ -110,5 +147,10 @@ void parse_yaml_config(const std::string& path, RouterConfig& config,
 void load_subscribers_file(const std::string& path, RouterConfig& config,
                            std::vector<ConfigError>& errors);
 void validate_config(const RouterConfig& config, std::vector<ConfigError>& errors);
+// The same checks for one subscriber added to (or, same id, replacing one
+// in) a running configuration: references, line and address clashes,
+// limits. Returns the problems, empty when it may be installed. Linear in
+// the number of subscribers: for management changes, not bulk loads.
+std::vector<std::string> check_subscriber_change(const RouterConfig& config, const SubscriberConfig& s);
 
 }  // namespace aggr

@@ -107,6 +107,37 @@ void check_isps(const RouterConfig& c, std::vector<ConfigError>& errors) {
     errors.push_back({c.isps[c.limits.isps].where, "more ISPs than limits.isps (" + std::to_string(c.limits.isps) + ")"});
 }
 
+unsigned __int128 prefix_last(const IpPrefix& p, unsigned __int128 first) {
+  unsigned bits = p.family == 4 ? 32 : 128;
+  unsigned __int128 span = p.length == 0 ? ~(unsigned __int128)0 >> (128 - bits)
+                                         : (((unsigned __int128)1 << (bits - p.length)) - 1);
+  return first + span;
+}
+
+// The checks of one subscriber on its own: references, tags, addresses.
+// Returns the line's port, or nullptr when it has none to check clashes on.
+const PortConfig* check_subscriber_fields(const RouterConfig& c, const SubscriberConfig& s,
+                                          std::vector<ConfigError>& errors) {
+  if (c.isp(s.isp) == nullptr)
+    errors.push_back({s.isp_where, "subscriber " + std::to_string(s.id) + ": no isp named '" + s.isp + "'"});
+  if (s.cvlan != 0 && s.svlan == 0)
+    errors.push_back({s.line_where, "subscriber " + std::to_string(s.id) + ": a cvlan needs an svlan"});
+  if (s.addresses.empty())
+    errors.push_back({s.where, "subscriber " + std::to_string(s.id) + " needs at least one address"});
+  const PortConfig* port = c.port(s.port);
+  if (port == nullptr) {
+    errors.push_back({s.line_where, "subscriber " + std::to_string(s.id) + ": no port named '" + s.port + "'"});
+  } else if (port->role != PortRole::kAccess) {
+    errors.push_back({s.line_where, "subscriber " + std::to_string(s.id) + ": port " + s.port + " is not an access port"});
+    return nullptr;
+  }
+  return port;
+}
+
+std::string line_text(const SubscriberConfig& s) {
+  return "line (" + s.port + ", svlan " + std::to_string(s.svlan) + ", cvlan " + std::to_string(s.cvlan) + ")";
+}
+
 void check_subscribers(const RouterConfig& c, std::vector<ConfigError>& errors) {
   std::unordered_map<uint32_t, const SubscriberConfig*> ids;
   std::unordered_map<uint64_t, const SubscriberConfig*> lines;
@@ -115,34 +146,16 @@ void check_subscribers(const RouterConfig& c, std::vector<ConfigError>& errors) 
   for (const SubscriberConfig& s : c.subscribers) {
     if (!ids.emplace(s.id, &s).second)
       errors.push_back({s.where, "subscriber id " + std::to_string(s.id) + " is already used at " + where_text(ids[s.id]->where)});
-    if (c.isp(s.isp) == nullptr)
-      errors.push_back({s.isp_where, "subscriber " + std::to_string(s.id) + ": no isp named '" + s.isp + "'"});
-    const PortConfig* port = c.port(s.port);
-    if (port == nullptr) {
-      errors.push_back({s.line_where, "subscriber " + std::to_string(s.id) + ": no port named '" + s.port + "'"});
-    } else if (port->role != PortRole::kAccess) {
-      errors.push_back({s.line_where, "subscriber " + std::to_string(s.id) + ": port " + s.port + " is not an access port"});
-    } else {
-      size_t index = size_t(port - c.ports.data());
-      if (port->classify == ClassifyMode::kLine) {
-        uint64_t key = line_key(uint16_t(index), s.svlan, s.cvlan);
-        if (!lines.emplace(key, &s).second)
-          errors.push_back({s.line_where, "line (" + s.port + ", svlan " + std::to_string(s.svlan) + ", cvlan " +
-                                              std::to_string(s.cvlan) + ") already belongs to subscriber " +
-                                              std::to_string(lines[key]->id)});
-      }
+    const PortConfig* port = check_subscriber_fields(c, s, errors);
+    if (port != nullptr && port->classify == ClassifyMode::kLine) {
+      uint64_t key = line_key(uint16_t(port - c.ports.data()), s.svlan, s.cvlan);
+      if (!lines.emplace(key, &s).second)
+        errors.push_back({s.line_where, line_text(s) + " already belongs to subscriber " + std::to_string(lines[key]->id)});
     }
-    if (s.cvlan != 0 && s.svlan == 0)
-      errors.push_back({s.line_where, "subscriber " + std::to_string(s.id) + ": a cvlan needs an svlan"});
-    if (s.addresses.empty())
-      errors.push_back({s.where, "subscriber " + std::to_string(s.id) + " needs at least one address"});
     for (size_t a = 0; a < s.addresses.size(); ++a) {
       const IpPrefix& p = s.addresses[a];
-      unsigned bits = p.family == 4 ? 32 : 128;
       unsigned __int128 first = prefix_value(p);
-      unsigned __int128 span = p.length == 0 ? ~(unsigned __int128)0 >> (128 - bits)
-                                             : (((unsigned __int128)1 << (bits - p.length)) - 1);
-      (p.family == 4 ? v4 : v6).push_back({first, first + span, &p, &s, &s.address_where[a]});
+      (p.family == 4 ? v4 : v6).push_back({first, prefix_last(p, first), &p, &s, &s.address_where[a]});
     }
   }
   check_overlaps(v4, errors);
@@ -164,7 +177,43 @@ void check_local_labels(const RouterConfig& c, std::vector<ConfigError>& errors)
   }
 }
 
+void check_listeners(const RouterConfig& c, std::vector<ConfigError>& errors) {
+  const ListenAddress& m = c.metrics.listen;
+  if (m.enabled && c.management.listen.enabled && m.port == c.management.listen.port)
+    errors.push_back({c.metrics.listen_where.line ? c.metrics.listen_where : SourceLocation{c.file, 0, 0},
+                      "metrics and management both listen on port " + std::to_string(m.port)});
+}
+
 }  // namespace
+
+std::vector<std::string> check_subscriber_change(const RouterConfig& c, const SubscriberConfig& s) {
+  std::vector<ConfigError> errors;
+  const PortConfig* port = check_subscriber_fields(c, s, errors);
+  bool by_line = port != nullptr && port->classify == ClassifyMode::kLine;
+  bool replacing = false;
+  for (const SubscriberConfig& other : c.subscribers) {
+    if (other.id == s.id) {
+      replacing = true;
+      continue;
+    }
+    if (by_line && other.port == s.port && other.svlan == s.svlan && other.cvlan == s.cvlan)
+      errors.push_back({s.line_where, line_text(s) + " already belongs to subscriber " + std::to_string(other.id)});
+    for (const IpPrefix& mine : s.addresses)
+      for (const IpPrefix& theirs : other.addresses) {
+        if (mine.family != theirs.family) continue;
+        unsigned __int128 a = prefix_value(mine), b = prefix_value(theirs);
+        if (a <= prefix_last(theirs, b) && b <= prefix_last(mine, a))
+          errors.push_back({s.where, "address " + format_prefix(mine) + " overlaps " + format_prefix(theirs) +
+                                         " of subscriber " + std::to_string(other.id)});
+      }
+  }
+  if (!replacing && c.subscribers.size() >= c.limits.subscribers)
+    errors.push_back({s.where, "the subscriber table is full (limits.subscribers " +
+                                   std::to_string(c.limits.subscribers) + ")"});
+  std::vector<std::string> messages;
+  for (const ConfigError& e : errors) messages.push_back(e.message);
+  return messages;
+}
 
 void validate_config(const RouterConfig& c, std::vector<ConfigError>& errors) {
   check_workers(c, errors);
@@ -172,6 +221,7 @@ void validate_config(const RouterConfig& c, std::vector<ConfigError>& errors) {
   check_isps(c, errors);
   check_subscribers(c, errors);
   check_local_labels(c, errors);
+  check_listeners(c, errors);
 }
 
 }  // namespace aggr

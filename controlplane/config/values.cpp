@@ -100,4 +100,12 @@ std::string format_mac(const rte_ether_addr& mac) {
   return buffer;
 }
 
+std::string format_rate(uint64_t bps) {
+  static const std::pair<uint64_t, const char*> units[] = {{1000000000000, "Tbit"}, {1000000000, "Gbit"},
+                                                            {1000000, "Mbit"}, {1000, "kbit"}};
+  for (const auto& [scale, unit] : units)
+    if (bps != 0 && bps % scale == 0) return std::to_string(bps / scale) + unit;
+  return std::to_string(bps);
+}
+
 }  // namespace aggr

@@ -21,5 +21,7 @@ std::string parse_rate(std::string_view text, uint64_t* bits_per_second);
 std::string parse_unsigned(std::string_view text, uint64_t max, uint64_t* out);
 std::string format_prefix(const IpPrefix& prefix);
 std::string format_mac(const rte_ether_addr& mac);
+// The shortest exact form parse_rate reads back: "100Mbit", "1500kbit", "0".
+std::string format_rate(uint64_t bits_per_second);
 
 }  // namespace aggr

@@ -304,6 +304,73 @@ void read_local_labels(Reader& r, const YAML::Node& node, RouterConfig& c) {
   }
 }
 
+// "host:port" or "off". IPv6 hosts in brackets: "[::1]:9464".
+bool read_listen(Reader& r, const YAML::Node& node, const std::string& what, ListenAddress* out) {
+  std::string text;
+  if (!r.scalar(node, what, &text)) return false;
+  if (text == "off") {
+    out->enabled = false;
+    return true;
+  }
+  size_t colon = text.rfind(':');
+  uint64_t port = 0;
+  std::string host = colon == std::string::npos ? "" : text.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  if (host.empty() || !parse_unsigned(text.substr(colon + 1), 65535, &port).empty() || port == 0) {
+    r.error(node, what + ": '" + text + "' is not host:port (port 1..65535) or off");
+    return false;
+  }
+  *out = {true, host, uint16_t(port)};
+  return true;
+}
+
+// A file name relative to the configuration file's directory.
+std::string relative_to(const std::string& config_path, const std::string& file) {
+  std::filesystem::path p(file);
+  if (p.is_relative()) p = std::filesystem::path(config_path).parent_path() / p;
+  return p.string();
+}
+
+void read_management(Reader& r, const YAML::Node& node, RouterConfig& c) {
+  if (!r.map(node, "management", {"listen", "token_file"})) return;
+  if (node["listen"]) read_listen(r, node["listen"], "management listen", &c.management.listen);
+  std::string file;
+  if (node["token_file"] && r.scalar(node["token_file"], "token_file", &file))
+    c.management.token_file = relative_to(r.file(), file);
+}
+
+void read_metrics(Reader& r, const YAML::Node& node, RouterConfig& c) {
+  if (!r.map(node, "metrics", {"listen", "subscribers"})) return;
+  if (node["listen"]) {
+    c.metrics.listen_where = r.at(node["listen"]);
+    read_listen(r, node["listen"], "metrics listen", &c.metrics.listen);
+  }
+  std::string text;
+  if (node["subscribers"] && r.scalar(node["subscribers"], "metrics subscribers", &text)) {
+    uint64_t n = 0;
+    if (text == "off") {
+      c.metrics.subscribers = SubscriberMetrics::kOff;
+    } else if (text == "all") {
+      c.metrics.subscribers = SubscriberMetrics::kAll;
+    } else if (text.rfind("top-", 0) == 0 && parse_unsigned(text.substr(4), 100000, &n).empty() && n > 0) {
+      c.metrics.subscribers = SubscriberMetrics::kTop;
+      c.metrics.top_subscribers = uint32_t(n);
+    } else {
+      r.error(node["subscribers"], "metrics subscribers: '" + text + "' is not off, all or top-N (N 1..100000)");
+    }
+  }
+}
+
+void read_logging(Reader& r, const YAML::Node& node, RouterConfig& c) {
+  if (!r.map(node, "logging", {"level", "syslog"})) return;
+  if (node["level"])
+    r.choice(node["level"], "logging level",
+             {{"debug", LogLevel::kDebug}, {"info", LogLevel::kInfo}, {"warning", LogLevel::kWarning},
+              {"error", LogLevel::kError}},
+             &c.logging.level);
+  if (node["syslog"]) r.choice(node["syslog"], "logging syslog", {{"true", true}, {"false", false}}, &c.logging.syslog);
+}
+
 }  // namespace
 
 void parse_yaml_config(const std::string& path, RouterConfig& c, std::vector<ConfigError>& errors) {
@@ -320,7 +387,8 @@ void parse_yaml_config(const std::string& path, RouterConfig& c, std::vector<Con
   }
   Reader r(path, errors);
   if (!r.map(root, "the configuration", {"router", "eal", "workers", "limits", "ports", "isps",
-                                         "subscribers", "subscribers_file", "local_labels"}))
+                                         "subscribers", "subscribers_file", "local_labels", "management", "metrics",
+                                         "logging"}))
     return;
   if (root["router"]) read_router(r, root["router"], c);
   if (root["eal"]) read_eal(r, root["eal"], c);
@@ -331,13 +399,13 @@ void parse_yaml_config(const std::string& path, RouterConfig& c, std::vector<Con
   if (root["subscribers"] && r.sequence(root["subscribers"], "subscribers"))
     for (const auto& s : root["subscribers"]) read_subscriber(r, s, c);
   if (root["local_labels"]) read_local_labels(r, root["local_labels"], c);
+  if (root["management"]) read_management(r, root["management"], c);
+  if (root["metrics"]) read_metrics(r, root["metrics"], c);
+  if (root["logging"]) read_logging(r, root["logging"], c);
   if (root["subscribers_file"]) {
     std::string file;
     if (r.scalar(root["subscribers_file"], "subscribers_file", &file)) {
-      // Relative to the configuration file's directory.
-      std::filesystem::path p(file);
-      if (p.is_relative()) p = std::filesystem::path(path).parent_path() / p;
-      load_subscribers_file(p.string(), c, errors);
+      load_subscribers_file(relative_to(path, file), c, errors);
     }
   }
 }

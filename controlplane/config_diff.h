@@ -1,0 +1,36 @@
+// Hot reload: from the running configuration to the next one by changing
+// only what differs, through the table writer, all or nothing.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "controlplane/config/config.h"
+#include "dataplane/table_writer.h"
+
+namespace aggr {
+
+// What a reload changed, for the log and the API.
+struct ConfigChanges {
+  unsigned isps_added = 0, isps_removed = 0, isps_renamed = 0, ftns_changed = 0;
+  unsigned labels_added = 0, labels_removed = 0, labels_changed = 0;
+  unsigned subscribers_added = 0, subscribers_removed = 0, subscribers_changed = 0;
+  bool empty() const;
+  std::string describe() const;  // "3 subscribers changed, 1 FTN changed" or "no changes"
+};
+
+// Differences that only a restart can apply (EAL, ports, workers, limits,
+// listening addresses), one message each; empty when a reload can go ahead.
+std::vector<std::string> restart_required(const RouterConfig& running, const RouterConfig& next);
+
+// Changes the tables from `running` to `next` (both validated; port_ids as
+// for apply_config): ISPs and FTN entries first, then local labels, then
+// subscribers (removed, changed, added), then ISPs that are gone. Each step
+// is hitless on its own (the table writer's guarantee). If any step fails,
+// the steps done so far are undone in reverse order and the failure is
+// returned: the tables are back to `running`.
+Status apply_config_difference(const RouterConfig& running, const RouterConfig& next,
+                               const std::vector<uint16_t>& port_ids, TableWriter& writer,
+                               ConfigChanges* changes = nullptr);
+
+}  // namespace aggr

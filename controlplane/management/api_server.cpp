@@ -1,0 +1,170 @@
+#include "controlplane/management/api_server.h"
+
+#include <httplib.h>
+
+#include <stdexcept>
+#include <thread>
+
+#include "controlplane/log.h"
+#include "controlplane/management/changes.h"
+#include "controlplane/management/views.h"
+#include "controlplane/router.h"
+
+namespace aggr {
+namespace {
+
+using nlohmann::json;
+
+constexpr size_t kMaxBody = 1 << 20;
+constexpr size_t kDefaultPage = 1000;
+// A reload of a million subscribers takes seconds; views take milliseconds.
+constexpr std::chrono::seconds kViewTimeout{10};
+constexpr std::chrono::seconds kChangeTimeout{300};
+
+struct Reply {
+  int status = 200;
+  json body;
+};
+
+Reply error_reply(int status, std::vector<std::string> errors) {
+  return {status, {{"error", errors.empty() ? "" : errors.front()}, {"errors", errors}}};
+}
+
+void send(httplib::Response& res, const Reply& reply) {
+  res.status = reply.status;
+  res.set_content(reply.body.dump(2) + "\n", "application/json");
+}
+
+std::optional<uint64_t> query_number(const httplib::Request& req, const char* name, uint64_t fallback) {
+  if (!req.has_param(name)) return fallback;
+  const std::string value = req.get_param_value(name);
+  if (value.empty() || value.size() > 12 || value.find_first_not_of("0123456789") != std::string::npos)
+    return std::nullopt;
+  return std::stoull(value);
+}
+
+}  // namespace
+
+struct ManagementServer::Impl {
+  Router& router;
+  httplib::Server server;
+  std::thread thread;
+
+  explicit Impl(Router& r) : router(r) {}
+
+  // Runs `work` on the control-plane thread and sends its reply.
+  void run(httplib::Response& res, std::function<Reply()> work, std::chrono::seconds timeout) {
+    std::optional<Reply> reply;
+    try {
+      reply = router.commands().call<Reply>(std::move(work), timeout);
+    } catch (const std::exception& e) {
+      reply = error_reply(500, {std::string("internal error: ") + e.what()});
+    }
+    send(res, reply ? *reply : error_reply(503, {"the router did not answer (shutting down or busy)"}));
+  }
+
+  void view(const char* path, json (*build)(Router&)) {
+    server.Get(path, [this, build](const httplib::Request&, httplib::Response& res) {
+      run(res, [this, build] { return Reply{200, build(router)}; }, kViewTimeout);
+    });
+  }
+
+  // Checks the credential, then the body (JSON), then runs the change: all
+  // on the control-plane thread, which owns the token (a reload may change it).
+  void change(const httplib::Request& req, httplib::Response& res, std::function<Reply(const json&)> work) {
+    std::string auth = req.get_header_value("Authorization");
+    std::string what = req.method + " " + req.path + " from " + req.remote_addr;
+    json body = req.body.empty() ? json::object() : json::parse(req.body, nullptr, false);
+    run(res, [this, auth = std::move(auth), what = std::move(what), work = std::move(work), body = std::move(body)] {
+      if (!router.token_configured())
+        return error_reply(403, {"changes are disabled: the configuration names no management.token_file"});
+      const std::string bearer = "Bearer ";
+      if (auth.rfind(bearer, 0) != 0 || !router.token_matches(auth.substr(bearer.size()))) {
+        log_warning("management: refused " + what + ": missing or wrong token");
+        return error_reply(401, {"a valid management token is required (Authorization: Bearer <token>)"});
+      }
+      if (body.is_discarded()) return error_reply(400, {"the request body is not valid JSON"});
+      return work(body);
+    }, kChangeTimeout);
+  }
+
+  static Reply outcome(const ChangeResult& r, json ok_body) {
+    return r.ok() ? Reply{r.status, std::move(ok_body)} : error_reply(r.status, r.errors);
+  }
+
+  void routes() {
+    view("/v1/status", status_view);
+    view("/v1/ports", ports_view);
+    view("/v1/isps", isps_view);
+    view("/v1/fec", fec_view);
+    view("/v1/ilm", ilm_view);
+    view("/v1/counters", counters_view);
+    view("/v1/drops", drops_view);
+    view("/v1/workers", workers_view);
+
+    server.Get("/v1/subscribers", [this](const httplib::Request& req, httplib::Response& res) {
+      auto offset = query_number(req, "offset", 0), limit = query_number(req, "limit", kDefaultPage);
+      if (!offset || !limit) return send(res, error_reply(400, {"offset and limit must be whole numbers"}));
+      run(res, [this, o = *offset, l = *limit] { return Reply{200, subscribers_view(router, o, l)}; }, kViewTimeout);
+    });
+    server.Get(R"(/v1/subscribers/(\d{1,10}))", [this](const httplib::Request& req, httplib::Response& res) {
+      uint64_t id = std::stoull(req.matches[1]);
+      run(res, [this, id] {
+        auto doc = id <= 0xFFFFFFFF ? subscriber_view(router, uint32_t(id)) : std::nullopt;
+        return doc ? Reply{200, *doc} : error_reply(404, {"no subscriber " + std::to_string(id)});
+      }, kViewTimeout);
+    });
+    server.Post("/v1/subscribers", [this](const httplib::Request& req, httplib::Response& res) {
+      change(req, res, [this](const json& body) {
+        ChangeResult r = add_subscriber(router, body);
+        if (!r.ok()) return outcome(r, {});
+        return outcome(r, subscriber_view(router, body["id"].get<uint32_t>()).value_or(json::object()));
+      });
+    });
+    server.Patch(R"(/v1/subscribers/(\d{1,10}))", [this](const httplib::Request& req, httplib::Response& res) {
+      uint32_t id = uint32_t(std::min<uint64_t>(std::stoull(req.matches[1]), 0xFFFFFFFF));
+      change(req, res, [this, id](const json& body) {
+        ChangeResult r = modify_subscriber(router, id, body);
+        return outcome(r, subscriber_view(router, id).value_or(json::object()));
+      });
+    });
+    server.Delete(R"(/v1/subscribers/(\d{1,10}))", [this](const httplib::Request& req, httplib::Response& res) {
+      uint32_t id = uint32_t(std::min<uint64_t>(std::stoull(req.matches[1]), 0xFFFFFFFF));
+      change(req, res, [this, id](const json&) { return outcome(remove_subscriber(router, id), {{"removed", id}}); });
+    });
+    server.Patch(R"(/v1/isps/([^/]+))", [this](const httplib::Request& req, httplib::Response& res) {
+      std::string name = req.matches[1];
+      change(req, res, [this, name](const json& body) {
+        return outcome(modify_isp(router, name, body), {{"isp", name}});
+      });
+    });
+    server.Post("/v1/reload", [this](const httplib::Request& req, httplib::Response& res) {
+      change(req, res, [this](const json&) {
+        const ReloadRecord& r = router.reload();
+        json body = {{"generation", r.generation}, {"changes", r.changes}};
+        return r.ok ? Reply{200, body} : error_reply(422, r.errors);
+      });
+    });
+    server.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
+      if (res.body.empty()) send(res, error_reply(res.status, {"no such request: " + req.method + " " + req.path}));
+    });
+  }
+};
+
+ManagementServer::ManagementServer(Router& router, const ListenAddress& listen) : impl_(std::make_unique<Impl>(router)) {
+  httplib::Server& server = impl_->server;
+  server.new_task_queue = [] { return new httplib::ThreadPool(2); };
+  server.set_payload_max_length(kMaxBody);
+  server.set_read_timeout(std::chrono::seconds(5));
+  impl_->routes();
+  if (!server.bind_to_port(listen.host, listen.port))
+    throw std::runtime_error("management API: cannot listen on " + listen.to_string());
+  impl_->thread = std::thread([this] { impl_->server.listen_after_bind(); });
+}
+
+ManagementServer::~ManagementServer() {
+  impl_->server.stop();
+  if (impl_->thread.joinable()) impl_->thread.join();
+}
+
+}  // namespace aggr

@@ -1,0 +1,211 @@
+#include "controlplane/management/changes.h"
+
+#include <algorithm>
+
+#include "controlplane/config/values.h"
+#include "controlplane/config_apply.h"
+#include "controlplane/log.h"
+#include "controlplane/router.h"
+
+namespace aggr {
+namespace {
+
+using nlohmann::json;
+
+// Reads the JSON fields present in `body` into `s`; every problem is
+// reported by field name.
+class FieldReader {
+ public:
+  explicit FieldReader(std::vector<std::string>& errors) : errors_(errors) {}
+
+  bool object(const json& node, const std::string& what, std::initializer_list<const char*> allowed) {
+    if (!node.is_object()) return fail(what + " must be a JSON object");
+    for (const auto& [key, value] : node.items())
+      if (std::none_of(allowed.begin(), allowed.end(), [&](const char* a) { return key == a; }))
+        fail(what + ": unknown field '" + key + "'");
+    return true;
+  }
+  template <typename T>
+  void number(const json& node, const std::string& what, uint64_t min, uint64_t max, T* out) {
+    if (!node.is_number_unsigned() || node.get<uint64_t>() < min || node.get<uint64_t>() > max) {
+      fail(what + " must be an integer " + std::to_string(min) + ".." + std::to_string(max));
+      return;
+    }
+    *out = T(node.get<uint64_t>());
+  }
+  void text(const json& node, const std::string& what, std::string* out) {
+    if (!node.is_string()) {
+      fail(what + " must be a string");
+      return;
+    }
+    *out = node.get<std::string>();
+  }
+  template <typename T>
+  void parsed(const json& node, const std::string& what, std::string (*parse)(std::string_view, T*), T* out) {
+    std::string value;
+    text(node, what, &value);
+    if (!node.is_string()) return;
+    if (std::string e = parse(value, out); !e.empty()) fail(what + ": " + e);
+  }
+  bool fail(std::string message) {
+    errors_.push_back(std::move(message));
+    return false;
+  }
+
+ private:
+  std::vector<std::string>& errors_;
+};
+
+void read_subscriber(const json& body, bool with_id, SubscriberConfig& s, std::vector<std::string>& errors) {
+  FieldReader r(errors);
+  if (!r.object(body, "subscriber", {"id", "isp", "line", "cpe_mac", "addresses", "rate"})) return;
+  if (body.contains("id")) {
+    if (with_id)
+      r.number(body["id"], "id", 1, 0xFFFFFFFF, &s.id);
+    else
+      r.fail("id cannot change");
+  } else if (with_id) {
+    r.fail("id is required");
+  }
+  if (body.contains("isp")) r.text(body["isp"], "isp", &s.isp);
+  if (body.contains("line") && r.object(body["line"], "line", {"port", "svlan", "cvlan"})) {
+    const json& line = body["line"];
+    if (line.contains("port")) r.text(line["port"], "line port", &s.port);
+    // A line given names its tags in full: a missing tag is no tag.
+    s.svlan = s.cvlan = 0;
+    if (line.contains("svlan")) r.number(line["svlan"], "svlan", 1, 4094, &s.svlan);
+    if (line.contains("cvlan")) r.number(line["cvlan"], "cvlan", 1, 4094, &s.cvlan);
+  }
+  if (body.contains("cpe_mac")) r.parsed(body["cpe_mac"], "cpe_mac", parse_mac, &s.cpe_mac);
+  if (body.contains("addresses")) {
+    s.addresses.clear();
+    if (!body["addresses"].is_array()) r.fail("addresses must be a list");
+    for (const json& a : body["addresses"].is_array() ? body["addresses"] : json::array()) {
+      IpPrefix prefix;
+      r.parsed(a, "address", parse_prefix, &prefix);
+      if (a.is_string() && parse_prefix(a.get<std::string>(), &prefix).empty()) s.addresses.push_back(prefix);
+    }
+    s.address_where.assign(s.addresses.size(), {});
+  }
+  if (body.contains("rate") && r.object(body["rate"], "rate", {"up", "down"})) {
+    if (body["rate"].contains("up")) r.parsed(body["rate"]["up"], "rate up", parse_rate, &s.rate_bps[0]);
+    if (body["rate"].contains("down")) r.parsed(body["rate"]["down"], "rate down", parse_rate, &s.rate_bps[1]);
+  }
+  if (with_id) {
+    for (const char* required : {"isp", "line", "cpe_mac", "addresses"})
+      if (!body.contains(required)) r.fail(std::string(required) + " is required");
+    if (body.contains("line") && body["line"].is_object() && !body["line"].contains("port"))
+      r.fail("line port is required");
+  }
+  s.where = s.isp_where = s.line_where = {"management API", 0, 0};
+}
+
+std::string describe(const SubscriberConfig& s) {
+  std::string text = "isp " + s.isp + ", line " + s.port;
+  if (s.svlan) text += " svlan " + std::to_string(s.svlan);
+  if (s.cvlan) text += " cvlan " + std::to_string(s.cvlan);
+  return text;
+}
+
+SubscriberConfig* find_subscriber(Router& router, uint32_t id) {
+  for (SubscriberConfig& s : router.running_config().subscribers)
+    if (s.id == id) return &s;
+  return nullptr;
+}
+
+ChangeResult failure(int status, std::vector<std::string> errors) { return {status, std::move(errors)}; }
+ChangeResult failure(int status, std::string error) { return {status, {std::move(error)}}; }
+
+// Checks `s` against the running configuration and installs it, as a new
+// subscriber or in place of the one with its id.
+ChangeResult install(Router& router, const SubscriberConfig& s, bool adding) {
+  const RouterConfig& running = router.config();
+  if (std::vector<std::string> problems = check_subscriber_change(running, s); !problems.empty())
+    return failure(409, std::move(problems));
+  SubscriberSpec spec = subscriber_spec(running, s, router.port_ids());
+  Status applied = adding ? router.writer().add_subscriber(spec) : router.writer().update_subscriber(spec);
+  if (!applied.ok()) return failure(409, applied.error);
+  return {adding ? 201 : 200, {}};
+}
+
+}  // namespace
+
+ChangeResult add_subscriber(Router& router, const json& body) {
+  SubscriberConfig s;
+  std::vector<std::string> errors;
+  read_subscriber(body, true, s, errors);
+  if (!errors.empty()) return failure(400, std::move(errors));
+  if (find_subscriber(router, s.id) != nullptr)
+    return failure(409, "subscriber " + std::to_string(s.id) + " exists (modify it instead)");
+  ChangeResult result = install(router, s, true);
+  if (!result.ok()) return result;
+  router.running_config().subscribers.push_back(s);
+  log_info("management: subscriber " + std::to_string(s.id) + " added (" + describe(s) + ")");
+  return result;
+}
+
+ChangeResult modify_subscriber(Router& router, uint32_t id, const json& body) {
+  SubscriberConfig* existing = find_subscriber(router, id);
+  if (existing == nullptr) return failure(404, "no subscriber " + std::to_string(id));
+  SubscriberConfig s = *existing;
+  std::vector<std::string> errors;
+  read_subscriber(body, false, s, errors);
+  if (!errors.empty()) return failure(400, std::move(errors));
+  ChangeResult result = install(router, s, false);
+  if (!result.ok()) return result;
+  *find_subscriber(router, id) = s;
+  log_info("management: subscriber " + std::to_string(id) + " modified (" + describe(s) + ")");
+  return result;
+}
+
+ChangeResult remove_subscriber(Router& router, uint32_t id) {
+  std::vector<SubscriberConfig>& all = router.running_config().subscribers;
+  auto it = std::find_if(all.begin(), all.end(), [id](const SubscriberConfig& s) { return s.id == id; });
+  if (it == all.end()) return failure(404, "no subscriber " + std::to_string(id));
+  if (Status s = router.writer().remove_subscriber(id); !s.ok()) return failure(409, s.error);
+  all.erase(it);
+  log_info("management: subscriber " + std::to_string(id) + " removed");
+  return {};
+}
+
+ChangeResult modify_isp(Router& router, const std::string& name, const json& body) {
+  RouterConfig& running = router.running_config();
+  auto it = std::find_if(running.isps.begin(), running.isps.end(), [&](const IspConfig& i) { return i.name == name; });
+  if (it == running.isps.end()) return failure(404, "no isp named '" + name + "'");
+  IspConfig isp = *it;
+  std::vector<std::string> errors;
+  FieldReader r(errors);
+  if (r.object(body, "isp", {"labels", "next_hop"})) {
+    if (body.contains("labels")) {
+      isp.labels.clear();
+      if (!body["labels"].is_array() || body["labels"].empty() || body["labels"].size() > kMaxLabelDepth)
+        r.fail("labels must be a list of 1 to 3 labels");
+      else
+        for (const json& l : body["labels"]) {
+          uint32_t label = 0;
+          r.number(l, "label", 16, 1048575, &label);
+          isp.labels.push_back(label);
+        }
+    }
+    if (body.contains("next_hop") && r.object(body["next_hop"], "next_hop", {"port", "mac"})) {
+      const json& nh = body["next_hop"];
+      if (nh.contains("port")) r.text(nh["port"], "next_hop port", &isp.next_hop_port);
+      if (nh.contains("mac")) r.parsed(nh["mac"], "next_hop mac", parse_mac, &isp.next_hop_mac);
+    }
+  }
+  if (!errors.empty()) return failure(400, std::move(errors));
+  const PortConfig* port = running.port(isp.next_hop_port);
+  if (port == nullptr || port->role != PortRole::kCore)
+    return failure(409, "next_hop port '" + isp.next_hop_port + "' is not a core port");
+  uint16_t out_port = router.port_ids()[size_t(port - running.ports.data())];
+  if (Status s = router.writer().set_ftn(isp.id, {isp.labels, out_port, isp.next_hop_mac}); !s.ok())
+    return failure(409, s.error);
+  *it = isp;
+  std::string labels;
+  for (uint32_t l : isp.labels) labels += " " + std::to_string(l);
+  log_info("management: isp " + name + " FTN set to labels" + labels + " via " + isp.next_hop_port + " " +
+           format_mac(isp.next_hop_mac));
+  return {};
+}
+
+}  // namespace aggr

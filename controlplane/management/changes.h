@@ -1,0 +1,36 @@
+// Management API changes to the running configuration: subscribers added,
+// modified and removed, ISP label stacks and next hops. Each is checked
+// against the running configuration like a configuration file would be,
+// applied through the table writer, and recorded in the running
+// configuration (a later reload replaces them with the file's contents).
+// Control-plane thread only.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace aggr {
+
+class Router;
+
+struct ChangeResult {
+  // 200 changed, 201 created, 400 malformed request, 404 no such object,
+  // 409 conflicts with the running configuration.
+  int status = 200;
+  std::vector<std::string> errors;  // empty on success
+  bool ok() const { return errors.empty(); }
+};
+
+// Body: {"id", "isp", "line": {"port", "svlan", "cvlan"}, "cpe_mac",
+// "addresses": [...], "rate": {"up", "down"}}, as in the YAML configuration.
+ChangeResult add_subscriber(Router& router, const nlohmann::json& body);
+// Body: any of the fields above but id; the others keep their values.
+ChangeResult modify_subscriber(Router& router, uint32_t id, const nlohmann::json& body);
+ChangeResult remove_subscriber(Router& router, uint32_t id);
+// Body: any of {"labels": [...], "next_hop": {"port", "mac"}}.
+ChangeResult modify_isp(Router& router, const std::string& name, const nlohmann::json& body);
+
+}  // namespace aggr

@@ -1,0 +1,202 @@
+#include "controlplane/management/views.h"
+
+#include <chrono>
+
+#include <rte_ethdev.h>
+
+#include "controlplane/config/values.h"
+#include "controlplane/router.h"
+
+namespace aggr {
+namespace {
+
+using nlohmann::json;
+
+json totals(const Totals& t) { return {{"packets", t.packets}, {"bytes", t.bytes}}; }
+
+std::string port_name(const Router& r, uint16_t port_id) {
+  for (size_t i = 0; i < r.port_ids().size(); ++i)
+    if (r.port_ids()[i] == port_id) return r.config().ports[i].name;
+  return "port" + std::to_string(port_id);
+}
+
+json subscriber_json(const Router& r, const SubscriberConfig& s) {
+  json addresses = json::array();
+  for (const IpPrefix& p : s.addresses) addresses.push_back(format_prefix(p));
+  json doc = {{"id", s.id},
+              {"isp", s.isp},
+              {"line", {{"port", s.port}, {"svlan", s.svlan}, {"cvlan", s.cvlan}}},
+              {"cpe_mac", format_mac(s.cpe_mac)},
+              {"addresses", addresses},
+              {"rate", {{"up", format_rate(s.rate_bps[0])}, {"down", format_rate(s.rate_bps[1])}}}};
+  if (auto handle = r.writer().subscriber_handle(s.id)) {
+    const CounterSet& c = r.counters();
+    doc["up"] = totals(c.subscriber(*handle, Direction::kUpstream));
+    doc["down"] = totals(c.subscriber(*handle, Direction::kDownstream));
+    doc["meter_drops"] = {{"up", c.subscriber_meter_drops(*handle, Direction::kUpstream)},
+                          {"down", c.subscriber_meter_drops(*handle, Direction::kDownstream)}};
+  }
+  return doc;
+}
+
+double seconds_since_epoch(std::chrono::system_clock::time_point t) {
+  return std::chrono::duration<double>(t.time_since_epoch()).count();
+}
+
+}  // namespace
+
+json status_view(Router& r) {
+  const ReloadRecord& reload = r.last_reload();
+  return {{"version", AGGR_VERSION},
+          {"name", r.config().name},
+          {"config_file", r.config().file},
+          {"generation", reload.generation},
+          {"last_reload",
+           {{"ok", reload.ok},
+            {"time", seconds_since_epoch(reload.at)},
+            {"changes", reload.changes},
+            {"errors", reload.errors}}},
+          {"reloads", {{"succeeded", reload.succeeded}, {"failed", reload.failed}}},
+          {"isps", r.writer().isps().size()},
+          {"subscribers", r.writer().subscriber_count()},
+          {"workers", r.counters().workers()},
+          {"changes_allowed", r.token_configured()}};
+}
+
+json ports_view(Router& r) {
+  json ports = json::array();
+  std::vector<unsigned> pollers = r.config().port_workers();
+  for (size_t i = 0; i < r.config().ports.size(); ++i) {
+    const PortConfig& p = r.config().ports[i];
+    uint16_t id = r.port_ids()[i];
+    const PortAttributes& a = r.writer().tables().ports[id];
+    rte_eth_stats stats{};
+    rte_eth_stats_get(id, &stats);
+    rte_eth_link link{};
+    rte_eth_link_get_nowait(id, &link);
+    ports.push_back({{"name", p.name},
+                     {"dpdk_port", id},
+                     {"device", p.device.substr(0, p.device.find(','))},
+                     {"role", p.role == PortRole::kAccess ? "access" : "core"},
+                     {"classify", p.role != PortRole::kAccess           ? "-"
+                                  : p.classify == ClassifyMode::kLine ? "line"
+                                                                       : "source-prefix"},
+                     {"mtu", p.mtu},
+                     {"mac", format_mac(a.mac)},
+                     {"worker_lcore", pollers[i]},
+                     {"link_up", link.link_status == RTE_ETH_LINK_UP},
+                     {"rx", totals(r.counters().port_rx(id))},
+                     {"tx", totals(r.counters().port_tx(id))},
+                     {"device_stats",
+                      {{"ipackets", stats.ipackets},
+                       {"opackets", stats.opackets},
+                       {"ibytes", stats.ibytes},
+                       {"obytes", stats.obytes},
+                       {"ierrors", stats.ierrors},
+                       {"oerrors", stats.oerrors},
+                       {"imissed", stats.imissed},
+                       {"rx_nombuf", stats.rx_nombuf}}}});
+  }
+  return ports;
+}
+
+json isps_view(Router& r) {
+  json isps = json::array();
+  for (const IspConfig& isp : r.config().isps) {
+    const IspState* state = r.writer().isp(isp.id);
+    if (state == nullptr) continue;
+    isps.push_back({{"id", isp.id},
+                    {"name", state->name},
+                    {"subscribers", state->subscribers},
+                    {"labels", isp.labels},
+                    {"next_hop", {{"port", isp.next_hop_port}, {"mac", format_mac(isp.next_hop_mac)}}},
+                    {"up", totals(r.counters().isp(state->index, Direction::kUpstream))},
+                    {"down", totals(r.counters().isp(state->index, Direction::kDownstream))}});
+  }
+  return isps;
+}
+
+json subscribers_view(Router& r, size_t offset, size_t limit) {
+  const std::vector<SubscriberConfig>& all = r.config().subscribers;
+  json list = json::array();
+  for (size_t i = offset; i < all.size() && i - offset < limit; ++i) list.push_back(subscriber_json(r, all[i]));
+  return {{"total", all.size()}, {"offset", offset}, {"subscribers", list}};
+}
+
+std::optional<json> subscriber_view(Router& r, uint32_t id) {
+  for (const SubscriberConfig& s : r.config().subscribers)
+    if (s.id == id) return subscriber_json(r, s);
+  return std::nullopt;
+}
+
+json fec_view(Router& r) {
+  json fecs = json::array();
+  for (const IspConfig& isp : r.config().isps) {
+    const IspState* state = r.writer().isp(isp.id);
+    if (state == nullptr) continue;
+    json entry = {{"fec", state->name}, {"isp_id", isp.id}, {"source", "static"}, {"installed", state->ftn.has_value()}};
+    if (state->ftn) {
+      entry["labels"] = state->ftn->labels;
+      entry["out_port"] = port_name(r, state->ftn->out_port);
+      entry["next_hop_mac"] = format_mac(state->ftn->next_hop_mac);
+    }
+    fecs.push_back(entry);
+  }
+  return fecs;
+}
+
+json ilm_view(Router& r) {
+  json labels = json::array();
+  for (const LocalLabelConfig& l : r.config().local_labels) {
+    IlmEntry entry = r.writer().tables().ilm.lookup(l.label);
+    labels.push_back({{"label", l.label},
+                      {"action", entry.action == IlmAction::kPopToSubscriber ? "pop-to-subscriber" : "none"},
+                      {"source", "static"}});
+  }
+  return labels;
+}
+
+json counters_view(Router& r) {
+  json doc;
+  json& isps = doc["isps"] = json::object();
+  for (const auto& [id, state] : r.writer().isps())
+    isps[state.name] = {{"up", totals(r.counters().isp(state.index, Direction::kUpstream))},
+                        {"down", totals(r.counters().isp(state.index, Direction::kDownstream))}};
+  json& ports = doc["ports"] = json::object();
+  for (size_t i = 0; i < r.config().ports.size(); ++i)
+    ports[r.config().ports[i].name] = {{"rx", totals(r.counters().port_rx(r.port_ids()[i]))},
+                                       {"tx", totals(r.counters().port_tx(r.port_ids()[i]))}};
+  doc["drops"] = r.counters().total_drops();
+  return doc;
+}
+
+json drops_view(Router& r) {
+  json drops = json::object();
+  for (unsigned reason = 1; reason < kDropReasonCount; ++reason)
+    drops[std::string(drop_reason_name(DropReason(reason)))] = r.counters().drops(DropReason(reason));
+  return drops;
+}
+
+json workers_view(Router& r) {
+  json workers = json::array();
+  std::vector<unsigned> pollers = r.config().port_workers();
+  double tsc_hz = double(rte_get_tsc_hz());
+  for (unsigned w = 0; w < r.counters().workers(); ++w) {
+    unsigned lcore = r.config().worker_lcores[w];
+    json ports = json::array();
+    for (size_t p = 0; p < pollers.size(); ++p)
+      if (pollers[p] == lcore) ports.push_back(r.config().ports[p].name);
+    const WorkerCounters& c = r.counters().worker(w);
+    workers.push_back({{"worker", w},
+                       {"lcore", lcore},
+                       {"rx_ports", ports},
+                       {"polls", c.loops.get()},
+                       {"busy_polls", c.busy_loops.get()},
+                       {"seconds", double(c.cycles.get()) / tsc_hz},
+                       {"busy_seconds", double(c.busy_cycles.get()) / tsc_hz},
+                       {"busy_ratio", r.worker_busy_ratio(w)}});
+  }
+  return workers;
+}
+
+}  // namespace aggr

@@ -1,0 +1,226 @@
+#include "controlplane/metrics/metrics.h"
+
+#include <algorithm>
+#include <chrono>
+#include <deque>
+#include <stdexcept>
+
+#include <prometheus/collectable.h>
+#include <prometheus/exposer.h>
+#include <rte_ethdev.h>
+
+#include "controlplane/router.h"
+
+namespace aggr {
+namespace {
+
+using prometheus::ClientMetric;
+using prometheus::MetricFamily;
+using prometheus::MetricType;
+
+const char* direction_name(Direction d) { return d == Direction::kUpstream ? "upstream" : "downstream"; }
+
+class Families {
+ public:
+  MetricFamily& family(const std::string& name, const std::string& help, MetricType type) {
+    families_.push_back({name, help, type, {}});
+    return families_.back();
+  }
+  static void add(MetricFamily& f, std::vector<ClientMetric::Label> labels, double value) {
+    ClientMetric m;
+    m.label = std::move(labels);
+    if (f.type == MetricType::Counter)
+      m.counter.value = value;
+    else
+      m.gauge.value = value;
+    f.metric.push_back(std::move(m));
+  }
+  std::vector<MetricFamily> take() {
+    return {std::make_move_iterator(families_.begin()), std::make_move_iterator(families_.end())};
+  }
+
+ private:
+  std::deque<MetricFamily> families_;  // a deque: references to earlier families stay valid
+};
+
+void isp_metrics(Router& r, Families& out) {
+  MetricFamily& packets = out.family("aggr_isp_packets_total", "Packets forwarded per ISP and direction.",
+                                     MetricType::Counter);
+  for (const auto& [id, state] : r.writer().isps())
+    for (Direction d : {Direction::kUpstream, Direction::kDownstream})
+      Families::add(packets, {{"isp", state.name}, {"direction", direction_name(d)}},
+                    double(r.counters().isp(state.index, d).packets));
+  MetricFamily& bytes = out.family("aggr_isp_bytes_total",
+                                   "IP bytes (IP header included, link and MPLS headers not) per ISP and direction.",
+                                   MetricType::Counter);
+  for (const auto& [id, state] : r.writer().isps())
+    for (Direction d : {Direction::kUpstream, Direction::kDownstream})
+      Families::add(bytes, {{"isp", state.name}, {"direction", direction_name(d)}},
+                    double(r.counters().isp(state.index, d).bytes));
+}
+
+void subscriber_metrics(Router& r, Families& out) {
+  const MetricsConfig& m = r.config().metrics;
+  if (m.subscribers == SubscriberMetrics::kOff) return;
+  struct Row {
+    const SubscriberConfig* s;
+    Totals dir[kDirections];
+    uint64_t bytes() const { return dir[0].bytes + dir[1].bytes; }
+  };
+  std::vector<Row> rows;
+  rows.reserve(r.config().subscribers.size());
+  for (const SubscriberConfig& s : r.config().subscribers) {
+    auto handle = r.writer().subscriber_handle(s.id);
+    if (!handle) continue;
+    rows.push_back({&s, {r.counters().subscriber(*handle, Direction::kUpstream),
+                         r.counters().subscriber(*handle, Direction::kDownstream)}});
+  }
+  if (m.subscribers == SubscriberMetrics::kTop && rows.size() > m.top_subscribers) {
+    auto by_bytes = [](const Row& a, const Row& b) { return a.bytes() > b.bytes(); };
+    std::partial_sort(rows.begin(), rows.begin() + m.top_subscribers, rows.end(), by_bytes);
+    rows.resize(m.top_subscribers);
+  }
+  MetricFamily& packets = out.family("aggr_subscriber_packets_total", "Packets forwarded per subscriber and direction.",
+                                     MetricType::Counter);
+  MetricFamily& bytes = out.family("aggr_subscriber_bytes_total", "IP bytes per subscriber and direction.",
+                                   MetricType::Counter);
+  for (const Row& row : rows)
+    for (Direction d : {Direction::kUpstream, Direction::kDownstream}) {
+      std::vector<ClientMetric::Label> labels = {
+          {"subscriber", std::to_string(row.s->id)}, {"isp", row.s->isp}, {"direction", direction_name(d)}};
+      Families::add(packets, labels, double(row.dir[unsigned(d)].packets));
+      Families::add(bytes, labels, double(row.dir[unsigned(d)].bytes));
+    }
+}
+
+void port_metrics(Router& r, Families& out) {
+  struct Stat {
+    const char* name;
+    const char* help;
+    uint64_t rte_eth_stats::*field;
+  };
+  static const Stat stats[] = {
+      {"aggr_port_receive_packets_total", "Frames received by the device.", &rte_eth_stats::ipackets},
+      {"aggr_port_transmit_packets_total", "Frames sent by the device.", &rte_eth_stats::opackets},
+      {"aggr_port_receive_bytes_total", "Bytes received by the device.", &rte_eth_stats::ibytes},
+      {"aggr_port_transmit_bytes_total", "Bytes sent by the device.", &rte_eth_stats::obytes},
+      {"aggr_port_receive_errors_total", "Erroneous frames received.", &rte_eth_stats::ierrors},
+      {"aggr_port_transmit_errors_total", "Frames the device failed to send.", &rte_eth_stats::oerrors},
+      {"aggr_port_receive_missed_total", "Frames dropped by the device: no room in the RX queue.",
+       &rte_eth_stats::imissed},
+      {"aggr_port_receive_nombuf_total", "RX mbuf allocation failures.", &rte_eth_stats::rx_nombuf},
+  };
+  const std::vector<PortConfig>& ports = r.config().ports;
+  std::vector<rte_eth_stats> device(ports.size());
+  for (size_t i = 0; i < ports.size(); ++i) rte_eth_stats_get(r.port_ids()[i], &device[i]);
+  for (const Stat& stat : stats) {
+    MetricFamily& f = out.family(stat.name, stat.help, MetricType::Counter);
+    for (size_t i = 0; i < ports.size(); ++i) Families::add(f, {{"port", ports[i].name}}, double(device[i].*stat.field));
+  }
+  MetricFamily& link = out.family("aggr_port_link_up", "1 when the port's link is up.", MetricType::Gauge);
+  for (size_t i = 0; i < ports.size(); ++i) {
+    rte_eth_link l{};
+    rte_eth_link_get_nowait(r.port_ids()[i], &l);
+    Families::add(link, {{"port", ports[i].name}}, l.link_status == RTE_ETH_LINK_UP ? 1 : 0);
+  }
+}
+
+void drop_metrics(Router& r, Families& out) {
+  MetricFamily& f = out.family("aggr_drops_total", "Packets dropped, by reason.", MetricType::Counter);
+  for (unsigned reason = 1; reason < kDropReasonCount; ++reason)
+    Families::add(f, {{"reason", std::string(drop_reason_name(DropReason(reason)))}},
+                  double(r.counters().drops(DropReason(reason))));
+}
+
+void worker_metrics(Router& r, Families& out) {
+  MetricFamily& ratio = out.family("aggr_worker_busy_ratio",
+                                   "Share of the last second the worker spent in polls that moved packets.",
+                                   MetricType::Gauge);
+  MetricFamily& polled = out.family("aggr_worker_poll_seconds_total", "Time the worker spent polling (sleeps included).",
+                                    MetricType::Counter);
+  MetricFamily& busy = out.family("aggr_worker_busy_seconds_total", "Time the worker spent in polls that moved packets.",
+                                  MetricType::Counter);
+  double tsc_hz = double(rte_get_tsc_hz());
+  for (unsigned w = 0; w < r.counters().workers(); ++w) {
+    std::vector<ClientMetric::Label> labels = {{"worker", std::to_string(w)},
+                                               {"lcore", std::to_string(r.config().worker_lcores[w])}};
+    const WorkerCounters& c = r.counters().worker(w);
+    Families::add(ratio, labels, r.worker_busy_ratio(w));
+    Families::add(polled, labels, double(c.cycles.get()) / tsc_hz);
+    Families::add(busy, labels, double(c.busy_cycles.get()) / tsc_hz);
+  }
+}
+
+void table_metrics(Router& r, Families& out) {
+  const TableLimits& limits = r.writer().tables().limits;
+  MetricFamily& entries = out.family("aggr_table_entries", "Entries in each table.", MetricType::Gauge);
+  MetricFamily& capacity = out.family("aggr_table_capacity", "Entries each table can hold.", MetricType::Gauge);
+  Families::add(entries, {{"table", "isps"}}, double(r.writer().isps().size()));
+  Families::add(capacity, {{"table", "isps"}}, double(limits.isps));
+  Families::add(entries, {{"table", "subscribers"}}, double(r.writer().subscriber_count()));
+  Families::add(capacity, {{"table", "subscribers"}}, double(limits.subscribers));
+  Families::add(entries, {{"table", "local_labels"}}, double(r.config().local_labels.size()));
+  Families::add(capacity, {{"table", "local_labels"}}, double(limits.label_space - 16));
+}
+
+void config_metrics(Router& r, Families& out) {
+  const ReloadRecord& reload = r.last_reload();
+  Families::add(out.family("aggr_config_generation", "Configuration generation in force (1 at start, +1 per reload).",
+                           MetricType::Gauge),
+                {}, double(reload.generation));
+  Families::add(out.family("aggr_config_last_reload_success", "1 when the last reload (or the start) succeeded.",
+                           MetricType::Gauge),
+                {}, reload.ok ? 1 : 0);
+  Families::add(out.family("aggr_config_last_reload_timestamp_seconds", "When the last reload was attempted.",
+                           MetricType::Gauge),
+                {}, std::chrono::duration<double>(reload.at.time_since_epoch()).count());
+  MetricFamily& reloads = out.family("aggr_config_reloads_total", "Reloads attempted, by result.", MetricType::Counter);
+  Families::add(reloads, {{"result", "success"}}, double(reload.succeeded));
+  Families::add(reloads, {{"result", "failure"}}, double(reload.failed));
+  Families::add(out.family("aggr_build_info", "aggrd's version.", MetricType::Gauge), {{"version", AGGR_VERSION}}, 1);
+}
+
+// Scrapes run on the exposer's threads; the families are built on the
+// control-plane thread, which owns the state they describe.
+class RouterCollectable : public prometheus::Collectable {
+ public:
+  explicit RouterCollectable(Router& router) : router_(router) {}
+  std::vector<MetricFamily> Collect() const override {
+    Router& router = router_;
+    auto families = router.commands().call<std::vector<MetricFamily>>(
+        [&router] { return collect_router_metrics(router); }, std::chrono::seconds(5));
+    return families ? std::move(*families) : std::vector<MetricFamily>{};
+  }
+
+ private:
+  Router& router_;
+};
+
+}  // namespace
+
+std::vector<MetricFamily> collect_router_metrics(Router& router) {
+  Families out;
+  isp_metrics(router, out);
+  subscriber_metrics(router, out);
+  port_metrics(router, out);
+  drop_metrics(router, out);
+  worker_metrics(router, out);
+  table_metrics(router, out);
+  config_metrics(router, out);
+  return out.take();
+}
+
+MetricsExposer::MetricsExposer(Router& router, const ListenAddress& listen)
+    : collectable_(std::make_shared<RouterCollectable>(router)) {
+  std::string address = listen.host.find(':') != std::string::npos ? "[" + listen.host + "]" : listen.host;
+  try {
+    exposer_ = std::make_unique<prometheus::Exposer>(address + ":" + std::to_string(listen.port), 1);
+  } catch (const std::exception& e) {
+    throw std::runtime_error("metrics: cannot listen on " + listen.to_string() + ": " + e.what());
+  }
+  exposer_->RegisterCollectable(collectable_);
+}
+
+MetricsExposer::~MetricsExposer() = default;
+
+}  // namespace aggr

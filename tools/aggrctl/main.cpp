@@ -1,0 +1,394 @@
+// aggrctl: show and change a running aggrd through its management API.
+//
+//   aggrctl [--api HOST:PORT] [--token-file FILE] [--json] COMMAND
+//
+// Reading needs nothing; changes send the token from --token-file
+// (or $AGGRCTL_TOKEN_FILE). Errors from the router are printed as they come,
+// and the exit status is non-zero.
+#include <httplib.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <optional>
+
+#include <nlohmann/json.hpp>
+
+#include "tools/aggrctl/table.h"
+
+namespace {
+
+using nlohmann::json;
+using aggr::ctl::Table;
+
+const char* const kUsage = R"(usage: aggrctl [--api HOST:PORT] [--token-file FILE] [--json] COMMAND
+
+commands:
+  show status
+  show ports | isps | fec | ilm | counters | drops | workers
+  show subscribers [ID] [--offset N] [--limit N]
+  subscriber add ID isp=NAME port=PORT [svlan=N] [cvlan=N] mac=MAC addresses=P[,P...] [up=RATE] [down=RATE]
+  subscriber set ID [isp=NAME] [port=PORT svlan=N cvlan=N] [mac=MAC] [addresses=P[,P...]] [up=RATE] [down=RATE]
+  subscriber del ID
+  isp set NAME [labels=L[,L...]] [port=PORT] [mac=MAC]
+  reload
+
+--api defaults to $AGGRCTL_API or 127.0.0.1:9465; --token-file to $AGGRCTL_TOKEN_FILE.
+)";
+
+struct Options {
+  std::string api = "127.0.0.1:9465";
+  std::string token_file;
+  bool json = false;
+  std::vector<std::string> words;
+};
+
+[[noreturn]] void usage_error(const std::string& message) {
+  std::cerr << "aggrctl: " << message << "\n\n" << kUsage;
+  std::exit(2);
+}
+
+std::string text(const json& v) {
+  if (v.is_string()) return v.get<std::string>();
+  if (v.is_number_float()) {
+    char out[32];
+    std::snprintf(out, sizeof out, "%.2f", v.get<double>());
+    return out;
+  }
+  if (v.is_null()) return "-";
+  if (v.is_array()) {
+    std::string joined;
+    for (const json& item : v) joined += (joined.empty() ? "" : " ") + text(item);
+    return joined.empty() ? "-" : joined;
+  }
+  return v.dump();
+}
+
+std::string num(const json& v, const char* a, const char* b) { return text(v.at(a).at(b)); }
+
+class Client {
+ public:
+  explicit Client(const Options& o) : options_(o), http_(host_of(o.api), port_of(o.api)) {
+    http_.set_connection_timeout(3);
+    http_.set_read_timeout(300);
+  }
+
+  // Sends a request; on an HTTP error prints the router's errors and exits.
+  json request(const std::string& method, const std::string& path, const json& body = nullptr) {
+    httplib::Headers headers;
+    if (method != "GET") headers.emplace("Authorization", "Bearer " + token());
+    std::string payload = body.is_null() ? "" : body.dump();
+    httplib::Result res = method == "GET"      ? http_.Get(path, headers)
+                          : method == "POST"   ? http_.Post(path, headers, payload, "application/json")
+                          : method == "PATCH"  ? http_.Patch(path, headers, payload, "application/json")
+                                               : http_.Delete(path, headers);
+    if (!res) {
+      std::cerr << "aggrctl: cannot reach aggrd at " << options_.api << ": " << httplib::to_string(res.error()) << "\n";
+      std::exit(3);
+    }
+    json doc = json::parse(res->body, nullptr, false);
+    if (res->status >= 300) {
+      if (options_.json && !doc.is_discarded()) std::cout << doc.dump(2) << "\n";
+      if (!doc.is_discarded() && doc.contains("errors") && !doc["errors"].empty()) {
+        for (const json& e : doc["errors"]) std::cerr << "aggrctl: " << text(e) << "\n";
+      } else {
+        std::cerr << "aggrctl: HTTP " << res->status << ": " << res->body << "\n";
+      }
+      std::exit(1);
+    }
+    if (doc.is_discarded()) {
+      std::cerr << "aggrctl: the router's answer is not JSON\n";
+      std::exit(1);
+    }
+    return doc;
+  }
+
+ private:
+  static std::string host_of(const std::string& api) {
+    std::string host = api.substr(0, api.rfind(':'));
+    if (host.size() > 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
+    return host;
+  }
+  static int port_of(const std::string& api) {
+    size_t colon = api.rfind(':');
+    int port = colon == std::string::npos ? 0 : std::atoi(api.c_str() + colon + 1);
+    if (port <= 0 || port > 65535) usage_error("--api must be HOST:PORT, not '" + api + "'");
+    return port;
+  }
+  std::string token() const {
+    if (options_.token_file.empty()) return "";
+    std::ifstream in(options_.token_file);
+    if (!in) {
+      std::cerr << "aggrctl: cannot read the token file " << options_.token_file << "\n";
+      std::exit(2);
+    }
+    std::string token;
+    std::getline(in, token);
+    while (!token.empty() && (token.back() == '\r' || token.back() == ' ')) token.pop_back();
+    return token;
+  }
+
+  const Options& options_;
+  httplib::Client http_;
+};
+
+// ------------------------------------------------------------------ views
+
+void print_status(const json& s) {
+  std::cout << "aggrd " << text(s["version"]) << ", router " << text(s["name"]) << "\n"
+            << "configuration " << text(s["config_file"]) << ", generation " << text(s["generation"]) << "\n"
+            << "last reload: " << (s["last_reload"]["ok"].get<bool>() ? "ok" : "FAILED");
+  if (!s["last_reload"]["changes"].get<std::string>().empty()) std::cout << " (" << text(s["last_reload"]["changes"]) << ")";
+  std::cout << "; " << text(s["reloads"]["succeeded"]) << " succeeded, " << text(s["reloads"]["failed"]) << " failed\n";
+  for (const json& e : s["last_reload"]["errors"]) std::cout << "  " << text(e) << "\n";
+  std::cout << text(s["isps"]) << " ISPs, " << text(s["subscribers"]) << " subscribers, " << text(s["workers"])
+            << " workers; changes " << (s["changes_allowed"].get<bool>() ? "allowed with the token" : "disabled (no token file)")
+            << "\n";
+}
+
+void print_ports(const json& ports) {
+  Table t({"Port", "DPDK", "Role", "Classify", "MTU", "MAC", "Lcore", "Link", "RX packets", "TX packets", "RX errors",
+           "TX errors", "Missed"});
+  for (const json& p : ports)
+    t.add({text(p["name"]), text(p["dpdk_port"]), text(p["role"]), text(p["classify"]), text(p["mtu"]), text(p["mac"]),
+           text(p["worker_lcore"]), p["link_up"].get<bool>() ? "up" : "down", num(p, "device_stats", "ipackets"),
+           num(p, "device_stats", "opackets"), num(p, "device_stats", "ierrors"), num(p, "device_stats", "oerrors"),
+           num(p, "device_stats", "imissed")});
+  t.print(std::cout);
+}
+
+void print_isps(const json& isps) {
+  Table t({"ISP", "Id", "Subscribers", "Labels", "Next hop", "Up packets", "Up bytes", "Down packets", "Down bytes"});
+  for (const json& i : isps)
+    t.add({text(i["name"]), text(i["id"]), text(i["subscribers"]), text(i["labels"]),
+           text(i["next_hop"]["port"]) + " " + text(i["next_hop"]["mac"]), num(i, "up", "packets"), num(i, "up", "bytes"),
+           num(i, "down", "packets"), num(i, "down", "bytes")});
+  t.print(std::cout);
+}
+
+std::string line_text(const json& s) {
+  std::string line = text(s["line"]["port"]);
+  if (s["line"]["svlan"] != 0) line += " " + text(s["line"]["svlan"]);
+  if (s["line"]["cvlan"] != 0) line += "." + text(s["line"]["cvlan"]);
+  return line;
+}
+
+void print_subscribers(const json& page) {
+  Table t({"Id", "ISP", "Line", "CPE MAC", "Addresses", "Up rate", "Down rate", "Up bytes", "Down bytes"});
+  for (const json& s : page["subscribers"])
+    t.add({text(s["id"]), text(s["isp"]), line_text(s), text(s["cpe_mac"]), text(s["addresses"]), text(s["rate"]["up"]),
+           text(s["rate"]["down"]), s.contains("up") ? num(s, "up", "bytes") : "-",
+           s.contains("down") ? num(s, "down", "bytes") : "-"});
+  t.print(std::cout);
+  size_t shown = page["subscribers"].size(), total = page["total"].get<size_t>();
+  if (shown < total)
+    std::cout << "(" << shown << " of " << total << " from " << text(page["offset"]) << "; --offset/--limit for more)\n";
+}
+
+void print_subscriber(const json& s) {
+  std::cout << "subscriber " << text(s["id"]) << "\n"
+            << "  isp        " << text(s["isp"]) << "\n"
+            << "  line       " << line_text(s) << "\n"
+            << "  cpe mac    " << text(s["cpe_mac"]) << "\n"
+            << "  addresses  " << text(s["addresses"]) << "\n"
+            << "  rate       up " << text(s["rate"]["up"]) << ", down " << text(s["rate"]["down"]) << "\n";
+  if (s.contains("up"))
+    std::cout << "  upstream   " << num(s, "up", "packets") << " packets, " << num(s, "up", "bytes") << " bytes, "
+              << num(s, "meter_drops", "up") << " over rate\n"
+              << "  downstream " << num(s, "down", "packets") << " packets, " << num(s, "down", "bytes") << " bytes, "
+              << num(s, "meter_drops", "down") << " over rate\n";
+}
+
+void print_fec(const json& fecs) {
+  Table t({"FEC", "ISP id", "Source", "Labels", "Out port", "Next hop MAC", "Installed"});
+  for (const json& f : fecs)
+    t.add({text(f["fec"]), text(f["isp_id"]), text(f["source"]), f.contains("labels") ? text(f["labels"]) : "-",
+           f.contains("out_port") ? text(f["out_port"]) : "-", f.contains("next_hop_mac") ? text(f["next_hop_mac"]) : "-",
+           f["installed"].get<bool>() ? "yes" : "no"});
+  t.print(std::cout);
+}
+
+void print_ilm(const json& labels) {
+  Table t({"Local label", "Action", "Source"});
+  for (const json& l : labels) t.add({text(l["label"]), text(l["action"]), text(l["source"])});
+  t.print(std::cout);
+}
+
+void print_counters(const json& c) {
+  Table isps({"ISP", "Up packets", "Up bytes", "Down packets", "Down bytes"});
+  for (const auto& [name, v] : c["isps"].items())
+    isps.add({name, num(v, "up", "packets"), num(v, "up", "bytes"), num(v, "down", "packets"), num(v, "down", "bytes")});
+  isps.print(std::cout);
+  std::cout << "\n";
+  Table ports({"Port", "RX packets", "RX bytes", "TX packets", "TX bytes"});
+  for (const auto& [name, v] : c["ports"].items())
+    ports.add({name, num(v, "rx", "packets"), num(v, "rx", "bytes"), num(v, "tx", "packets"), num(v, "tx", "bytes")});
+  ports.print(std::cout);
+  std::cout << "\ndropped: " << text(c["drops"]) << " packets (aggrctl show drops)\n";
+}
+
+void print_drops(const json& drops) {
+  Table t({"Reason", "Packets"});
+  for (const auto& [reason, n] : drops.items()) t.add({reason, text(n)});
+  t.print(std::cout);
+}
+
+void print_workers(const json& workers) {
+  Table t({"Worker", "Lcore", "RX ports", "Polls", "Busy polls", "Busy ratio"});
+  for (const json& w : workers)
+    t.add({text(w["worker"]), text(w["lcore"]), text(w["rx_ports"]), text(w["polls"]), text(w["busy_polls"]),
+           text(w["busy_ratio"])});
+  t.print(std::cout);
+}
+
+// ----------------------------------------------------------------- changes
+
+std::map<std::string, std::string> key_values(const std::vector<std::string>& words, size_t from,
+                                              std::initializer_list<const char*> allowed) {
+  std::map<std::string, std::string> out;
+  for (size_t i = from; i < words.size(); ++i) {
+    size_t eq = words[i].find('=');
+    std::string key = words[i].substr(0, eq);
+    if (eq == std::string::npos || std::none_of(allowed.begin(), allowed.end(), [&](const char* a) { return key == a; }))
+      usage_error("'" + words[i] + "' is not one of KEY=VALUE with KEY in the command's list");
+    out[key] = words[i].substr(eq + 1);
+  }
+  return out;
+}
+
+json list_of(const std::string& csv, bool numbers) {
+  json list = json::array();
+  size_t start = 0;
+  while (start <= csv.size()) {
+    size_t comma = csv.find(',', start);
+    std::string item = csv.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    if (!item.empty()) {
+      if (numbers && item.find_first_not_of("0123456789") == std::string::npos && item.size() < 11)
+        list.push_back(std::stoull(item));
+      else
+        list.push_back(item);  // the router reports what is wrong with it
+    }
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  return list;
+}
+
+json number_or_text(const std::string& v) {
+  if (!v.empty() && v.size() < 11 && v.find_first_not_of("0123456789") == std::string::npos) return std::stoull(v);
+  return v;
+}
+
+json subscriber_body(const std::map<std::string, std::string>& kv) {
+  json body = json::object();
+  if (kv.count("isp")) body["isp"] = kv.at("isp");
+  if (kv.count("port") || kv.count("svlan") || kv.count("cvlan")) {
+    json line = json::object();
+    if (kv.count("port")) line["port"] = kv.at("port");
+    if (kv.count("svlan") && kv.at("svlan") != "0") line["svlan"] = number_or_text(kv.at("svlan"));
+    if (kv.count("cvlan") && kv.at("cvlan") != "0") line["cvlan"] = number_or_text(kv.at("cvlan"));
+    body["line"] = line;
+  }
+  if (kv.count("mac")) body["cpe_mac"] = kv.at("mac");
+  if (kv.count("addresses")) body["addresses"] = list_of(kv.at("addresses"), false);
+  if (kv.count("up")) body["rate"]["up"] = kv.at("up");
+  if (kv.count("down")) body["rate"]["down"] = kv.at("down");
+  return body;
+}
+
+uint64_t id_argument(const std::vector<std::string>& w, size_t i) {
+  if (w.size() <= i || w[i].empty() || w[i].size() > 10 || w[i].find_first_not_of("0123456789") != std::string::npos)
+    usage_error("a subscriber id (a number) is needed");
+  return std::stoull(w[i]);
+}
+
+int run(const Options& o) {
+  const std::vector<std::string>& w = o.words;
+  if (w.empty()) usage_error("no command");
+  Client client(o);
+  auto show = [&](const json& doc, void (*print)(const json&)) {
+    if (o.json)
+      std::cout << doc.dump(2) << "\n";
+    else
+      print(doc);
+    return 0;
+  };
+  if (w[0] == "show" && w.size() >= 2) {
+    static const std::map<std::string, void (*)(const json&)> views = {
+        {"status", print_status}, {"ports", print_ports},       {"isps", print_isps},   {"fec", print_fec},
+        {"ilm", print_ilm},       {"counters", print_counters}, {"drops", print_drops}, {"workers", print_workers}};
+    if (auto it = views.find(w[1]); it != views.end() && w.size() == 2)
+      return show(client.request("GET", "/v1/" + w[1]), it->second);
+    if (w[1] == "subscribers") {
+      std::string offset = "0", limit = "1000";
+      std::optional<uint64_t> id;
+      for (size_t i = 2; i < w.size(); ++i) {
+        if ((w[i] == "--offset" || w[i] == "--limit") && i + 1 < w.size())
+          (w[i] == "--offset" ? offset : limit) = w[i + 1], ++i;
+        else
+          id = id_argument(w, i);
+      }
+      if (id) return show(client.request("GET", "/v1/subscribers/" + std::to_string(*id)), print_subscriber);
+      return show(client.request("GET", "/v1/subscribers?offset=" + offset + "&limit=" + limit), print_subscribers);
+    }
+    usage_error("unknown view '" + w[1] + "'");
+  }
+  auto done = [&](const json& doc, const std::string& message) {
+    if (o.json)
+      std::cout << doc.dump(2) << "\n";
+    else
+      std::cout << message << "\n";
+    return 0;
+  };
+  if (w[0] == "subscriber" && w.size() >= 3) {
+    uint64_t id = id_argument(w, 2);
+    std::string path = "/v1/subscribers/" + std::to_string(id);
+    if (w[1] == "add") {
+      json body = subscriber_body(key_values(w, 3, {"isp", "port", "svlan", "cvlan", "mac", "addresses", "up", "down"}));
+      body["id"] = id;
+      return done(client.request("POST", "/v1/subscribers", body), "subscriber " + std::to_string(id) + " added");
+    }
+    if (w[1] == "set") {
+      json body = subscriber_body(key_values(w, 3, {"isp", "port", "svlan", "cvlan", "mac", "addresses", "up", "down"}));
+      return done(client.request("PATCH", path, body), "subscriber " + std::to_string(id) + " modified");
+    }
+    if (w[1] == "del" && w.size() == 3)
+      return done(client.request("DELETE", path), "subscriber " + std::to_string(id) + " removed");
+  }
+  if (w[0] == "isp" && w.size() >= 3 && w[1] == "set") {
+    auto kv = key_values(w, 3, {"labels", "port", "mac"});
+    json body = json::object();
+    if (kv.count("labels")) body["labels"] = list_of(kv["labels"], true);
+    if (kv.count("port")) body["next_hop"]["port"] = kv["port"];
+    if (kv.count("mac")) body["next_hop"]["mac"] = kv["mac"];
+    return done(client.request("PATCH", "/v1/isps/" + w[2], body), "isp " + w[2] + " modified");
+  }
+  if (w[0] == "reload" && w.size() == 1) {
+    json doc = client.request("POST", "/v1/reload");
+    return done(doc, "reloaded: generation " + text(doc["generation"]) + " (" + text(doc["changes"]) + ")");
+  }
+  usage_error("unknown command");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options o;
+  if (const char* api = std::getenv("AGGRCTL_API")) o.api = api;
+  if (const char* token = std::getenv("AGGRCTL_TOKEN_FILE")) o.token_file = token;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a == "--help" || a == "-h") {
+      std::cout << kUsage;
+      return 0;
+    } else if (a == "--json") {
+      o.json = true;
+    } else if ((a == "--api" || a == "--token-file") && i + 1 < argc) {
+      (a == "--api" ? o.api : o.token_file) = argv[++i];
+    } else {
+      o.words.push_back(a);
+    }
+  }
+  return run(o);
+}
