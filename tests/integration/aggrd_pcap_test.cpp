@@ -182,7 +182,7 @@ class AggrdPcapTest : public ::testing::Test {
   // Runs aggrd until its inputs are exhausted; returns its summary JSON.
   json run_aggrd() {
     test::ProcessResult r = test::run_process(
-        {g_aggrd_path, "--config", dir_.file("config.yaml"), "--exit-idle", "0.5", "--quiet", "--summary-json",
+        {g_aggrd_path, "--config", dir_.file("config.yaml"), "--exit-idle", "0.5", "--quiet", "--no-services", "--summary-json",
          dir_.file("summary.json"), "-E", "--file-prefix=" + dir_.file_prefix()});
     EXPECT_EQ(r.exit_code, 0) << r.output;
     if (r.exit_code != 0) return json::object();
@@ -211,7 +211,7 @@ TEST_F(AggrdPcapTest, RefusesAPortWithFewerTxQueuesThanWorkers) {
   write_input("access0", {});
   write_input("access1", {});
   write_input("core0", {});
-  test::ProcessResult r = test::run_process({g_aggrd_path, "--config", dir_.file("config.yaml"), "--quiet", "-E",
+  test::ProcessResult r = test::run_process({g_aggrd_path, "--config", dir_.file("config.yaml"), "--quiet", "--no-services", "-E",
                                              "--file-prefix=" + dir_.file_prefix()});
   EXPECT_EQ(r.exit_code, 1) << r.output;
   EXPECT_NE(r.output.find("port access0: needs 1 rx and 2 tx queues, device has 1 and 1"), std::string::npos)

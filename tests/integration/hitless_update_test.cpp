@@ -1,10 +1,12 @@
 // Hitless update: a real worker on its own lcore forwards a continuous
 // upstream stream through ring ports while this thread, as the control plane,
-// changes FTN label stacks and subscriber -> ISP mappings thousands of times
-// through the TableWriter. Every frame that comes out must be byte for byte
-// the frame of its subscriber under some (ISP, label stack) that was in force
-// between the moment it was sent and the moment it was received, never a
-// mixture, and no frame may be lost.
+// changes FTN label stacks and subscriber -> ISP mappings: thousands of
+// single changes through the TableWriter, and 100 configuration reloads
+// (the reload path: YAML files loaded, validated, the difference applied).
+// Every frame that comes out must be byte for byte the frame of its
+// subscriber under some (ISP, label stack) that was in force between the
+// moment it was sent and the moment it was received, never a mixture, and no
+// frame may be lost.
 #include <gtest/gtest.h>
 
 #include <unistd.h>
@@ -13,6 +15,7 @@
 #include <chrono>
 #include <cstring>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <set>
 
@@ -23,9 +26,11 @@
 #include <rte_ring.h>
 
 #include "controlplane/config/config.h"
+#include "controlplane/config_diff.h"
 #include "dataplane/port.h"
 #include "dataplane/worker.h"
 #include "tests/support/headend_harness.h"
+#include "tests/support/process.h"
 #include "tools/aggr-gen/traffic.h"
 
 namespace aggr {
@@ -39,19 +44,30 @@ constexpr unsigned kChanges = 6000;      // half FTN changes, half ISP moves
 constexpr unsigned kMaxInFlight = 1024;  // frames sent but not yet received
 constexpr unsigned kRingSize = 4096;
 
-std::string config_text() {
+// Variant 0 is the starting configuration. Variant 1 moves every third
+// subscriber to the other ISP and gives both ISPs other label stacks.
+// Ring port names differ per test (`instance`): DPDK keeps a closed port's name.
+std::string config_text(unsigned variant, unsigned instance) {
+  std::string port_prefix = "net_ring_hl" + std::to_string(instance) + "_";
   std::string text = R"(
 workers: {lcores: [1]}
 ports:
-  - {name: access0, role: access, device: net_ring_hl_access0, mac: "02:00:00:00:a0:00"}
-  - {name: core0, role: core, device: net_ring_hl_core0, mac: "02:00:00:00:c0:00"}
+  - {name: access0, role: access, device: @PREFIX@access0, mac: "02:00:00:00:a0:00"}
+  - {name: core0, role: core, device: @PREFIX@core0, mac: "02:00:00:00:c0:00"}
 isps:
+)";
+  text = test::substitute(text, "PREFIX", port_prefix);
+  text += variant == 0 ? R"(
   - {id: 1, name: a, labels: [1001], next_hop: {port: core0, mac: "02:00:00:00:ff:01"}}
   - {id: 2, name: b, labels: [2001, 2002], next_hop: {port: core0, mac: "02:00:00:00:ff:02"}}
-subscribers:
+)"
+                       : R"(
+  - {id: 1, name: a, labels: [1101, 1102, 1103], next_hop: {port: core0, mac: "02:00:00:00:ff:01"}}
+  - {id: 2, name: b, labels: [2201], next_hop: {port: core0, mac: "02:00:00:00:ff:02"}}
 )";
+  text += "subscribers:\n";
   for (unsigned i = 0; i < kSubscribers; ++i)
-    text += "  - {id: " + std::to_string(i + 1) + ", isp: " + (i % 2 ? "b" : "a") +
+    text += "  - {id: " + std::to_string(i + 1) + ", isp: " + ((i % 2 == 1) != (variant == 1 && i % 3 == 0) ? "b" : "a") +
             ", line: {port: access0, svlan: 100, cvlan: " + std::to_string(i + 1) + "}, cpe_mac: \"02:00:00:01:00:" +
             std::to_string(10 + i % 90) + "\", addresses: [100.64.0." + std::to_string(i + 1) + "/32]}\n";
   return text;
@@ -78,7 +94,8 @@ class History {
 class HitlessUpdateTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    LoadResult loaded = test::load_config_text(config_text());
+    instance_ = next_instance_++;
+    LoadResult loaded = test::load_config_text(text(0));
     for (const ConfigError& e : loaded.errors) FAIL() << e.to_string();
     config_ = loaded.config;
 
@@ -89,8 +106,9 @@ class HitlessUpdateTest : public ::testing::Test {
     core_in_ = make_ring("hl_core_in");
     core_out_ = make_ring("hl_core_out");
     // rte_eth_from_rings names the ports net_ring_<name>, as the config does.
-    ASSERT_GE(rte_eth_from_rings("hl_access0", &access_in_, 1, &access_out_, 1, 0), 0);
-    ASSERT_GE(rte_eth_from_rings("hl_core0", &core_in_, 1, &core_out_, 1, 0), 0);
+    std::string name = "hl" + std::to_string(instance_) + "_";
+    ASSERT_GE(rte_eth_from_rings((name + "access0").c_str(), &access_in_, 1, &access_out_, 1, 0), 0);
+    ASSERT_GE(rte_eth_from_rings((name + "core0").c_str(), &core_in_, 1, &core_out_, 1, 0), 0);
 
     std::vector<uint16_t> port_ids;
     for (const PortConfig& p : config_.ports)
@@ -180,6 +198,44 @@ class HitlessUpdateTest : public ::testing::Test {
     return 0;
   }
 
+  // Frames the forwarding loop saw come out, by the ISP whose frame each was
+  // (0: none, a wrong frame).
+  struct Forwarded {
+    uint64_t sent = 0, received = 0, wrong = 0;
+    size_t lost = 0;
+    std::map<uint32_t, uint64_t> frames_by_isp, bytes_by_isp;
+  };
+
+  // Sends a continuous stream and checks every frame that comes out, calling
+  // `change` (the control plane's next step) once per burst until it returns
+  // false; then sends a last stretch that sees only the final tables.
+  Forwarded forward_during(const std::function<bool()>& change);
+
+  void expect_every_frame_right(Forwarded& f) {
+    EXPECT_EQ(f.wrong, 0u);
+    EXPECT_EQ(f.received, f.sent);
+    EXPECT_EQ(f.lost, 0u) << f.lost << " frames lost";
+    EXPECT_EQ(counters_->total_drops(), 0u);
+    // Each frame was counted under the ISP whose labels it carries.
+    for (uint32_t isp_id : {1u, 2u}) {
+      Totals counted = counters_->isp(writer_->isp(isp_id)->index, Direction::kUpstream);
+      EXPECT_EQ(counted.packets, f.frames_by_isp[isp_id]) << "ISP " << isp_id;
+      EXPECT_EQ(counted.bytes, f.bytes_by_isp[isp_id]) << "ISP " << isp_id;
+    }
+  }
+
+  // A new configuration is about to be applied: from now on its label
+  // stacks and subscriber -> ISP mappings are in force too.
+  void record_in_force(const RouterConfig& next) {
+    ++version_;
+    for (const IspConfig& isp : next.isps) stacks_[isp.id].set(version_, isp.labels);
+    for (const SubscriberConfig& s : next.subscribers) isp_of_[s.id].set(version_, next.isp(s.isp)->id);
+  }
+
+  std::string text(unsigned variant) const { return config_text(variant, instance_); }
+
+  static inline unsigned next_instance_ = 0;
+  unsigned instance_ = 0;
   RouterConfig config_;
   rte_mempool* pool_ = nullptr;
   rte_ring *access_in_ = nullptr, *access_out_ = nullptr, *core_in_ = nullptr, *core_out_ = nullptr;
@@ -207,17 +263,13 @@ uint32_t sequence_of(const Bytes& frame) {
          uint32_t(frame[udp_payload + 1]) << 8 | frame[udp_payload];
 }
 
-TEST_F(HitlessUpdateTest, EveryFrameCarriesAnOldOrNewLabelAndNoneIsLost) {
-  start_worker();
+HitlessUpdateTest::Forwarded HitlessUpdateTest::forward_during(const std::function<bool()>& change) {
   const unsigned sizes[] = {64, 128, 256, 512};
-  std::map<uint32_t, Sent> in_flight;
-  std::map<uint32_t, uint64_t> frames_by_isp, bytes_by_isp;
-  uint32_t next_sequence = 1;
-  uint64_t received = 0, wrong = 0;
-  unsigned changes = 0;
-  // Keep sending until every change is applied and a last stretch of frames
-  // has seen the final tables.
   const uint64_t kTailFrames = 20000;
+  Forwarded f;
+  std::map<uint32_t, Sent> in_flight;
+  uint32_t next_sequence = 1;
+  bool changing = true;
   uint64_t stop_sending_at = UINT64_MAX;
   auto last_progress = std::chrono::steady_clock::now();
 
@@ -229,15 +281,19 @@ TEST_F(HitlessUpdateTest, EveryFrameCarriesAnOldOrNewLabelAndNoneIsLost) {
       Sent sent{1 + next_sequence % kSubscribers, version_, sizes[next_sequence % 4]};
       Bytes frame = frame_for(sent, next_sequence, *config_.isp("a")).input;
       rte_mbuf* m = rte_pktmbuf_alloc(pool_);
-      ASSERT_NE(m, nullptr);
+      if (m == nullptr) {
+        ADD_FAILURE() << "mbuf pool empty";
+        return f;
+      }
       std::memcpy(rte_pktmbuf_append(m, uint16_t(frame.size())), frame.data(), frame.size());
       burst[n++] = m;
       in_flight[next_sequence++] = sent;
     }
-    ASSERT_EQ(rte_ring_enqueue_burst(access_in_, reinterpret_cast<void**>(burst), n, nullptr), n);
+    EXPECT_EQ(rte_ring_enqueue_burst(access_in_, reinterpret_cast<void**>(burst), n, nullptr), n);
+    f.sent += n;
 
-    if (changes < kChanges) apply_change(changes++);
-    else if (stop_sending_at == UINT64_MAX) stop_sending_at = next_sequence + kTailFrames;
+    if (changing) changing = change();
+    if (!changing && stop_sending_at == UINT64_MAX) stop_sending_at = next_sequence + kTailFrames;
 
     // Receive and check whatever came out.
     rte_mbuf* out[64];
@@ -247,35 +303,95 @@ TEST_F(HitlessUpdateTest, EveryFrameCarriesAnOldOrNewLabelAndNoneIsLost) {
       rte_pktmbuf_free(out[i]);
       uint32_t sequence = sequence_of(frame);
       auto it = in_flight.find(sequence);
-      ASSERT_NE(it, in_flight.end()) << "frame with unknown or repeated sequence " << sequence;
+      if (it == in_flight.end()) {
+        ADD_FAILURE() << "frame with unknown or repeated sequence " << sequence;
+        ++f.wrong;
+        continue;
+      }
       uint32_t isp_id = check(frame, sequence, it->second);
-      if (isp_id == 0 && ++wrong <= 5)
+      if (isp_id == 0 && ++f.wrong <= 5)
         ADD_FAILURE() << "frame " << sequence << " of subscriber " << it->second.subscriber_id
                       << " matches no label stack in force while it was in flight";
-      ++frames_by_isp[isp_id];
-      bytes_by_isp[isp_id] += frame.size() - 14 - 4 * label_count(frame);  // IP bytes, as counted
+      ++f.frames_by_isp[isp_id];
+      f.bytes_by_isp[isp_id] += frame.size() - 14 - 4 * label_count(frame);  // IP bytes, as counted
       in_flight.erase(it);
-      ++received;
+      ++f.received;
     }
     if (next_sequence >= stop_sending_at && in_flight.empty()) break;
     if (got != 0) last_progress = std::chrono::steady_clock::now();
     else if (std::chrono::steady_clock::now() - last_progress > std::chrono::seconds(5)) break;  // lost for good
   }
+  f.lost = in_flight.size();
+  return f;
+}
 
+TEST_F(HitlessUpdateTest, EveryFrameCarriesAnOldOrNewLabelAndNoneIsLost) {
+  start_worker();
+  unsigned changes = 0;
+  Forwarded f = forward_during([&] {
+    if (changes == kChanges) return false;
+    apply_change(changes++);
+    return true;
+  });
   EXPECT_EQ(changes, kChanges);
-  EXPECT_EQ(wrong, 0u);
-  EXPECT_EQ(received, next_sequence - 1);
-  EXPECT_TRUE(in_flight.empty()) << in_flight.size() << " frames lost";
-  EXPECT_EQ(counters_->total_drops(), 0u);
-  // Each frame was counted under the ISP whose labels it carries.
-  for (uint32_t isp_id : {1u, 2u}) {
-    Totals counted = counters_->isp(writer_->isp(isp_id)->index, Direction::kUpstream);
-    EXPECT_EQ(counted.packets, frames_by_isp[isp_id]) << "ISP " << isp_id;
-    EXPECT_EQ(counted.bytes, bytes_by_isp[isp_id]) << "ISP " << isp_id;
-  }
+  expect_every_frame_right(f);
   std::printf("hitless: %llu frames checked through %u table changes (%llu via ISP a, %llu via ISP b)\n",
-              (unsigned long long)received, changes, (unsigned long long)frames_by_isp[1],
-              (unsigned long long)frames_by_isp[2]);
+              (unsigned long long)f.received, changes, (unsigned long long)f.frames_by_isp[1],
+              (unsigned long long)f.frames_by_isp[2]);
+}
+
+TEST_F(HitlessUpdateTest, HundredReloadsUnderTrafficLoseNothingAndBadConfigurationsChangeNothing) {
+  // The reload path as aggrd runs it: parse and validate a file, refuse
+  // what needs a restart, apply the difference.
+  const unsigned kReloads = 100;
+  const unsigned kBurstsBetweenReloads = 24;
+  std::string bad_reference = text(1);
+  bad_reference.replace(bad_reference.find("isp: b"), 6, "isp: nope");
+  std::string needs_restart = text(1);
+  needs_restart.replace(needs_restart.find("02:00:00:00:c0:00"), 17, "02:00:00:00:c0:99");
+
+  start_worker();
+  RouterConfig running = config_;
+  unsigned reloads = 0, refused = 0, bursts = 0;
+  Forwarded f = forward_during([&] {
+    if (++bursts % kBurstsBetweenReloads != 0) return true;
+    if (reloads == kReloads) return false;
+    if (reloads == kReloads / 2 && refused == 0) {
+      // Halfway: a file with an error, then one that needs a restart. Both
+      // are refused and nothing changes (the frames check that: no history
+      // is recorded for them).
+      LoadResult broken = test::load_config_text(bad_reference);
+      EXPECT_FALSE(broken.ok());
+      EXPECT_NE(broken.errors.at(0).to_string().find("no isp named 'nope'"), std::string::npos);
+      LoadResult restart = test::load_config_text(needs_restart);
+      EXPECT_TRUE(restart.ok());
+      EXPECT_EQ(restart_required(running, restart.config),
+                std::vector<std::string>{"port core0 changed: that needs a restart"});
+      refused = 2;
+      return true;
+    }
+    LoadResult next = test::load_config_text(text(++reloads % 2));
+    EXPECT_TRUE(next.ok());
+    EXPECT_TRUE(restart_required(running, next.config).empty());
+    record_in_force(next.config);
+    ConfigChanges changes;
+    Status applied = apply_config_difference(running, next.config, headend_->port_ids, *writer_, &changes);
+    EXPECT_TRUE(applied.ok()) << applied.error;
+    // 22 of the 64 subscribers move; both FTN entries change.
+    EXPECT_EQ(changes.describe(), "2 FTN entries changed, 22 subscribers changed");
+    writer_->reclaim();
+    running = next.config;
+    return true;
+  });
+  EXPECT_EQ(reloads, kReloads);
+  EXPECT_EQ(refused, 2u);
+  expect_every_frame_right(f);
+  // The tables hold the last configuration (variant 0 after an even count).
+  EXPECT_EQ(writer_->isp(1)->ftn->labels, (std::vector<uint32_t>{1001}));
+  EXPECT_EQ(writer_->isp(2)->ftn->labels, (std::vector<uint32_t>{2001, 2002}));
+  EXPECT_EQ(writer_->isp(1)->subscribers, kSubscribers / 2);
+  std::printf("reload: %llu frames checked through %u reloads and %u refused ones\n", (unsigned long long)f.received,
+              reloads, refused);
 }
 
 }  // namespace
