@@ -27,7 +27,8 @@ class CommandQueue {
   std::optional<R> call(std::function<R()> fn, std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
     auto promise = std::make_shared<std::promise<R>>();
     std::future<R> result = promise->get_future();
-    bool posted = post([promise, fn = std::move(fn)] {
+    // Only the task holds the promise: dropping the task breaks it.
+    bool posted = post([promise = std::move(promise), fn = std::move(fn)] {
       try {
         promise->set_value(fn());
       } catch (...) {

@@ -50,6 +50,13 @@ subscribers:
     line: {port: access0, svlan: 10, cvlan: 2}
     cpe_mac: "02:00:00:00:10:02"
     addresses: [100.64.0.2/32]
+management:
+  listen: 127.0.0.1:9465
+  token_file: token
+metrics:
+  listen: 127.0.0.1:9464
+  subscribers: top-10
+logging: {level: info, syslog: false}
 )";
 
 std::string write_temp(const std::string& text, const std::string& suffix = ".yaml") {
@@ -152,12 +159,61 @@ const BadCase kBadCases[] = {
     {"bad_ttl_model", "ttl_model: uniform", "ttl_model: short", 4, 14, "'short' is not one of: uniform, pipe"},
     {"bad_router_id", "router_id: 10.0.0.1", "router_id: 10.0.0", 3, 14, "not an IPv4 address"},
     {"port_worker_not_listed", "    mtu: 1500\n", "    mtu: 1500\n    worker: 5\n", 12, 5, "not in workers.lcores"},
+    {"bad_listen", "listen: 127.0.0.1:9465", "listen: 127.0.0.1", 40, 11, "is not host:port"},
+    {"listen_port_zero", "listen: 127.0.0.1:9464", "listen: 127.0.0.1:0", 43, 11, "is not host:port"},
+    {"unknown_management_key", "  token_file: token", "  token: x", 41, 3, "unknown key 'token' in management"},
+    {"same_port_twice", "listen: 127.0.0.1:9464", "listen: 127.0.0.1:9465", 43, 11,
+     "metrics and management both listen on port 9465"},
+    {"bad_metrics_subscribers", "subscribers: top-10", "subscribers: top-x", 44, 16, "is not off, all or top-N"},
+    {"bad_log_level", "level: info", "level: loud", 45, 18, "'loud' is not one of: debug, info, warning, error"},
     {"too_many_workers", "lcores: [1]", "lcores: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17]", 6, 11,
      "at most 16 workers"},
 };
 
 INSTANTIATE_TEST_SUITE_P(All, BadConfig, ::testing::ValuesIn(kBadCases),
                          [](const auto& info) { return std::string(info.param.name); });
+
+TEST(Config, OperationsSectionsLoad) {
+  std::string path = write_temp(kGood);
+  LoadResult r = load_config(path);
+  ASSERT_TRUE(r.ok()) << r.errors[0].to_string();
+  EXPECT_EQ(r.config.management.listen.to_string(), "127.0.0.1:9465");
+  // Relative to the configuration file's directory.
+  EXPECT_EQ(r.config.management.token_file, "/tmp/token");
+  EXPECT_EQ(r.config.metrics.subscribers, SubscriberMetrics::kTop);
+  EXPECT_EQ(r.config.metrics.top_subscribers, 10u);
+  LoadResult off = load_config(write_temp(replaced(kGood, "listen: 127.0.0.1:9464", "listen: off")));
+  ASSERT_TRUE(off.ok());
+  EXPECT_FALSE(off.config.metrics.listen.enabled);
+}
+
+TEST(Config, OneSubscriberIsCheckedAgainstTheRunningConfiguration) {
+  LoadResult r = load_config(write_temp(kGood));
+  ASSERT_TRUE(r.ok());
+  SubscriberConfig s = r.config.subscribers[1];  // id 2
+  EXPECT_EQ(check_subscriber_change(r.config, s), std::vector<std::string>{}) << "replacing itself";
+  s.id = 3;
+  s.cvlan = 1;
+  s.addresses = r.config.subscribers[0].addresses;
+  s.isp = "purple";
+  std::vector<std::string> problems = check_subscriber_change(r.config, s);
+  ASSERT_EQ(problems.size(), 4u);
+  EXPECT_EQ(problems[0], "subscriber 3: no isp named 'purple'");
+  EXPECT_EQ(problems[1], "line (access0, svlan 10, cvlan 1) already belongs to subscriber 1");
+  EXPECT_EQ(problems[2], "address 100.64.0.1/32 overlaps 100.64.0.1/32 of subscriber 1");
+  EXPECT_EQ(problems[3], "address 2001:db8::/56 overlaps 2001:db8::/56 of subscriber 1");
+  r.config.limits.subscribers = 2;
+  s = r.config.subscribers[1];
+  s.id = 3;
+  s.cvlan = 3;
+  IpPrefix other;
+  other.family = 4;
+  other.length = 32;
+  other.bytes[0] = 100, other.bytes[1] = 64, other.bytes[3] = 99;
+  s.addresses = {other};
+  EXPECT_EQ(check_subscriber_change(r.config, s),
+            std::vector<std::string>{"the subscriber table is full (limits.subscribers 2)"});
+}
 
 TEST(Config, EveryErrorIsReportedNotJustTheFirst) {
   std::string text = replaced(replaced(kGood, "mtu: 1500", "mtu: big"), "mac: 02:00:00:00:00:01", "mac: nope");
