@@ -12,8 +12,30 @@ struct ProcessResult {
   std::string output;  // stdout and stderr together
 };
 
-// Runs argv[0] with the arguments, waits for it, collects its output.
-ProcessResult run_process(const std::vector<std::string>& argv);
+// Runs argv[0] (searched in PATH) with the arguments, stdin from
+// `stdin_path` (default /dev/null), waits for it, collects its output.
+ProcessResult run_process(const std::vector<std::string>& argv, const std::string& stdin_path = "");
+
+// A process that runs while the test talks to it (aggrd, Prometheus);
+// killed when destroyed if still running.
+class BackgroundProcess {
+ public:
+  explicit BackgroundProcess(const std::vector<std::string>& argv);
+  ~BackgroundProcess();
+  BackgroundProcess(const BackgroundProcess&) = delete;
+  BackgroundProcess& operator=(const BackgroundProcess&) = delete;
+
+  void signal(int number);
+  bool running();
+  // Sends `number` and waits for the exit; returns the exit code (-1: killed).
+  int stop(int number);
+  std::string output() const;  // stdout and stderr so far
+
+ private:
+  std::string log_;
+  int pid_ = -1;
+  int exit_code_ = -1;
+};
 
 // A fresh directory under /tmp, removed with its contents on destruction,
 // and the matching DPDK runtime directory of a file prefix.
