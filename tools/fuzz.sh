@@ -9,13 +9,13 @@ seconds=${1:-15}
 
 bash tools/setup.sh
 CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DAGGR_FUZZ=ON -DAGGR_SANITIZE=ON >/dev/null
-targets=(frame_parser_fuzz pipeline_fuzz config_fuzz values_fuzz)
+targets=(frame_parser_fuzz pipeline_fuzz config_fuzz values_fuzz management_request_fuzz)
 ninja -C build-fuzz "${targets[@]}"
 
 # Seeds: the shipped configurations and subscribers file (config_fuzz reads
 # a mode byte first: 0 = YAML, 1 = subscribers file) and typical values.
 seeds=build-fuzz/seeds
-rm -rf "$seeds" && mkdir -p "$seeds"/{config_fuzz,values_fuzz,frame_parser_fuzz,pipeline_fuzz}
+rm -rf "$seeds" && mkdir -p "$seeds"/{config_fuzz,values_fuzz,frame_parser_fuzz,pipeline_fuzz,management_request_fuzz}
 for f in config/*.yaml; do { printf '\0'; cat "$f"; } > "$seeds/config_fuzz/$(basename "$f")"; done
 { printf '\1'; head -20 config/demo-subscribers.csv; } > "$seeds/config_fuzz/subscribers.csv"
 i=0
@@ -23,6 +23,10 @@ for v in 02:00:00:00:a0:00 100.64.0.0/10 2001:db8:1::/56 100Mbit 1.5Gbit 640kbit
   printf '%s' "$v" > "$seeds/values_fuzz/$((i++))"
 done
 printf '\x00\x00' > "$seeds/pipeline_fuzz/template0"
+printf '%s' '{"id": 9, "isp": "red", "line": {"port": "access0", "svlan": 300, "cvlan": 9}, "cpe_mac": "02:00:00:01:00:09", "addresses": ["100.64.9.0/24", "2001:db8::/56"], "rate": {"up": "10Mbit", "down": "50Mbit"}}' \
+  > "$seeds/management_request_fuzz/subscriber"
+printf '%s' '{"labels": [1001, 1002], "next_hop": {"port": "core0", "mac": "02:00:00:00:ff:01"}}' \
+  > "$seeds/management_request_fuzz/isp"
 
 mkdir -p build-fuzz/artifacts
 for t in "${targets[@]}"; do

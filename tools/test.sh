@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test on a fresh Debian 12 machine, as root: installs packages,
 # builds with CMake and runs ctest, builds with meson and runs meson test,
-# runs the unit tests and the hitless-update test again under ASan + UBSan,
+# runs the unit, hitless-update and operations tests again under ASan + UBSan,
 # then fuzzes the parsers and the pipeline for a short while.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,14 +19,16 @@ if [ ! -d build-meson ]; then meson setup build-meson >/dev/null; fi
 ninja -C build-meson -j"$jobs"
 meson test -C build-meson --print-errorlogs
 
-echo "== unit tests under ASan + UBSan"
+echo "== unit, hitless-update and operations tests under ASan + UBSan"
 cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DAGGR_SANITIZE=ON >/dev/null
-ninja -C build-asan -j"$jobs" unit_tests hitless_update_test
+ninja -C build-asan -j"$jobs" unit_tests hitless_update_test aggrd aggrctl operations_test
 # DPDK maps its memory itself; LeakSanitizer would report EAL's allocations.
-ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-  ./build-asan/unit_tests
-ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-  ./build-asan/hitless_update_test
+export ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+./build-asan/unit_tests
+./build-asan/hitless_update_test
+# aggrd itself instrumented: its API, exposer and reload threads under load.
+./build-asan/operations_test ./build-asan/aggrd ./build-asan/aggrctl
+unset ASAN_OPTIONS UBSAN_OPTIONS
 echo "== fuzzing the parsers and the pipeline (libFuzzer, a short run each)"
 bash tools/fuzz.sh 15
 echo "== benchmarks/run --quick (completes and writes its JSON; speed is not checked)"

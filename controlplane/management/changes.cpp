@@ -20,9 +20,11 @@ class FieldReader {
 
   bool object(const json& node, const std::string& what, std::initializer_list<const char*> allowed) {
     if (!node.is_object()) return fail(what + " must be a JSON object");
-    for (const auto& [key, value] : node.items())
+    for (const auto& item : node.items()) {
+      const std::string& key = item.key();
       if (std::none_of(allowed.begin(), allowed.end(), [&](const char* a) { return key == a; }))
         fail(what + ": unknown field '" + key + "'");
+    }
     return true;
   }
   template <typename T>
@@ -56,7 +58,9 @@ class FieldReader {
   std::vector<std::string>& errors_;
 };
 
-void read_subscriber(const json& body, bool with_id, SubscriberConfig& s, std::vector<std::string>& errors) {
+}  // namespace
+
+void read_subscriber_change(const json& body, bool with_id, SubscriberConfig& s, std::vector<std::string>& errors) {
   FieldReader r(errors);
   if (!r.object(body, "subscriber", {"id", "isp", "line", "cpe_mac", "addresses", "rate"})) return;
   if (body.contains("id")) {
@@ -100,6 +104,29 @@ void read_subscriber(const json& body, bool with_id, SubscriberConfig& s, std::v
   s.where = s.isp_where = s.line_where = {"management API", 0, 0};
 }
 
+void read_isp_change(const json& body, IspConfig& isp, std::vector<std::string>& errors) {
+  FieldReader r(errors);
+  if (!r.object(body, "isp", {"labels", "next_hop"})) return;
+  if (body.contains("labels")) {
+    isp.labels.clear();
+    if (!body["labels"].is_array() || body["labels"].empty() || body["labels"].size() > kMaxLabelDepth)
+      r.fail("labels must be a list of 1 to 3 labels");
+    else
+      for (const json& l : body["labels"]) {
+        uint32_t label = 0;
+        r.number(l, "label", 16, 1048575, &label);
+        isp.labels.push_back(label);
+      }
+  }
+  if (body.contains("next_hop") && r.object(body["next_hop"], "next_hop", {"port", "mac"})) {
+    const json& nh = body["next_hop"];
+    if (nh.contains("port")) r.text(nh["port"], "next_hop port", &isp.next_hop_port);
+    if (nh.contains("mac")) r.parsed(nh["mac"], "next_hop mac", parse_mac, &isp.next_hop_mac);
+  }
+}
+
+namespace {
+
 std::string describe(const SubscriberConfig& s) {
   std::string text = "isp " + s.isp + ", line " + s.port;
   if (s.svlan) text += " svlan " + std::to_string(s.svlan);
@@ -133,7 +160,7 @@ ChangeResult install(Router& router, const SubscriberConfig& s, bool adding) {
 ChangeResult add_subscriber(Router& router, const json& body) {
   SubscriberConfig s;
   std::vector<std::string> errors;
-  read_subscriber(body, true, s, errors);
+  read_subscriber_change(body, true, s, errors);
   if (!errors.empty()) return failure(400, std::move(errors));
   if (find_subscriber(router, s.id) != nullptr)
     return failure(409, "subscriber " + std::to_string(s.id) + " exists (modify it instead)");
@@ -149,7 +176,7 @@ ChangeResult modify_subscriber(Router& router, uint32_t id, const json& body) {
   if (existing == nullptr) return failure(404, "no subscriber " + std::to_string(id));
   SubscriberConfig s = *existing;
   std::vector<std::string> errors;
-  read_subscriber(body, false, s, errors);
+  read_subscriber_change(body, false, s, errors);
   if (!errors.empty()) return failure(400, std::move(errors));
   ChangeResult result = install(router, s, false);
   if (!result.ok()) return result;
@@ -174,25 +201,7 @@ ChangeResult modify_isp(Router& router, const std::string& name, const json& bod
   if (it == running.isps.end()) return failure(404, "no isp named '" + name + "'");
   IspConfig isp = *it;
   std::vector<std::string> errors;
-  FieldReader r(errors);
-  if (r.object(body, "isp", {"labels", "next_hop"})) {
-    if (body.contains("labels")) {
-      isp.labels.clear();
-      if (!body["labels"].is_array() || body["labels"].empty() || body["labels"].size() > kMaxLabelDepth)
-        r.fail("labels must be a list of 1 to 3 labels");
-      else
-        for (const json& l : body["labels"]) {
-          uint32_t label = 0;
-          r.number(l, "label", 16, 1048575, &label);
-          isp.labels.push_back(label);
-        }
-    }
-    if (body.contains("next_hop") && r.object(body["next_hop"], "next_hop", {"port", "mac"})) {
-      const json& nh = body["next_hop"];
-      if (nh.contains("port")) r.text(nh["port"], "next_hop port", &isp.next_hop_port);
-      if (nh.contains("mac")) r.parsed(nh["mac"], "next_hop mac", parse_mac, &isp.next_hop_mac);
-    }
-  }
+  read_isp_change(body, isp, errors);
   if (!errors.empty()) return failure(400, std::move(errors));
   const PortConfig* port = running.port(isp.next_hop_port);
   if (port == nullptr || port->role != PortRole::kCore)

@@ -12,6 +12,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "controlplane/config/config.h"
+
 namespace aggr {
 
 class Router;
@@ -32,5 +34,12 @@ ChangeResult modify_subscriber(Router& router, uint32_t id, const nlohmann::json
 ChangeResult remove_subscriber(Router& router, uint32_t id);
 // Body: any of {"labels": [...], "next_hop": {"port", "mac"}}.
 ChangeResult modify_isp(Router& router, const std::string& name, const nlohmann::json& body);
+
+// The request parsers, exposed for the fuzzer: read the fields present in
+// `body` into the object (with_id: a new subscriber, whose id and main
+// fields are required), appending one message per problem.
+void read_subscriber_change(const nlohmann::json& body, bool with_id, SubscriberConfig& s,
+                            std::vector<std::string>& errors);
+void read_isp_change(const nlohmann::json& body, IspConfig& isp, std::vector<std::string>& errors);
 
 }  // namespace aggr

@@ -1,0 +1,40 @@
+// libFuzzer target: the management API's request bodies (subscriber add and
+// modify, ISP label and next-hop changes). Any bytes must give either a
+// parsed object within its ranges or error messages, never a crash.
+#include <cstdlib>
+
+#include <nlohmann/json.hpp>
+
+#include "controlplane/management/changes.h"
+
+using namespace aggr;
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  nlohmann::json body = nlohmann::json::parse(data, data + size, nullptr, false);
+  if (body.is_discarded()) return 0;
+
+  for (bool creating : {true, false}) {
+    SubscriberConfig s;
+    std::vector<std::string> errors;
+    read_subscriber_change(body, creating, s, errors);
+    if (!errors.empty()) {
+      for (const std::string& e : errors)
+        if (e.empty()) std::abort();
+      continue;
+    }
+    if (creating && (s.id == 0 || s.port.empty() || s.isp.empty())) std::abort();
+    if (s.svlan > 4094 || s.cvlan > 4094) std::abort();
+    if (s.address_where.size() != s.addresses.size()) std::abort();
+  }
+
+  IspConfig isp;
+  isp.labels = {1001};
+  std::vector<std::string> errors;
+  read_isp_change(body, isp, errors);
+  if (errors.empty()) {
+    if (isp.labels.empty() || isp.labels.size() > 3) std::abort();
+    for (uint32_t label : isp.labels)
+      if (label < 16 || label > 1048575) std::abort();
+  }
+  return 0;
+}
