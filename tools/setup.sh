@@ -9,7 +9,7 @@ packages=(
   libyaml-cpp-dev libboost-program-options-dev prometheus-cpp-dev nlohmann-json3-dev
   googletest libgtest-dev libgmock-dev libbenchmark-dev
   libpcap-dev tshark clang libclang-rt-14-dev
-  libcpp-httplib-dev prometheus
+  libcpp-httplib-dev prometheus curl
   python3 python3-matplotlib dpdk-doc
 )
 
