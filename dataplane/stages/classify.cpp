@@ -7,17 +7,6 @@
 #include "dataplane/stages/stages.h"
 
 namespace aggr {
-namespace {
-
-uint32_t source_owner(const Tables& tables, const uint8_t* l3, uint8_t version) {
-  if (version == 4) {
-    uint32_t source = uint32_t(l3[12]) << 24 | uint32_t(l3[13]) << 16 | uint32_t(l3[14]) << 8 | l3[15];
-    return tables.addresses.lookup_ipv4(source);
-  }
-  return tables.addresses.lookup_ipv6(l3 + 8);
-}
-
-}  // namespace
 
 void classify_stage(Burst& burst, const StageEnv& env) {
   const Tables& tables = env.tables;
@@ -30,12 +19,13 @@ void classify_stage(Burst& burst, const StageEnv& env) {
       keys[i] = line_key(burst.in_port, burst.context[i].svlan, burst.context[i].cvlan);
     tables.subscribers.lookup_lines(keys, burst.count, line_handles);
   }
+  uint32_t owners[kBurstSize];
+  lookup_burst_addresses(tables, burst, AddressRole::kSource, owners);
 
   for (unsigned i = 0; i < burst.count; ++i) {
     PacketContext& ctx = burst.context[i];
     if (ctx.drop != DropReason::kNone) continue;
-    const uint8_t* l3 = frame_start(burst.packets[i]) + ctx.l3_offset;
-    uint32_t owner = source_owner(tables, l3, ctx.ip_version);
+    uint32_t owner = owners[i];
     if (port.classify == ClassifyMode::kLine) {
       if (line_handles[i] == kInvalidHandle) {
         ctx.drop = DropReason::kUnknownLine;

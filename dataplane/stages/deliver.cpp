@@ -10,15 +10,14 @@ namespace aggr {
 
 void deliver_stage(Burst& burst, const StageEnv& env) {
   const Tables& tables = env.tables;
+  uint32_t handles[kBurstSize];
+  lookup_burst_addresses(tables, burst, AddressRole::kDestination, handles);
   for (unsigned i = 0; i < burst.count; ++i) {
     PacketContext& ctx = burst.context[i];
     if (ctx.drop != DropReason::kNone) continue;
     rte_mbuf* m = burst.packets[i];
     uint8_t* l3 = frame_start(m) + ctx.l3_offset;
-    uint32_t handle = ctx.ip_version == 4
-                          ? tables.addresses.lookup_ipv4(uint32_t(l3[16]) << 24 | uint32_t(l3[17]) << 16 |
-                                                         uint32_t(l3[18]) << 8 | l3[19])
-                          : tables.addresses.lookup_ipv6(l3 + 24);
+    uint32_t handle = handles[i];
     const SubscriberRecord* s =
         handle == kInvalidHandle ? nullptr : tables.subscribers.record(handle);
     if (s == nullptr) {

@@ -19,6 +19,13 @@ struct StageEnv {
   uint16_t worker = 0;  // this worker's index
 };
 
+// Which address of each packet lookup_burst_addresses resolves.
+enum class AddressRole : uint8_t { kSource, kDestination };
+// The subscriber owning each packet's source or destination address
+// (kInvalidHandle: none, or the packet is dropped), for the whole burst at
+// once; starts loading the found subscribers' records.
+void lookup_burst_addresses(const Tables& tables, const Burst& burst, AddressRole role, uint32_t* handles);
+
 // Upstream (access port -> core).
 void parse_access_stage(Burst& burst);
 void classify_stage(Burst& burst, const StageEnv& env);

@@ -59,6 +59,43 @@ uint32_t AddressTable::PrefixHashes::lookup(const uint8_t* address) const {
   return kInvalidHandle;
 }
 
+void AddressTable::PrefixHashes::lookup_bulk(const uint8_t* const* addresses, unsigned count,
+                                             uint32_t* handles) const {
+  uint8_t pending[RTE_HASH_LOOKUP_BULK_MAX];  // indexes not yet resolved
+  unsigned pending_count = 0;
+  for (unsigned i = 0; i < count; ++i) {
+    handles[i] = kInvalidHandle;
+    pending[pending_count++] = uint8_t(i);
+  }
+  const LengthList* list = lengths_.load(std::memory_order_acquire);
+  Ipv6Address keys[RTE_HASH_LOOKUP_BULK_MAX];
+  const void* key_pointers[RTE_HASH_LOOKUP_BULK_MAX];
+  void* data[RTE_HASH_LOOKUP_BULK_MAX];
+  for (unsigned l = 0; l < list->count && pending_count > 0; ++l) {
+    uint8_t length = list->lengths[l];
+    for (unsigned j = 0; j < pending_count; ++j) {
+      keys[j] = key(addresses[pending[j]], length);
+      key_pointers[j] = &keys[j];
+    }
+    uint64_t hits = 0;
+    rte_hash_lookup_bulk_data(by_length_[length], key_pointers, pending_count, &hits, data);
+    unsigned still = 0;
+    for (unsigned j = 0; j < pending_count; ++j) {
+      if (hits >> j & 1)
+        handles[pending[j]] = uint32_t(reinterpret_cast<uintptr_t>(data[j]));
+      else
+        pending[still++] = pending[j];
+    }
+    pending_count = still;
+  }
+}
+
+void AddressTable::lookup_ipv4_bulk(const uint32_t* addresses_host_order, unsigned count, uint32_t* handles) const {
+  const uint8_t* pointers[RTE_HASH_LOOKUP_BULK_MAX];
+  for (unsigned i = 0; i < count; ++i) pointers[i] = reinterpret_cast<const uint8_t*>(&addresses_host_order[i]);
+  ipv4_.lookup_bulk(pointers, count, handles);
+}
+
 bool AddressTable::PrefixHashes::add(const uint8_t* prefix, uint8_t length, uint32_t handle) {
   rte_hash*& table = by_length_[length];
   if (table == nullptr) {

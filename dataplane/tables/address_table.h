@@ -36,6 +36,13 @@ class AddressTable {
     return ipv4_.lookup(reinterpret_cast<const uint8_t*>(&address_host_order));
   }
   uint32_t lookup_ipv6(const uint8_t* address) const { return ipv6_.lookup(address); }
+  // A burst's lookups at once (count <= 64): each prefix length's hash is
+  // probed for all still unresolved addresses with rte_hash's bulk lookup,
+  // which overlaps their cache misses. handles[i] as for one lookup.
+  void lookup_ipv4_bulk(const uint32_t* addresses_host_order, unsigned count, uint32_t* handles) const;
+  void lookup_ipv6_bulk(const uint8_t* const* addresses, unsigned count, uint32_t* handles) const {
+    ipv6_.lookup_bulk(addresses, count, handles);
+  }
 
   // ---- control-plane side; false: no room ----
   bool add_ipv4(uint32_t prefix_host_order, uint8_t length, uint32_t handle) {
@@ -57,6 +64,7 @@ class AddressTable {
     PrefixHashes(unsigned key_bytes, uint32_t max_prefixes, Rcu& rcu);
     ~PrefixHashes();
     uint32_t lookup(const uint8_t* address) const;
+    void lookup_bulk(const uint8_t* const* addresses, unsigned count, uint32_t* handles) const;
     bool add(const uint8_t* prefix, uint8_t length, uint32_t handle);
     void remove(const uint8_t* prefix, uint8_t length);
 
