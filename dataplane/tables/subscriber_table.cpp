@@ -1,20 +1,6 @@
 #include "dataplane/tables/subscriber_table.h"
 
-#include <stdexcept>
-#include <string>
-
-#include <rte_errno.h>
-#include "dataplane/tables/lockfree_hash.h"
-
 namespace aggr {
-namespace {
-
-unsigned next_table_id() {
-  static unsigned id = 0;
-  return id++;
-}
-
-}  // namespace
 
 SubscriberTable::SubscriberTable(uint32_t capacity, Rcu& rcu)
     : capacity_(capacity),
@@ -23,35 +9,20 @@ SubscriberTable::SubscriberTable(uint32_t capacity, Rcu& rcu)
       slot_count_(capacity + capacity / 16 + 1024),
       rcu_(rcu),
       slots_(new SubscriberRecord[slot_count_]()),
-      slot_of_handle_(new std::atomic<uint32_t>[capacity]) {
+      slot_of_handle_(new std::atomic<uint32_t>[capacity]),
+      lines_(rcu) {
   for (uint32_t h = 0; h < capacity_; ++h) slot_of_handle_[h].store(kInvalidHandle);
   free_slots_.reserve(slot_count_);
   for (uint32_t s = slot_count_; s > 0; --s) free_slots_.push_back(s - 1);
   free_handles_.reserve(capacity_);
   for (uint32_t h = capacity_; h > 0; --h) free_handles_.push_back(h - 1);
-
-  std::string name = "aggr_lines" + std::to_string(next_table_id());
-  lines_ = create_lockfree_hash(name, capacity_, sizeof(uint64_t), rcu_);
-  if (lines_ == nullptr)
-    throw std::runtime_error("cannot create the line table: " + std::string(rte_strerror(rte_errno)));
 }
 
-SubscriberTable::~SubscriberTable() { rte_hash_free(lines_); }
+SubscriberTable::~SubscriberTable() = default;
 
-void SubscriberTable::lookup_lines(const uint64_t* keys, unsigned count,
-                                   uint32_t* handles) const {
-  const void* key_ptrs[RTE_HASH_LOOKUP_BULK_MAX];
-  void* data[RTE_HASH_LOOKUP_BULK_MAX];
-  for (unsigned done = 0; done < count;) {
-    unsigned n = count - done < RTE_HASH_LOOKUP_BULK_MAX ? count - done : RTE_HASH_LOOKUP_BULK_MAX;
-    for (unsigned i = 0; i < n; ++i) key_ptrs[i] = &keys[done + i];
-    uint64_t hits = 0;
-    rte_hash_lookup_bulk_data(lines_, key_ptrs, n, &hits, data);
-    for (unsigned i = 0; i < n; ++i)
-      handles[done + i] =
-          (hits >> i & 1) ? uint32_t(reinterpret_cast<uintptr_t>(data[i])) : kInvalidHandle;
-    done += n;
-  }
+void SubscriberTable::lookup_lines(const uint64_t* keys, unsigned count, uint32_t* handles) const {
+  for (unsigned done = 0; done < count; done += 64)
+    lines_.lookup_bulk(keys + done, count - done < 64 ? count - done : 64, handles + done);
 }
 
 uint32_t SubscriberTable::allocate_handle() {
@@ -101,14 +72,12 @@ void SubscriberTable::unpublish(uint32_t handle) {
   if (old != kInvalidHandle) free_slot_later(old);
 }
 
-bool SubscriberTable::add_line(uint64_t key, uint32_t handle) {
-  return rte_hash_add_key_data(lines_, &key, reinterpret_cast<void*>(uintptr_t(handle))) == 0;
-}
+bool SubscriberTable::add_line(uint64_t key, uint32_t handle) { return lines_.add(key, handle); }
 
-void SubscriberTable::remove_line(uint64_t key) { rte_hash_del_key(lines_, &key); }
+void SubscriberTable::remove_line(uint64_t key) { lines_.remove(key); }
 
 size_t SubscriberTable::memory_bytes() const {
-  // Records and handle map; the hash's own memory is reported by DPDK's heap.
+  // Records and handle map; the line table's memory is in DPDK's heap.
   return size_t(slot_count_) * sizeof(SubscriberRecord) + size_t(capacity_) * sizeof(uint32_t);
 }
 

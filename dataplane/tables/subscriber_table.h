@@ -3,8 +3,8 @@
 // A handle names a subscriber for its whole life (counters and meter state
 // are indexed by it). The handle points to a record slot; a change writes a
 // new slot and swaps the handle's slot index, and the old slot is recycled
-// after an RCU grace period. The line index is an rte_hash with lock-free
-// read/write concurrency keyed by (port, S-VLAN, C-VLAN).
+// after an RCU grace period. The line index (port, S-VLAN, C-VLAN) ->
+// handle is a direct-indexed LineTable (dataplane/tables/line_table.h).
 #pragma once
 
 #include <atomic>
@@ -16,6 +16,7 @@
 #include <rte_prefetch.h>
 
 #include "dataplane/rcu.h"
+#include "dataplane/tables/line_table.h"
 #include "dataplane/tables/records.h"
 
 namespace aggr {
@@ -68,7 +69,7 @@ class SubscriberTable {
   std::unique_ptr<std::atomic<uint32_t>[]> slot_of_handle_;
   std::vector<uint32_t> free_slots_;
   std::vector<uint32_t> free_handles_;
-  rte_hash* lines_ = nullptr;
+  LineTable lines_;
 };
 
 }  // namespace aggr
