@@ -193,22 +193,25 @@ const ReloadRecord& Router::reload() {
   }
   std::vector<std::string> restart = restart_required(config_, loaded.config);
   if (!restart.empty()) return fail(std::move(restart));
-  std::string previous_token = token_;
-  RouterConfig previous_file = config_;
+  // The token file is read before anything is applied, so that a bad one
+  // refuses the reload as a whole.
+  std::string previous_token = token_, previous_token_file = config_.management.token_file;
+  auto restore_token = [&] {
+    token_ = previous_token;
+    config_.management.token_file = previous_token_file;
+  };
   config_.management.token_file = loaded.config.management.token_file;
   try {
     load_token();
   } catch (const std::exception& e) {
-    token_ = previous_token;
-    config_.management.token_file = previous_file.management.token_file;
+    restore_token();
     return fail({e.what()});
   }
   ConfigChanges changes;
   auto started = std::chrono::steady_clock::now();
   Status applied = apply_config_difference(config_, loaded.config, port_ids_, *writer_, &changes);
   if (!applied.ok()) {
-    token_ = previous_token;
-    config_.management.token_file = previous_file.management.token_file;
+    restore_token();
     return fail({"could not apply, nothing changed: " + applied.error});
   }
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();

@@ -241,9 +241,40 @@ TEST_F(OperationsTest, ChangesNeedTheTokenAndBadOnesChangeNothing) {
   test::ProcessResult gone = aggrctl({"show", "subscribers", "9"});
   EXPECT_EQ(gone.exit_code, 1);
   EXPECT_EQ(gone.output, "aggrctl: no subscriber 9\n");
+  // Malformed requests: a clear error, nothing changed.
+  httplib::Headers auth = {{"Authorization", "Bearer " + kToken}};
+  auto not_json = api_->Post("/v1/subscribers", auth, "{\"id\": 9,", "application/json");
+  ASSERT_TRUE(not_json);
+  EXPECT_EQ(not_json->status, 400);
+  EXPECT_EQ(json::parse(not_json->body)["error"], "the request body is not valid JSON");
+  auto wrong_field = api_->Patch("/v1/subscribers/1", auth, "{\"vlan\": 3}", "application/json");
+  ASSERT_TRUE(wrong_field);
+  EXPECT_EQ(wrong_field->status, 400);
+  EXPECT_EQ(json::parse(wrong_field->body)["error"], "subscriber: unknown field 'vlan'");
+  auto no_route = api_->Get("/v1/nothing");
+  ASSERT_TRUE(no_route);
+  EXPECT_EQ(no_route->status, 404);
+  EXPECT_EQ(json::parse(no_route->body)["error"], "no such request: GET /v1/nothing");
   // A wrong token is refused like none.
   test::write_file(dir_.file("token"), "not-the-token-at-all\n");
   EXPECT_EQ(aggrctl({"subscriber", "del", "1"}, true).exit_code, 1);
+  EXPECT_EQ(aggrctl_json({"show", "status"})["subscribers"], 3);
+}
+
+TEST_F(OperationsTest, WithoutATokenFileEveryChangeIsRefused) {
+  ASSERT_EQ(aggrd_->stop(SIGTERM), 0);
+  std::string text = config_text();
+  const std::string token_line = "  token_file: token\n";
+  text.replace(text.find(token_line), token_line.size(), "");
+  write_config(text);
+  aggrd_ = std::make_unique<test::BackgroundProcess>(std::vector<std::string>{
+      g_aggrd, "--config", dir_.file("config.yaml"), "-E", "--file-prefix=" + dir_.file_prefix()});
+  ASSERT_TRUE(eventually([&] { return !get("/v1/status").is_null(); })) << aggrd_->output();
+  EXPECT_EQ(get("/v1/status")["changes_allowed"], false);
+  test::ProcessResult refused = aggrctl({"subscriber", "del", "1"}, true);
+  EXPECT_EQ(refused.exit_code, 1);
+  EXPECT_EQ(refused.output, "aggrctl: changes are disabled: the configuration names no management.token_file\n");
+  EXPECT_EQ(aggrctl({"reload"}, true).exit_code, 1);
   EXPECT_EQ(aggrctl_json({"show", "status"})["subscribers"], 3);
 }
 
