@@ -1,5 +1,7 @@
 // aggr-gen: writes pcap files of subscriber traffic for a configuration, the
-// frames a correct headend sends for it, and the expected per-ISP totals.
+// frames a correct headend sends for it, and the expected per-ISP totals; or,
+// with --live, sends that traffic through DPDK ports and checks what comes
+// back (tools/aggr-gen/live.h).
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -8,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "controlplane/config/config.h"
+#include "tools/aggr-gen/live.h"
 #include "tools/aggr-gen/pcap_file.h"
 #include "tools/aggr-gen/traffic.h"
 
@@ -67,7 +70,21 @@ int main(int argc, char** argv) {
        "traffic for about this many subscribers spread evenly over the table (0: all)")
       ("out-dir,o", po::value<std::string>()->default_value("."),
        "where to write upstream-<access port>.pcap, downstream.pcap (labelled, for the core port), "
-       "expected-core.pcap, expected-<access port>.pcap and expected-totals.json");
+       "expected-core.pcap, expected-<access port>.pcap and expected-totals.json")
+      ("live", "live mode: send through --tx-dev, receive on --rx-dev, check every frame")
+      ("tx-dev", po::value<std::string>(), "live: DPDK device to send on (vdev string or PCI address)")
+      ("rx-dev", po::value<std::string>(), "live: DPDK device to receive on")
+      ("send-on", po::value<std::string>(), "live: the router's port (configuration name) --tx-dev is wired to")
+      ("receive-on", po::value<std::string>(), "live: the router's port --rx-dev is wired to")
+      ("rate", po::value<double>()->default_value(0), "live: Mpps to send (0: flat out)")
+      ("duration", po::value<double>()->default_value(5), "live: seconds to send")
+      ("imix", "live: simple IMIX (64, 570, 1518 bytes, 7:4:1) instead of --sizes")
+      ("invalid-share", po::value<double>()->default_value(0),
+       "live: share of frames the router must drop (unknown lines or destinations, spoofed sources)")
+      ("subscribers", po::value<size_t>()->default_value(1024), "live: subscribers to send for, sampled evenly")
+      ("eal", po::value<std::vector<std::string>>()->composing(), "live: EAL argument (repeatable)")
+      ("json-out", po::value<std::string>(), "live: write the result as JSON to this file")
+      ("no-progress", "live: no progress line");
   po::variables_map vm;
   try {
     po::store(po::parse_command_line(argc, argv, options), vm);
@@ -83,6 +100,37 @@ int main(int argc, char** argv) {
   LoadResult loaded = load_config(vm["config"].as<std::string>());
   for (const ConfigError& e : loaded.errors) std::cerr << e.to_string() << "\n";
   if (!loaded.ok()) return 1;
+  if (vm.count("live")) {
+    try {
+      gen::LiveOptions o;
+      for (const char* required : {"tx-dev", "rx-dev", "send-on", "receive-on"})
+        if (!vm.count(required)) throw std::invalid_argument(std::string("--live needs --") + required);
+      o.tx_device = vm["tx-dev"].as<std::string>();
+      o.rx_device = vm["rx-dev"].as<std::string>();
+      o.send_on = vm["send-on"].as<std::string>();
+      o.receive_on = vm["receive-on"].as<std::string>();
+      o.rate_mpps = vm["rate"].as<double>();
+      o.duration_s = vm["duration"].as<double>();
+      o.sizes = vm.count("imix") ? gen::imix_sizes() : parse_sizes(vm["sizes"].as<std::string>());
+      o.families = parse_families(vm["families"].as<std::string>());
+      o.invalid_share = vm["invalid-share"].as<double>();
+      if (o.invalid_share < 0 || o.invalid_share >= 1) throw std::invalid_argument("--invalid-share must be in [0, 1)");
+      o.subscribers = vm["subscribers"].as<size_t>();
+      if (vm.count("eal")) o.eal_args = vm["eal"].as<std::vector<std::string>>();
+      o.progress = !vm.count("no-progress");
+      gen::LiveResult r = gen::run_live(loaded.config, o);
+      std::printf("aggr-gen: sent %llu (%llu to be dropped), received %llu, lost %llu, wrong %llu, unexpected %llu\n"
+                  "aggr-gen: %.3f Mpps, %.3f Gbit/s received; latency us p50 %.1f p90 %.1f p99 %.1f p99.9 %.1f max %.1f\n",
+                  (unsigned long long)r.sent, (unsigned long long)r.sent_invalid, (unsigned long long)r.received,
+                  (unsigned long long)r.lost, (unsigned long long)r.wrong, (unsigned long long)r.unexpected, r.mpps,
+                  r.gbps, r.latency_us[0], r.latency_us[1], r.latency_us[2], r.latency_us[3], r.latency_us[4]);
+      if (vm.count("json-out")) std::ofstream(vm["json-out"].as<std::string>()) << r.to_json() << "\n";
+      return r.ok() ? 0 : 3;
+    } catch (const std::exception& e) {
+      std::cerr << "aggr-gen: " << e.what() << "\n";
+      return 1;
+    }
+  }
   try {
     gen::TrafficProfile profile;
     profile.packets_per_subscriber = vm["packets"].as<unsigned>();
