@@ -93,7 +93,9 @@ TEST_F(AggrGenLiveTest, EveryFrameComesBackRightAndTheRouterCountsTheDrops) {
                                       "--invalid-share", "0.2"};
   json up = live("router.yaml", "access0", "core0", 0, profile);
   json down = live("router.yaml", "core0", "access0", 0, profile);
+  json summary = stop_aggrd();
   for (const json& r : {up, down}) {
+    SCOPED_TRACE("aggrd's drops: " + summary["drops"].dump());
     EXPECT_GT(r["sent"].get<uint64_t>(), 50000u) << r.dump();
     EXPECT_GT(r["sent_invalid"].get<uint64_t>(), 0u);
     EXPECT_EQ(r["received"], r["sent"].get<uint64_t>() - r["sent_invalid"].get<uint64_t>());
@@ -103,7 +105,6 @@ TEST_F(AggrGenLiveTest, EveryFrameComesBackRightAndTheRouterCountsTheDrops) {
     EXPECT_GT(r["latency_us"]["p50"].get<double>(), 0.0);
     EXPECT_LE(r["latency_us"]["p50"].get<double>(), r["latency_us"]["max"].get<double>());
   }
-  json summary = stop_aggrd();
   EXPECT_EQ(summary["drops"]["unknown_line"].get<uint64_t>() + summary["drops"]["spoofed_source"].get<uint64_t>(),
             up["sent_invalid"].get<uint64_t>());
   EXPECT_EQ(summary["drops"]["unknown_destination"], down["sent_invalid"]);

@@ -222,6 +222,16 @@ LiveResult run_live(const RouterConfig& config, const LiveOptions& o) {
     uint16_t rx = open_port({"rx", device_name(o.rx_device), 1, 1, 1024, 1024, 9000}, pool).port_id;
 
     const uint64_t hz = rte_get_tsc_hz();
+    // Links that come up after the start (memif, af_packet, a NIC's
+    // autonegotiation) would lose the first frames.
+    for (uint64_t deadline = rte_rdtsc() + 10 * hz;;) {
+      rte_eth_link tx_link{}, rx_link{};
+      rte_eth_link_get_nowait(tx, &tx_link);
+      rte_eth_link_get_nowait(rx, &rx_link);
+      if (tx_link.link_status == RTE_ETH_LINK_UP && rx_link.link_status == RTE_ETH_LINK_UP) break;
+      if (rte_rdtsc() > deadline) throw std::runtime_error("the links of --tx-dev and --rx-dev are not up after 10 s");
+      rte_delay_us_sleep(10000);
+    }
     const uint64_t start = rte_rdtsc();
     const uint64_t send_until = start + uint64_t(o.duration_s * double(hz));
     const uint64_t stop_at = send_until + uint64_t(o.drain_s * double(hz));
