@@ -151,6 +151,13 @@ SubscriberRecord TableWriter::make_record(const SubscriberSpec& spec, uint16_t i
   r.cpe_mac = spec.cpe_mac;
   r.meter_profile[0] = profiles[0];
   r.meter_profile[1] = profiles[1];
+  r.ipv4_length = kNoIpv4Prefix;
+  for (const IpPrefix& p : spec.addresses)
+    if (p.family == 4) {
+      std::memcpy(r.ipv4_prefix, p.bytes, 4);
+      r.ipv4_length = p.length;
+      break;
+    }
   return r;
 }
 

@@ -6,7 +6,8 @@
 
 namespace aggr {
 
-void lookup_burst_addresses(const Tables& tables, const Burst& burst, AddressRole role, uint32_t* handles) {
+void lookup_burst_addresses(const Tables& tables, const Burst& burst, AddressRole role, uint32_t* handles,
+                            uint32_t only) {
   uint32_t v4[kBurstSize];
   const uint8_t* v6[kBurstSize];
   uint8_t v4_index[kBurstSize], v6_index[kBurstSize];
@@ -17,7 +18,7 @@ void lookup_burst_addresses(const Tables& tables, const Burst& burst, AddressRol
   for (unsigned i = 0; i < burst.count; ++i) {
     handles[i] = kInvalidHandle;
     const PacketContext& ctx = burst.context[i];
-    if (ctx.drop != DropReason::kNone) continue;
+    if (ctx.drop != DropReason::kNone || !(only >> i & 1)) continue;
     const uint8_t* l3 = frame_start(burst.packets[i]) + ctx.l3_offset;
     if (ctx.ip_version == 4) {
       const uint8_t* a = l3 + v4_offset;

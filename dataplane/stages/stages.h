@@ -22,9 +22,10 @@ struct StageEnv {
 // Which address of each packet lookup_burst_addresses resolves.
 enum class AddressRole : uint8_t { kSource, kDestination };
 // The subscriber owning each packet's source or destination address
-// (kInvalidHandle: none, or the packet is dropped), for the whole burst at
-// once; starts loading the found subscribers' records.
-void lookup_burst_addresses(const Tables& tables, const Burst& burst, AddressRole role, uint32_t* handles);
+// (kInvalidHandle: none, or the packet is dropped or not in `only`), for the
+// whole burst at once; starts loading the found subscribers' records.
+void lookup_burst_addresses(const Tables& tables, const Burst& burst, AddressRole role, uint32_t* handles,
+                            uint32_t only = ~0u);
 
 // Upstream (access port -> core).
 void parse_access_stage(Burst& burst);

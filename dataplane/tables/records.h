@@ -27,8 +27,13 @@ struct SubscriberRecord {
   uint16_t cvlan;          // 0: no C-tag
   rte_ether_addr cpe_mac;  // destination MAC downstream
   uint16_t meter_profile[kDirections];  // 0: not metered
-  uint8_t pad[6];
+  // The subscriber's first IPv4 prefix (network order), so that upstream
+  // anti-spoofing on a line needs no address lookup in the common case.
+  uint8_t ipv4_prefix[4];
+  uint8_t ipv4_length;  // kNoIpv4Prefix: none
+  uint8_t pad;
 };
+constexpr uint8_t kNoIpv4Prefix = 0xFF;
 static_assert(sizeof(SubscriberRecord) == 32);
 
 // Next hop label forwarding entry (RFC 3031 section 3.10) of one ISP: the
