@@ -26,12 +26,6 @@ namespace {
 // Frames in flight from one worker to another: a few bursts' worth per loop.
 constexpr unsigned kHandoffRingSize = 2048;
 
-bool is_pci_address(const std::string& device) {
-  // dddd:bb:dd.f or bb:dd.f
-  return device.find(':') != std::string::npos && device.find('.') != std::string::npos &&
-         device.rfind("net_", 0) != 0 && device.rfind("eth_", 0) != 0;
-}
-
 bool has_option(const std::vector<std::string>& args, const std::string& option) {
   for (const std::string& a : args)
     if (a == option || a.rfind(option + "=", 0) == 0) return true;

@@ -14,6 +14,11 @@ namespace {
 
 }  // namespace
 
+bool is_pci_address(const std::string& device) {
+  return device.find(':') != std::string::npos && device.find('.') != std::string::npos &&
+         device.rfind("net_", 0) != 0 && device.rfind("eth_", 0) != 0;
+}
+
 OpenedPort open_port(const PortSetup& s, rte_mempool* pool) {
   uint16_t port_id;
   std::string device_name = s.device.substr(0, s.device.find(','));

@@ -25,6 +25,10 @@ struct OpenedPort {
   rte_ether_addr mac;
 };
 
+// True for a PCI address (dddd:bb:dd.f or bb:dd.f), which EAL takes with -a;
+// anything else is a vdev string for --vdev.
+bool is_pci_address(const std::string& device);
+
 // Throws std::runtime_error naming the port and the failing step.
 OpenedPort open_port(const PortSetup& setup, rte_mempool* pool);
 void close_port(uint16_t port_id);

@@ -156,6 +156,13 @@ ManagementServer::ManagementServer(Router& router, const ListenAddress& listen) 
   server.new_task_queue = [] { return new httplib::ThreadPool(2); };
   server.set_payload_max_length(kMaxBody);
   server.set_read_timeout(std::chrono::seconds(5));
+  // cpp-httplib's default also sets SO_REUSEPORT, which would let a second
+  // aggrd bind the same address and take half the requests. Only
+  // SO_REUSEADDR: a restart may rebind while old connections linger.
+  server.set_socket_options([](socket_t sock) {
+    int yes = 1;
+    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+  });
   impl_->routes();
   if (!server.bind_to_port(listen.host, listen.port))
     throw std::runtime_error("management API: cannot listen on " + listen.to_string());
@@ -163,6 +170,9 @@ ManagementServer::ManagementServer(Router& router, const ListenAddress& listen) 
 }
 
 ManagementServer::~ManagementServer() {
+  // stop() does nothing until the listening thread has started serving; a
+  // router that fails right after starting this would otherwise hang here.
+  for (int i = 0; i < 500 && !impl_->server.is_running(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
   impl_->server.stop();
   if (impl_->thread.joinable()) impl_->thread.join();
 }

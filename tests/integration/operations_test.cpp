@@ -278,6 +278,17 @@ TEST_F(OperationsTest, WithoutATokenFileEveryChangeIsRefused) {
   EXPECT_EQ(aggrctl_json({"show", "status"})["subscribers"], 3);
 }
 
+TEST_F(OperationsTest, ASecondRouterOnTheSameAddressesRefusesToStart) {
+  test::ScratchDir other("ops-test-second");
+  test::ProcessResult r = test::run_process(
+      {g_aggrd, "--config", dir_.file("config.yaml"), "--duration", "3", "-E", "--file-prefix=" + other.file_prefix()});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.output.find("management API: cannot listen on 127.0.0.1:" + std::to_string(api_port_)),
+            std::string::npos)
+      << r.output;
+  EXPECT_EQ(get("/v1/status")["generation"], 1);  // the first one runs on
+}
+
 TEST_F(OperationsTest, MetricsPassPromtoolAndPrometheusSeesTheExactByteCounts) {
   std::string text = scrape();
   ASSERT_FALSE(text.empty());

@@ -162,10 +162,6 @@ std::vector<Template> build_templates(const RouterConfig& c, const LiveOptions& 
   return out;
 }
 
-bool is_pci(const std::string& device) {
-  return device.find(':') != std::string::npos && device.find('.') != std::string::npos && device.rfind("net_", 0) != 0;
-}
-
 std::string device_name(const std::string& device) { return device.substr(0, device.find(',')); }
 
 double percentile(std::vector<uint64_t>& sorted, double p) {
@@ -209,7 +205,7 @@ LiveResult run_live(const RouterConfig& config, const LiveOptions& o) {
     if (a.rfind("--file-prefix=", 0) == 0) prefix = a.substr(14);
   args.push_back("--file-prefix=" + prefix);  // the last one counts; removed at the end
   for (const std::string& device : {o.tx_device, o.rx_device})
-    args.push_back(is_pci(device) ? "-a" + device : "--vdev=" + device);
+    args.push_back(is_pci_address(device) ? "-a" + device : "--vdev=" + device);
   std::vector<char*> argv;
   for (std::string& a : args) argv.push_back(a.data());
   if (rte_eal_init(int(argv.size()), argv.data()) < 0) throw std::runtime_error("EAL initialisation failed");
