@@ -216,8 +216,6 @@ void append(std::string& out, unsigned n, const char* what) {
 
 }  // namespace
 
-bool ConfigChanges::empty() const { return describe() == "no changes"; }
-
 std::string ConfigChanges::describe() const {
   std::string out;
   append(out, isps_added, "ISPs added");

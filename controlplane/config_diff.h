@@ -15,7 +15,8 @@ struct ConfigChanges {
   unsigned isps_added = 0, isps_removed = 0, isps_renamed = 0, ftns_changed = 0;
   unsigned labels_added = 0, labels_removed = 0, labels_changed = 0;
   unsigned subscribers_added = 0, subscribers_removed = 0, subscribers_changed = 0;
-  bool empty() const;
+  bool empty() const { return *this == ConfigChanges{}; }
+  bool operator==(const ConfigChanges&) const = default;
   std::string describe() const;  // "3 subscribers changed, 1 FTN changed" or "no changes"
 };
 

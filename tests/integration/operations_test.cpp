@@ -287,6 +287,17 @@ TEST_F(OperationsTest, ASecondRouterOnTheSameAddressesRefusesToStart) {
             std::string::npos)
       << r.output;
   EXPECT_EQ(get("/v1/status")["generation"], 1);  // the first one runs on
+
+  // Its management API off: the metrics address clashes next.
+  std::string text = config_text();
+  const std::string api_listen = "listen: 127.0.0.1:" + std::to_string(api_port_);
+  text.replace(text.find(api_listen), api_listen.size(), "listen: \"off\"");
+  test::write_file(dir_.file("second.yaml"), text);
+  r = test::run_process({g_aggrd, "--config", dir_.file("second.yaml"), "--duration", "3", "-E",
+                         "--file-prefix=" + other.file_prefix()});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.output.find("metrics: cannot listen on 127.0.0.1:" + std::to_string(metrics_port_)), std::string::npos)
+      << r.output;
 }
 
 TEST_F(OperationsTest, MetricsPassPromtoolAndPrometheusSeesTheExactByteCounts) {
