@@ -384,7 +384,7 @@ TEST_F(OperationsTest, ReloadAppliesTheDifferenceOrKeepsTheRunningConfiguration)
 TEST_F(OperationsTest, DpdkTelemetryShowsTheSameState) {
   test::write_file(dir_.file("commands"), "/aggr/isps\n/aggr/isp,green\n/aggr/subscriber,1\n/aggr/status\n");
   test::ProcessResult r = test::run_process(
-      {"python3", "/usr/bin/dpdk-telemetry.py", "-f", dir_.file_prefix()}, dir_.file("commands"));
+      {"/usr/bin/python3", "/usr/bin/dpdk-telemetry.py", "-f", dir_.file_prefix()}, dir_.file("commands"));
   ASSERT_EQ(r.exit_code, 0) << r.output;
   std::vector<json> replies;
   std::istringstream lines(r.output);
