@@ -38,7 +38,6 @@ int syslog_priority(LogLevel level) {
 }  // namespace
 
 void set_log_level(LogLevel level) { g_level.store(level); }
-LogLevel log_level() { return g_level.load(); }
 
 void configure_logging(const LoggingConfig& logging) {
   set_log_level(logging.level);

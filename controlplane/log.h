@@ -9,7 +9,6 @@
 namespace aggr {
 
 void set_log_level(LogLevel level);
-LogLevel log_level();
 // Level and syslog from the configuration's `logging` section.
 void configure_logging(const LoggingConfig& logging);
 void log(LogLevel level, const std::string& message);

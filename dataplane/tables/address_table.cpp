@@ -47,18 +47,6 @@ Ipv6Address AddressTable::PrefixHashes::key(const uint8_t* address, uint8_t leng
   return out;
 }
 
-uint32_t AddressTable::PrefixHashes::lookup(const uint8_t* address) const {
-  const LengthList* list = lengths_.load(std::memory_order_acquire);
-  for (unsigned i = 0; i < list->count; ++i) {
-    uint8_t length = list->lengths[i];
-    Ipv6Address k = key(address, length);
-    void* data;
-    if (rte_hash_lookup_data(by_length_[length], &k, &data) >= 0)
-      return uint32_t(reinterpret_cast<uintptr_t>(data));
-  }
-  return kInvalidHandle;
-}
-
 void AddressTable::PrefixHashes::lookup_bulk(const uint8_t* const* addresses, unsigned count,
                                              uint32_t* handles) const {
   uint8_t pending[RTE_HASH_LOOKUP_BULK_MAX];  // indexes not yet resolved

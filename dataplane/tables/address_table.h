@@ -33,9 +33,10 @@ class AddressTable {
 
   // ---- worker side; kInvalidHandle when no prefix matches ----
   uint32_t lookup_ipv4(uint32_t address_host_order) const {
-    return ipv4_.lookup(reinterpret_cast<const uint8_t*>(&address_host_order));
+    uint32_t handle;
+    lookup_ipv4_bulk(&address_host_order, 1, &handle);
+    return handle;
   }
-  uint32_t lookup_ipv6(const uint8_t* address) const { return ipv6_.lookup(address); }
   // A burst's lookups at once (count <= 64): each prefix length's hash is
   // probed for all still unresolved addresses with rte_hash's bulk lookup,
   // which overlaps their cache misses. handles[i] as for one lookup.
@@ -63,7 +64,6 @@ class AddressTable {
    public:
     PrefixHashes(unsigned key_bytes, uint32_t max_prefixes, Rcu& rcu);
     ~PrefixHashes();
-    uint32_t lookup(const uint8_t* address) const;
     void lookup_bulk(const uint8_t* const* addresses, unsigned count, uint32_t* handles) const;
     bool add(const uint8_t* prefix, uint8_t length, uint32_t handle);
     void remove(const uint8_t* prefix, uint8_t length);
