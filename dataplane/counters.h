@@ -38,6 +38,12 @@ struct TrafficCounter {
     packets.add(1);
     bytes.add(byte_count);
   }
+  // A burst at once: one store each, where adding packet by packet would
+  // chain every add on the store before it.
+  void add(uint64_t packet_count, uint64_t byte_count) {
+    packets.add(packet_count);
+    bytes.add(byte_count);
+  }
 };
 
 struct Totals {

@@ -1,12 +1,18 @@
 // Frame parsing and rewriting on plain bytes. The stages apply these to
-// mbufs; tests and fuzzers call them directly on arrays.
+// mbufs; tests and fuzzers call them directly on arrays. Defined here, inline,
+// because every packet goes through them: a call per helper costs more than
+// most of their bodies.
 #pragma once
 
 #include <cstdint>
+#include <cstring>
+
+#include <rte_byteorder.h>
 
 #include "dataplane/drop_reason.h"
 #include "dataplane/tables/port_table.h"
 #include "dataplane/tables/records.h"
+#include "dataplane/wire.h"
 
 namespace aggr {
 
@@ -19,7 +25,28 @@ struct EthernetInfo {
 
 // Ethernet with 0, 1 or 2 VLAN tags. The outer tag may be 0x88A8 or 0x8100,
 // the inner one 0x8100. A single tag is reported as svlan.
-DropReason parse_ethernet(const uint8_t* frame, uint32_t length, EthernetInfo* out);
+inline DropReason parse_ethernet(const uint8_t* frame, uint32_t length, EthernetInfo* out) {
+  using namespace wire;
+  if (length < kEtherHeaderLen) return DropReason::kTruncated;
+  uint32_t offset = 12;
+  uint16_t type = load_be16(frame + offset);
+  uint16_t tags[2] = {0, 0};
+  unsigned tag_count = 0;
+  while (type == kEtherTypeVlan || type == kEtherTypeQinq) {
+    if (tag_count == 2) return DropReason::kTooManyVlanTags;
+    // An S-tag (0x88A8) is only valid as the outer tag.
+    if (type == kEtherTypeQinq && tag_count == 1) return DropReason::kTooManyVlanTags;
+    if (length < offset + 2 + kVlanTagLen + 2) return DropReason::kTruncated;
+    tags[tag_count++] = load_be16(frame + offset + 2) & 0x0FFF;
+    offset += kVlanTagLen;
+    type = load_be16(frame + offset);
+  }
+  out->ethertype = type;
+  out->l3_offset = uint16_t(offset + 2);
+  out->svlan = tags[0];
+  out->cvlan = tags[1];
+  return DropReason::kNone;
+}
 
 struct IpInfo {
   uint8_t version = 0;
@@ -27,18 +54,99 @@ struct IpInfo {
 };
 
 // Checks the IP header at `l3` against the `available` bytes of the frame.
-DropReason parse_ip(const uint8_t* l3, uint32_t available, IpInfo* out);
+inline DropReason parse_ip(const uint8_t* l3, uint32_t available, IpInfo* out) {
+  using namespace wire;
+  if (available < 1) return DropReason::kTruncated;
+  uint8_t version = l3[0] >> 4;
+  if (version == 4) {
+    if (available < kIpv4MinHeaderLen) return DropReason::kTruncated;
+    unsigned header_len = (l3[0] & 0x0F) * 4u;
+    uint16_t total = load_be16(l3 + 2);
+    if (header_len < kIpv4MinHeaderLen || total < header_len) return DropReason::kBadIpHeader;
+    if (total > available) return DropReason::kTruncated;
+    *out = {4, total};
+    return DropReason::kNone;
+  }
+  if (version == 6) {
+    if (available < kIpv6HeaderLen) return DropReason::kTruncated;
+    uint32_t total = kIpv6HeaderLen + load_be16(l3 + 4);
+    if (total > available) return DropReason::kTruncated;
+    if (total > 0xFFFF) return DropReason::kBadIpHeader;  // jumbograms are not forwarded
+    *out = {6, uint16_t(total)};
+    return DropReason::kNone;
+  }
+  return DropReason::kBadIpHeader;
+}
 
 // IPv4 TTL or IPv6 hop limit.
-uint8_t ip_ttl(const uint8_t* l3, uint8_t version);
+inline uint8_t ip_ttl(const uint8_t* l3, uint8_t version) { return version == 4 ? l3[8] : l3[7]; }
+
 // Sets it, updating the IPv4 header checksum incrementally (RFC 1624).
-void set_ip_ttl(uint8_t* l3, uint8_t version, uint8_t ttl);
+inline void set_ip_ttl(uint8_t* l3, uint8_t version, uint8_t ttl) {
+  using namespace wire;
+  if (version == 6) {
+    l3[7] = ttl;
+    return;
+  }
+  // TTL shares a 16-bit word with the protocol field.
+  uint16_t old_word = load_be16(l3 + 8);
+  l3[8] = ttl;
+  uint16_t new_word = load_be16(l3 + 8);
+  store_be16(l3 + 10, checksum_adjust(load_be16(l3 + 10), old_word, new_word));
+}
+
 // MPLS traffic class from the DSCP class selector (RFC 5129 section 2.3 / RFC 3270 E-LSP default).
-uint8_t ip_traffic_class(const uint8_t* l3, uint8_t version);
+inline uint8_t ip_traffic_class(const uint8_t* l3, uint8_t version) {
+  uint8_t tos = version == 4 ? l3[1] : uint8_t(wire::load_be16(l3) >> 4);
+  return tos >> 5;  // DSCP's class selector: the top three bits
+}
+
+// Fills an NHLFE's header: next hop MAC, port MAC, MPLS Ethertype and the
+// label stack (outermost first; TC and TTL 0, bottom of stack on the last).
+inline void build_nhlfe_header(Nhlfe& nhlfe, const uint8_t* next_hop_mac, const uint8_t* port_mac,
+                               const uint32_t* labels, unsigned label_count) {
+  using namespace wire;
+  std::memset(nhlfe.encap, 0, sizeof nhlfe.encap);
+  std::memset(nhlfe.entry_mask, 0, sizeof nhlfe.entry_mask);
+  nhlfe.label_count = uint8_t(label_count);
+  nhlfe.header_len = uint8_t(kEtherHeaderLen + kMplsEntryLen * label_count);
+  uint8_t* h = nhlfe.encap + kEncapBytes - nhlfe.header_len;
+  std::memcpy(h, next_hop_mac, kMacLen);
+  std::memcpy(h + 6, port_mac, kMacLen);
+  store_be16(h + 12, kEtherTypeMpls);
+  for (unsigned i = 0; i < label_count; ++i) {
+    store_be32(h + kEtherHeaderLen + kMplsEntryLen * i, mpls_encode(labels[i], 0, i + 1 == label_count, 0));
+    nhlfe.labels[i] = labels[i];
+  }
+  // The entries are the last 4 * label_count bytes: lanes 4 - label_count to 3.
+  for (unsigned lane = 4 - label_count; lane < 4; ++lane) nhlfe.entry_mask[lane] = ~0u;
+}
 
 // Writes the NHLFE's Ethernet header and label stack, with `tc` and `ttl` in
-// every entry, right in front of `l3`. Returns the new frame start.
-uint8_t* write_mpls_encapsulation(uint8_t* l3, const Nhlfe& nhlfe, uint8_t tc, uint8_t ttl);
+// every entry, right in front of `l3`, where `room` bytes of the buffer are
+// free. Returns the new frame start. With kEncapBytes of room (any standard
+// headroom) it is two 16-byte copies and one OR, with no branch on the depth.
+inline uint8_t* write_mpls_encapsulation(uint8_t* l3, const Nhlfe& nhlfe, uint8_t tc, uint8_t ttl,
+                                         unsigned room) {
+  using u32x4 = uint32_t __attribute__((vector_size(16)));
+  u32x4 low, high, mask;
+  std::memcpy(&low, nhlfe.encap, 16);
+  std::memcpy(&high, nhlfe.encap + 16, 16);
+  std::memcpy(&mask, nhlfe.entry_mask, 16);
+  // Each template entry has TC 0 and TTL 0; OR them in (bits 9-11 and 0-7).
+  high |= mask & rte_cpu_to_be_32(uint32_t(tc & 7) << 9 | ttl);
+  uint8_t* start = l3 - nhlfe.header_len;
+  if (room >= kEncapBytes) {
+    std::memcpy(l3 - kEncapBytes, &low, 16);
+    std::memcpy(l3 - 16, &high, 16);
+  } else {  // only the header's own bytes fit
+    uint8_t header[kEncapBytes];
+    std::memcpy(header, &low, 16);
+    std::memcpy(header + 16, &high, 16);
+    std::memcpy(start, header + kEncapBytes - nhlfe.header_len, nhlfe.header_len);
+  }
+  return start;
+}
 
 // Bytes of Ethernet + VLAN header a subscriber's line needs.
 inline unsigned access_header_length(const SubscriberRecord& s) {
@@ -47,7 +155,25 @@ inline unsigned access_header_length(const SubscriberRecord& s) {
 
 // Writes the subscriber line's Ethernet header (CPE MAC, port MAC, S/C tags)
 // in front of `l3`. Returns the new frame start.
-uint8_t* write_access_encapsulation(uint8_t* l3, const SubscriberRecord& subscriber,
-                                    const PortAttributes& port, uint8_t ip_version);
+inline uint8_t* write_access_encapsulation(uint8_t* l3, const SubscriberRecord& s, const PortAttributes& port,
+                                           uint8_t ip_version) {
+  using namespace wire;
+  uint8_t* start = l3 - access_header_length(s);
+  std::memcpy(start, s.cpe_mac.addr_bytes, kMacLen);
+  std::memcpy(start + 6, port.mac.addr_bytes, kMacLen);
+  uint8_t* p = start + 12;
+  if (s.svlan) {
+    store_be16(p, s.cvlan ? port.outer_tpid : kEtherTypeVlan);
+    store_be16(p + 2, s.svlan);
+    p += 4;
+  }
+  if (s.cvlan) {
+    store_be16(p, kEtherTypeVlan);
+    store_be16(p + 2, s.cvlan);
+    p += 4;
+  }
+  store_be16(p, ip_version == 4 ? kEtherTypeIpv4 : kEtherTypeIpv6);
+  return start;
+}
 
 }  // namespace aggr

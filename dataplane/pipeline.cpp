@@ -43,8 +43,9 @@ void finish(Burst& burst, const StageEnv& env, TxBatch& out) {
 }  // namespace
 
 void process_burst(Burst& burst, const StageEnv& env, TxBatch& out) {
-  PortCounters& rx = env.counters.port(burst.in_port);
-  for (unsigned i = 0; i < burst.count; ++i) rx.rx.add(burst.packets[i]->pkt_len);
+  uint64_t bytes = 0;
+  for (unsigned i = 0; i < burst.count; ++i) bytes += burst.packets[i]->pkt_len;
+  env.counters.port(burst.in_port).rx.add(burst.count, bytes);
 
   switch (env.tables.ports[burst.in_port].role) {
     case PortRole::kAccess: run_upstream(burst, env); break;

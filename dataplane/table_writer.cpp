@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "dataplane/frame_ops.h"
 #include "dataplane/wire.h"
 
 namespace aggr {
@@ -69,19 +70,11 @@ Status TableWriter::set_ftn(uint32_t isp_id, const NhlfeSpec& spec) {
     return Status::failure("out port " + std::to_string(spec.out_port) + " is not a core port");
 
   auto nhlfe = std::make_unique<Nhlfe>();
-  std::memset(nhlfe.get(), 0, sizeof(Nhlfe));
-  uint8_t* h = nhlfe->header;
-  std::memcpy(h, spec.next_hop_mac.addr_bytes, wire::kMacLen);
-  std::memcpy(h + 6, tables_.ports[spec.out_port].mac.addr_bytes, wire::kMacLen);
-  wire::store_be16(h + 12, wire::kEtherTypeMpls);
-  for (size_t i = 0; i < spec.labels.size(); ++i) {
-    bool bottom = i + 1 == spec.labels.size();
-    wire::store_be32(h + 14 + 4 * i, wire::mpls_encode(spec.labels[i], 0, bottom, 0));
-    nhlfe->labels[i] = spec.labels[i];
-  }
-  nhlfe->label_count = uint8_t(spec.labels.size());
-  nhlfe->header_len = uint8_t(wire::kEtherHeaderLen + 4 * spec.labels.size());
+  build_nhlfe_header(*nhlfe, spec.next_hop_mac.addr_bytes, tables_.ports[spec.out_port].mac.addr_bytes,
+                     spec.labels.data(), unsigned(spec.labels.size()));
   nhlfe->out_port = spec.out_port;
+  // Port MTUs change only with a restart, so the NHLFE can carry the check.
+  nhlfe->max_ip_length = uint16_t(tables_.ports[spec.out_port].mtu - 4 * nhlfe->label_count);
   tables_.ftn.publish(it->second.index, std::move(nhlfe));
   it->second.ftn = spec;
   return Status::success();

@@ -42,11 +42,14 @@ void Worker::transmit(TxBatch& batch) {
     rte_mbuf** frames = batch.packets[port];
     uint16_t count = batch.count[port];
     batch.count[port] = 0;
+    // Bytes are summed before the frames go: a sent mbuf is the driver's.
+    uint64_t bytes = 0;
+    for (uint16_t i = 0; i < count; ++i) bytes += frames[i]->pkt_len;
     uint16_t sent = 0;
     for (unsigned attempt = 0; attempt < kTxRetries && sent < count; ++attempt)
       sent += rte_eth_tx_burst(port, queue, frames + sent, count - sent);
-    TrafficCounter& tx = counters_.port(port).tx;
-    for (uint16_t i = 0; i < sent; ++i) tx.add(frames[i]->pkt_len);
+    for (uint16_t i = sent; i < count; ++i) bytes -= frames[i]->pkt_len;
+    counters_.port(port).tx.add(sent, bytes);
     drop_unsent(frames, sent, count, DropReason::kTxFailed);
   }
   if (batch.handoff_workers) hand_off(batch);

@@ -23,18 +23,19 @@ void mpls_push_stage(Burst& burst, const StageEnv& env) {
       ctx.drop = DropReason::kTtlExpired;
       continue;
     }
-    if (ctx.l3_length + 4u * nhlfe->label_count > tables.ports[nhlfe->out_port].mtu) {
+    if (ctx.l3_length > nhlfe->max_ip_length) {
       ctx.drop = DropReason::kMtuExceeded;
       continue;
     }
-    if (rte_pktmbuf_headroom(m) + ctx.l3_offset < nhlfe->header_len) {
+    unsigned room = rte_pktmbuf_headroom(m) + ctx.l3_offset;
+    if (room < nhlfe->header_len) {
       ctx.drop = DropReason::kNoHeadroom;
       continue;
     }
     set_ip_ttl(l3, ctx.ip_version, uint8_t(ttl - 1));
     uint8_t mpls_ttl = tables.ttl_model == TtlModel::kUniform ? uint8_t(ttl - 1) : 255;
     uint8_t* start =
-        write_mpls_encapsulation(l3, *nhlfe, ip_traffic_class(l3, ctx.ip_version), mpls_ttl);
+        write_mpls_encapsulation(l3, *nhlfe, ip_traffic_class(l3, ctx.ip_version), mpls_ttl, room);
     // Trailing Ethernet padding of the access frame is not carried.
     set_frame(m, start, nhlfe->header_len + ctx.l3_length);
     ctx.out_port = nhlfe->out_port;

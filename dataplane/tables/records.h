@@ -39,12 +39,24 @@ static_assert(sizeof(SubscriberRecord) == 32);
 // Next hop label forwarding entry (RFC 3031 section 3.10) of one ISP: the
 // Ethernet header and label stack to write in front of the IP packet, with
 // TC and TTL left zero for the worker to fill.
+//
+// The header is right-aligned in `encap` (bytes kEncapBytes - header_len to
+// the end), so that the worker writes it with one fixed-size copy ending at
+// the IP header, whatever the depth of the stack; the bytes in front of it
+// land in the headroom, which nothing reads. `entry_mask` covers, 32 bits a
+// lane, the label entries among the last 16 bytes: where TC and TTL go.
+constexpr unsigned kEncapBytes = 32;
+static_assert(RTE_ETHER_HDR_LEN + 4 * kMaxLabelDepth <= kEncapBytes);
 struct Nhlfe {
-  uint8_t header[RTE_ETHER_HDR_LEN + 4 * kMaxLabelDepth];
+  alignas(16) uint8_t encap[kEncapBytes];
+  alignas(16) uint32_t entry_mask[4];
   uint8_t header_len;   // 14 + 4 * label_count
   uint8_t label_count;  // 1..3
   uint16_t out_port;
+  uint16_t max_ip_length;  // the out port's MTU less the label stack
   uint32_t labels[kMaxLabelDepth];  // outermost first (for display)
+
+  const uint8_t* header() const { return encap + kEncapBytes - header_len; }
 };
 
 // Incoming label map entry, packed in one word so it is swapped atomically.

@@ -149,17 +149,24 @@ TEST(TrafficClass, ComesFromTheDscpClassSelector) {
 }
 
 TEST(MplsEncapsulation, WritesHeaderAndStackInFrontOfThePacket) {
-  Nhlfe n{};
-  Bytes templ = gen::mpls_frame(kA, kB, {{16001, 0, 0}, {2002, 0, 0}}, {});
-  std::memcpy(n.header, templ.data(), templ.size());
-  n.header_len = uint8_t(templ.size());
-  n.label_count = 2;
   Bytes ip = gen::ip_packet(v4_spec());
-  Bytes buffer(64, 0xEE);
-  buffer.insert(buffer.end(), ip.begin(), ip.end());
-  uint8_t* start = write_mpls_encapsulation(buffer.data() + 64, n, 5, 63);
-  Bytes out(start, buffer.data() + buffer.size());
-  EXPECT_EQ(out, gen::mpls_frame(kA, kB, {{16001, 5, 63}, {2002, 5, 63}}, ip));
+  const uint32_t stacks[3][3] = {{16001}, {16001, 2002}, {16001, 2002, 3003}};
+  for (unsigned depth = 1; depth <= 3; ++depth) {
+    Nhlfe n{};
+    build_nhlfe_header(n, kA.bytes, kB.bytes, stacks[depth - 1], depth);
+    std::vector<gen::LabelEntry> expected;
+    for (unsigned i = 0; i < depth; ++i) expected.push_back({stacks[depth - 1][i], 5, 63});
+    // Room for the fixed-size copy, and exactly the header's own bytes:
+    // the same frame, and nothing written in front of it in the second case.
+    for (unsigned room : {64u, unsigned(n.header_len)}) {
+      Bytes buffer(room, 0xEE);
+      buffer.insert(buffer.end(), ip.begin(), ip.end());
+      uint8_t* start = write_mpls_encapsulation(buffer.data() + room, n, 5, 63, room);
+      Bytes out(start, buffer.data() + buffer.size());
+      EXPECT_EQ(out, gen::mpls_frame(kA, kB, expected, ip)) << "depth " << depth << ", room " << room;
+      if (room == n.header_len) EXPECT_EQ(start, buffer.data());
+    }
+  }
 }
 
 TEST(AccessEncapsulation, WritesQinqSingleTagAndUntaggedHeaders) {
