@@ -6,6 +6,11 @@
 // needs no address lookup; other sources are looked up, a burst at a time.
 // Source-prefix ports: the source address names the subscriber, whose line
 // must be on this port.
+//
+// Each table read is split over the burst: first every packet's address is
+// computed and its cache line requested, then the loads, so that the misses
+// of a burst overlap instead of following each other (line entry -> handle's
+// slot -> record: three dependent loads a packet).
 #include <rte_prefetch.h>
 
 #include "dataplane/stages/stages.h"
@@ -20,75 +25,78 @@ bool in_record_prefix(const SubscriberRecord& s, const uint8_t* l3) {
   return ((wire::load_be32(l3 + 12) ^ wire::load_be32(s.ipv4_prefix)) & mask) == 0;
 }
 
-// Line ports: owners[i] is the owner of the source, known without a lookup
-// when it is in the line's subscriber's own IPv4 prefix; records[i] the
-// line's subscriber. Packets on unknown lines are dropped here.
-void classify_lines(Burst& burst, const Tables& tables, uint32_t* owners, const SubscriberRecord** records) {
-  uint64_t keys[kBurstSize];
-  uint32_t lines[kBurstSize];
-  for (unsigned i = 0; i < burst.count; ++i)
-    keys[i] = line_key(burst.in_port, burst.context[i].svlan, burst.context[i].cvlan);
-  tables.subscribers.lookup_lines(keys, burst.count, lines);
-  for (unsigned i = 0; i < burst.count; ++i)
-    if (lines[i] != kInvalidHandle) tables.subscribers.prefetch_handle(lines[i]);
+bool on_line(const SubscriberRecord& s, uint16_t port, const PacketContext& ctx) {
+  return s.port == port && s.svlan == ctx.svlan && s.cvlan == ctx.cvlan;
+}
+
+void classify_by_line(Burst& burst, const Tables& tables) {
+  const SubscriberTable& subscribers = tables.subscribers;
+  const std::atomic<uint32_t>* entries[kBurstSize];
   for (unsigned i = 0; i < burst.count; ++i) {
-    records[i] = lines[i] == kInvalidHandle ? nullptr : tables.subscribers.record(lines[i]);
-    if (records[i] != nullptr) rte_prefetch0(records[i]);
+    const PacketContext& ctx = burst.context[i];
+    entries[i] = ctx.drop != DropReason::kNone ? nullptr : subscribers.find_line(burst.in_port, ctx.svlan, ctx.cvlan);
   }
+  uint32_t lines[kBurstSize];
+  for (unsigned i = 0; i < burst.count; ++i) lines[i] = LineTable::handle_in(entries[i]);
+  const SubscriberRecord* records[kBurstSize];
+  load_subscriber_records(subscribers, lines, burst.count, records);
+
   uint32_t need_lookup = 0;
   for (unsigned i = 0; i < burst.count; ++i) {
     PacketContext& ctx = burst.context[i];
-    owners[i] = kInvalidHandle;
     if (ctx.drop != DropReason::kNone) continue;
-    if (records[i] == nullptr) {  // no line, or removed between the two loads
+    const SubscriberRecord* s = records[i];
+    // No line, or the line's subscriber removed or moved since the lookup.
+    if (s == nullptr || !on_line(*s, burst.in_port, ctx)) {
       ctx.drop = DropReason::kUnknownLine;
       continue;
     }
-    const uint8_t* l3 = frame_start(burst.packets[i]) + ctx.l3_offset;
-    if (ctx.ip_version == 4 && in_record_prefix(*records[i], l3))
-      owners[i] = lines[i];
-    else
+    ctx.handle = lines[i];
+    ctx.subscriber = s;
+    if (ctx.ip_version != 4 || !in_record_prefix(*s, frame_start(burst.packets[i]) + ctx.l3_offset))
       need_lookup |= 1u << i;
   }
   if (need_lookup == 0) return;
-  uint32_t looked_up[kBurstSize];
-  lookup_burst_addresses(tables, burst, AddressRole::kSource, looked_up, need_lookup);
-  for (unsigned i = 0; i < burst.count; ++i)
-    if (need_lookup >> i & 1) owners[i] = looked_up[i] == lines[i] ? lines[i] : kInvalidHandle;
+
+  // Sources outside the record's first prefix: whoever owns them must be
+  // this line's subscriber.
+  uint32_t owners[kBurstSize];
+  lookup_burst_addresses(tables, burst, AddressRole::kSource, owners, need_lookup);
+  for (; need_lookup; need_lookup &= need_lookup - 1) {
+    unsigned i = unsigned(__builtin_ctz(need_lookup));
+    if (owners[i] != burst.context[i].handle) burst.context[i].drop = DropReason::kSpoofedSource;
+  }
+}
+
+void classify_by_source(Burst& burst, const Tables& tables) {
+  uint32_t owners[kBurstSize];
+  lookup_burst_addresses(tables, burst, AddressRole::kSource, owners);
+  const SubscriberRecord* records[kBurstSize];
+  load_subscriber_records(tables.subscribers, owners, burst.count, records);
+  for (unsigned i = 0; i < burst.count; ++i) {
+    PacketContext& ctx = burst.context[i];
+    if (ctx.drop != DropReason::kNone) continue;
+    const SubscriberRecord* s = records[i];
+    if (s == nullptr) {  // no owner, or removed since the lookup
+      ctx.drop = DropReason::kUnknownSource;
+      continue;
+    }
+    if (!on_line(*s, burst.in_port, ctx)) {
+      ctx.drop = DropReason::kSpoofedSource;  // right prefix, wrong line
+      continue;
+    }
+    ctx.handle = owners[i];
+    ctx.subscriber = s;
+  }
 }
 
 }  // namespace
 
 void classify_stage(Burst& burst, const StageEnv& env) {
-  const Tables& tables = env.tables;
-  const bool by_line = tables.ports[burst.in_port].classify == ClassifyMode::kLine;
-  uint32_t owners[kBurstSize];
-  const SubscriberRecord* records[kBurstSize];
-  if (by_line)
-    classify_lines(burst, tables, owners, records);
+  if (env.tables.ports[burst.in_port].classify == ClassifyMode::kLine)
+    classify_by_line(burst, env.tables);
   else
-    lookup_burst_addresses(tables, burst, AddressRole::kSource, owners);
-
-  for (unsigned i = 0; i < burst.count; ++i) {
-    PacketContext& ctx = burst.context[i];
-    if (ctx.drop != DropReason::kNone) continue;
-    uint32_t owner = owners[i];
-    if (owner == kInvalidHandle) {
-      ctx.drop = by_line ? DropReason::kSpoofedSource : DropReason::kUnknownSource;
-      continue;
-    }
-    const SubscriberRecord* s = by_line ? records[i] : tables.subscribers.record(owner);
-    if (s == nullptr) {  // removed between the two lookups
-      ctx.drop = DropReason::kUnknownSource;
-      continue;
-    }
-    if (s->port != burst.in_port || s->svlan != ctx.svlan || s->cvlan != ctx.cvlan) {
-      ctx.drop = DropReason::kSpoofedSource;  // right prefix, wrong line
-      continue;
-    }
-    ctx.handle = owner;
-    ctx.subscriber = s;
-  }
+    classify_by_source(burst, env.tables);
 }
 
 }  // namespace aggr

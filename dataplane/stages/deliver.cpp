@@ -12,14 +12,14 @@ void deliver_stage(Burst& burst, const StageEnv& env) {
   const Tables& tables = env.tables;
   uint32_t handles[kBurstSize];
   lookup_burst_addresses(tables, burst, AddressRole::kDestination, handles);
+  const SubscriberRecord* records[kBurstSize];
+  load_subscriber_records(tables.subscribers, handles, burst.count, records);
   for (unsigned i = 0; i < burst.count; ++i) {
     PacketContext& ctx = burst.context[i];
     if (ctx.drop != DropReason::kNone) continue;
     rte_mbuf* m = burst.packets[i];
     uint8_t* l3 = frame_start(m) + ctx.l3_offset;
-    uint32_t handle = handles[i];
-    const SubscriberRecord* s =
-        handle == kInvalidHandle ? nullptr : tables.subscribers.record(handle);
+    const SubscriberRecord* s = records[i];
     if (s == nullptr) {
       ctx.drop = DropReason::kUnknownDestination;
       continue;
@@ -45,7 +45,7 @@ void deliver_stage(Burst& burst, const StageEnv& env) {
     set_ip_ttl(l3, ctx.ip_version, uint8_t(ttl - 1));
     uint8_t* start = write_access_encapsulation(l3, *s, port, ctx.ip_version);
     set_frame(m, start, header_len + ctx.l3_length);
-    ctx.handle = handle;
+    ctx.handle = handles[i];
     ctx.subscriber = s;
     ctx.out_port = s->port;
   }

@@ -3,7 +3,6 @@
 #include <new>
 
 #include <rte_malloc.h>
-#include <rte_prefetch.h>
 
 namespace aggr {
 namespace {
@@ -37,19 +36,11 @@ LineTable::~LineTable() {
 
 void LineTable::lookup_bulk(const uint64_t* keys, unsigned count, uint32_t* handles) const {
   const std::atomic<uint32_t>* entries[64];
-  // First every entry's address, its cache line requested; then the loads,
-  // whose misses now overlap.
   for (unsigned i = 0; i < count; ++i) {
-    entries[i] = nullptr;
-    if (!valid(keys[i])) continue;
     LineIndex at = index_of(keys[i]);
-    const Block* block = blocks_[at.port][at.svlan].load(std::memory_order_acquire);
-    if (block == nullptr) continue;
-    entries[i] = &block->handles[at.cvlan];
-    rte_prefetch0(entries[i]);
+    entries[i] = valid(keys[i]) ? find_entry(uint16_t(at.port), uint16_t(at.svlan), uint16_t(at.cvlan)) : nullptr;
   }
-  for (unsigned i = 0; i < count; ++i)
-    handles[i] = entries[i] == nullptr ? kInvalidHandle : entries[i]->load(std::memory_order_acquire);
+  for (unsigned i = 0; i < count; ++i) handles[i] = handle_in(entries[i]);
 }
 
 bool LineTable::add(uint64_t key, uint32_t handle) {

@@ -18,6 +18,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include <rte_prefetch.h>
+
 #include "dataplane/rcu.h"
 #include "dataplane/tables/records.h"
 
@@ -31,6 +33,20 @@ class LineTable {
   LineTable& operator=(const LineTable&) = delete;
 
   // ---- worker side ----
+  // The entry of a line, its cache line requested (nullptr: no line of that
+  // S-VLAN on the port): the first half of a lookup, done for a whole burst
+  // before any entry is read so that their misses overlap.
+  const std::atomic<uint32_t>* find_entry(uint16_t port, uint16_t svlan, uint16_t cvlan) const {
+    if (port >= kMaxPorts || svlan >= kVlans || cvlan >= kVlans) return nullptr;
+    const Block* block = blocks_[port][svlan].load(std::memory_order_acquire);
+    if (block == nullptr) return nullptr;
+    rte_prefetch0(&block->handles[cvlan]);
+    return &block->handles[cvlan];
+  }
+  // The second half: the handle in the entry, kInvalidHandle if none.
+  static uint32_t handle_in(const std::atomic<uint32_t>* entry) {
+    return entry == nullptr ? kInvalidHandle : entry->load(std::memory_order_acquire);
+  }
   // keys are line_key(port, svlan, cvlan); handles[i] is kInvalidHandle on a miss.
   void lookup_bulk(const uint64_t* keys, unsigned count, uint32_t* handles) const;
 

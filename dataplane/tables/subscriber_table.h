@@ -44,6 +44,11 @@ class SubscriberTable {
   // Starts loading what record(handle) will read first (the handle's slot
   // index); for a burst, before the records are read one by one.
   void prefetch_handle(uint32_t handle) const { rte_prefetch0(&slot_of_handle_[handle]); }
+  // A line's entry in the line index, its cache line requested; read it with
+  // LineTable::handle_in once the burst's entries are all requested.
+  const std::atomic<uint32_t>* find_line(uint16_t port, uint16_t svlan, uint16_t cvlan) const {
+    return lines_.find_entry(port, svlan, cvlan);
+  }
   // Looks up `count` line keys; handles[i] is kInvalidHandle on a miss.
   void lookup_lines(const uint64_t* keys, unsigned count, uint32_t* handles) const;
 

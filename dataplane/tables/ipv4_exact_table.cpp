@@ -1,0 +1,165 @@
+#include "dataplane/tables/ipv4_exact_table.h"
+
+#include <cstring>
+#include <new>
+
+#include <rte_malloc.h>
+#include <rte_prefetch.h>
+
+namespace aggr {
+namespace {
+
+constexpr uint64_t kEmpty = 0;
+// Handle field 0: never a hit, whatever its key bits match.
+constexpr uint64_t kTombstone = 0xFFFFFFFF00000000ull;
+constexpr uint64_t kKeyBits = 0xFFFFFFFF00000000ull;
+
+uint64_t slot_value(uint32_t key, uint32_t handle) { return uint64_t(key) << 32 | (uint64_t(handle) + 1); }
+
+uint32_t round_up_pow2(uint64_t n) {
+  uint32_t p = 2;
+  while (p < n) p <<= 1;
+  return p;
+}
+
+}  // namespace
+
+Ipv4ExactTable::Ipv4ExactTable(uint32_t capacity, Rcu& rcu) : capacity_(capacity), rcu_(rcu) {
+  Buckets* b = make_buckets(round_up_pow2((uint64_t(capacity) * 2 + kSlotsPerBucket - 1) / kSlotsPerBucket));
+  if (b == nullptr) throw std::bad_alloc();
+  buckets_.store(b);
+}
+
+Ipv4ExactTable::~Ipv4ExactTable() { free_buckets(nullptr, reinterpret_cast<uint64_t>(buckets_.load())); }
+
+Ipv4ExactTable::Buckets* Ipv4ExactTable::make_buckets(uint32_t bucket_count) {
+  auto* b = static_cast<Buckets*>(rte_zmalloc("aggr_ipv4_exact", sizeof(Buckets), 0));
+  if (b == nullptr) return nullptr;
+  b->bucket = static_cast<Bucket*>(rte_zmalloc("aggr_ipv4_buckets", sizeof(Bucket) * size_t(bucket_count), 64));
+  if (b->bucket == nullptr) {
+    rte_free(b);
+    return nullptr;
+  }
+  b->mask = bucket_count - 1;
+  b->shift = 64 - unsigned(__builtin_ctz(bucket_count));
+  return b;
+}
+
+void Ipv4ExactTable::free_buckets(void*, uint64_t buckets) {
+  auto* b = reinterpret_cast<Buckets*>(buckets);
+  if (b == nullptr) return;
+  rte_free(b->bucket);
+  rte_free(b);
+}
+
+size_t Ipv4ExactTable::memory_bytes() const {
+  return sizeof(Buckets) + sizeof(Bucket) * (size_t(buckets_.load()->mask) + 1);
+}
+
+// Compares the key with a bucket's eight slots at once: the matching slot
+// (at most one can hold a live key) ORed into `hit`, and whether any slot is
+// empty. Each 8-byte lane of an aligned 16-byte load is single-copy atomic
+// on x86-64 and AArch64, so a lane is a whole slot as some store wrote it.
+uint32_t Ipv4ExactTable::find(const Buckets& b, uint32_t key, uint32_t bucket) {
+  using u64x2 = uint64_t __attribute__((vector_size(16)));
+  const u64x2 want = {uint64_t(key) << 32, uint64_t(key) << 32};
+  const u64x2 key_bits = {kKeyBits, kKeyBits};
+  for (uint32_t probe = 0; probe <= b.mask; ++probe) {
+    const Bucket& bk = b.bucket[(bucket + probe) & b.mask];
+    u64x2 hit = {0, 0}, empty = {0, 0};
+    for (unsigned j = 0; j < kSlotsPerBucket; j += 2) {
+      u64x2 s;
+      std::memcpy(&s, &bk.slots[j], sizeof s);
+      hit |= u64x2((s & key_bits) == want) & s;
+      empty |= u64x2(s == 0);
+    }
+    uint32_t handle_plus_one = uint32_t(hit[0] | hit[1]);
+    if (handle_plus_one != 0) return handle_plus_one - 1;
+    if ((empty[0] | empty[1]) != 0) break;
+  }
+  return kInvalidHandle;
+}
+
+void Ipv4ExactTable::lookup_bulk(const uint32_t* keys, unsigned count, uint32_t* handles) const {
+  const Buckets& b = *buckets_.load(std::memory_order_acquire);
+  uint32_t homes[64];
+  for (unsigned i = 0; i < count; ++i) {
+    homes[i] = home(b, keys[i]);
+    rte_prefetch0(&b.bucket[homes[i]]);
+  }
+  for (unsigned i = 0; i < count; ++i) handles[i] = find(b, keys[i], homes[i]);
+}
+
+uint64_t* Ipv4ExactTable::slot_of(uint32_t key) const {
+  Buckets& b = *buckets_.load(std::memory_order_relaxed);
+  uint32_t start = home(b, key);
+  for (uint32_t probe = 0; probe <= b.mask; ++probe) {
+    Bucket& bk = b.bucket[(start + probe) & b.mask];
+    bool any_empty = false;
+    for (uint64_t& s : bk.slots) {
+      if (s != kEmpty && s != kTombstone && uint32_t(s >> 32) == key) return &s;
+      any_empty |= s == kEmpty;
+    }
+    if (any_empty) break;
+  }
+  return nullptr;
+}
+
+bool Ipv4ExactTable::insert(uint32_t key, uint32_t handle) {
+  if (uint64_t* s = slot_of(key)) {
+    __atomic_store_n(s, slot_value(key, handle), __ATOMIC_RELEASE);
+    return true;
+  }
+  if (live_ >= capacity_) return false;
+  Buckets* b = buckets_.load(std::memory_order_relaxed);
+  // Without memory for a rebuild, the insert goes on in the tombstoned table.
+  if (uint64_t(live_ + tombstones_ + 1) * 4 > uint64_t(b->mask + 1) * kSlotsPerBucket * 3 && rebuild())
+    b = buckets_.load(std::memory_order_relaxed);
+  // The first free slot on the key's probe path: every bucket before it is
+  // full, which is what lets lookups stop at a bucket with an empty slot.
+  uint32_t start = home(*b, key);
+  for (uint32_t probe = 0; probe <= b->mask; ++probe) {
+    for (uint64_t& s : b->bucket[(start + probe) & b->mask].slots) {
+      if (s != kEmpty && s != kTombstone) continue;
+      if (s == kTombstone) --tombstones_;
+      __atomic_store_n(&s, slot_value(key, handle), __ATOMIC_RELEASE);
+      ++live_;
+      return true;
+    }
+  }
+  return false;  // every slot taken: only when a rebuild found no memory
+}
+
+bool Ipv4ExactTable::erase(uint32_t key) {
+  uint64_t* s = slot_of(key);
+  if (s == nullptr) return false;
+  __atomic_store_n(s, kTombstone, __ATOMIC_RELEASE);
+  --live_;
+  ++tombstones_;
+  return true;
+}
+
+bool Ipv4ExactTable::rebuild() {
+  Buckets* old = buckets_.load(std::memory_order_relaxed);
+  Buckets* fresh = make_buckets(old->mask + 1);
+  if (fresh == nullptr) return false;
+  for (uint32_t i = 0; i <= old->mask; ++i)
+    for (uint64_t s : old->bucket[i].slots) {
+      if (s == kEmpty || s == kTombstone) continue;
+      uint32_t start = home(*fresh, uint32_t(s >> 32));
+      bool placed = false;
+      for (uint32_t probe = 0; !placed && probe <= fresh->mask; ++probe)
+        for (uint64_t& f : fresh->bucket[(start + probe) & fresh->mask].slots)
+          if (f == kEmpty) {
+            f = s;
+            placed = true;
+            break;
+          }
+    }
+  buckets_.store(fresh, std::memory_order_release);
+  tombstones_ = 0;
+  rcu_.defer(free_buckets, nullptr, reinterpret_cast<uint64_t>(old));
+  return true;
+}
+
+}  // namespace aggr
