@@ -1,12 +1,12 @@
 // The headend's two pipelines over one received burst, without any ethdev
 // call: the worker hands in a burst and gets frames grouped by out port.
 //
-//   access port:  parse_access -> classify -> police(up) -> mpls_push -> account
-//   core port:    mpls_pop -> deliver -> handoff -> police(down) -> account
-//   handed off:   resume_handoff -> police(down) -> account   (on the meter's owner)
+//   access port:  parse_access -> classify -> police(up) -> mpls_push -> account_and_output
+//   core port:    mpls_pop -> deliver -> handoff -> police(down) -> account_and_output
+//   handed off:   resume_handoff -> police(down) -> account_and_output   (on the meter's owner)
 //
-// Dropped packets are counted by reason and freed here; frames for another
-// worker's meter are left in out.handoff (dataplane/handoff.h).
+// Dropped packets are counted by reason and freed by the last stage; frames
+// for another worker's meter are left in out.handoff (dataplane/handoff.h).
 #pragma once
 
 #include "dataplane/stages/stages.h"

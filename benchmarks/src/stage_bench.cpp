@@ -12,7 +12,8 @@
 //   parse_classify_prefix   parse_access + classify, source prefix (+ anti-spoofing)
 //   ftn_push                mpls_push: FTN lookup, strip tags, push, TTL/TC, L2 rewrite
 //   ilm_pop_deliver         mpls_pop + deliver: ILM, pop, destination lookup, S/C tags, MACs
-//   account                 per-ISP and per-subscriber counters
+//   account                 account_and_output: per-ISP and per-subscriber
+//                           counters, frames queued by out port
 //   meter                   police: the subscriber's upstream srTCM
 //   pipeline_up_qinq        process_burst on the line port: every upstream
 //                           stage, the port counters and the grouping by out
@@ -217,8 +218,9 @@ void run_stage(benchmark::State& state, Stage stage, uint32_t subscribers, uint3
       case Stage::kAccount:
         parse_access_stage(burst);
         classify_stage(burst, env);
+        mpls_push_stage(burst, env);
         start = rte_rdtsc();
-        account_stage(burst, env, Direction::kUpstream);
+        account_and_output_stage(burst, env, Direction::kUpstream, batch);
         break;
       case Stage::kMeter:
         parse_access_stage(burst);

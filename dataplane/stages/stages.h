@@ -48,7 +48,9 @@ void resume_handoff_stage(Burst& burst, const StageEnv& env);
 
 // Both directions.
 void police_stage(Burst& burst, const StageEnv& env, Direction dir);
-void account_stage(Burst& burst, const StageEnv& env, Direction dir);
+// Counts forwarded packets (per ISP and subscriber) and queues them in `out`
+// by out port; counts dropped ones by reason and frees them.
+void account_and_output_stage(Burst& burst, const StageEnv& env, Direction dir, TxBatch& out);
 
 // Length in bytes of the frame an mbuf holds.
 inline uint8_t* frame_start(rte_mbuf* m) { return rte_pktmbuf_mtod(m, uint8_t*); }
