@@ -15,6 +15,8 @@
 #include <memory>
 #include <vector>
 
+#include <rte_prefetch.h>
+
 #include "dataplane/drop_reason.h"
 #include "dataplane/tables/records.h"
 
@@ -75,6 +77,10 @@ class alignas(64) WorkerCounters {
   Counter& drop(DropReason reason) { return drops_[unsigned(reason)]; }
   TrafficCounter& isp(uint16_t isp, Direction d) { return isps_[size_t(isp) * kDirections + unsigned(d)]; }
   SubscriberCounters& subscriber(uint32_t handle) { return subscribers_[handle]; }
+  // Starts loading the counters a packet of the subscriber will add to.
+  void prefetch_subscriber(uint32_t handle, Direction d) const {
+    rte_prefetch0(&subscribers_[handle].traffic[unsigned(d)]);
+  }
   Counter loops;       // poll loops run
   Counter busy_loops;  // poll loops that received at least one packet
   Counter cycles;      // TSC cycles spent in the poll loop (sleeps included)

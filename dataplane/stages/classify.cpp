@@ -29,7 +29,8 @@ bool on_line(const SubscriberRecord& s, uint16_t port, const PacketContext& ctx)
   return s.port == port && s.svlan == ctx.svlan && s.cvlan == ctx.cvlan;
 }
 
-void classify_by_line(Burst& burst, const Tables& tables) {
+void classify_by_line(Burst& burst, const StageEnv& env) {
+  const Tables& tables = env.tables;
   const SubscriberTable& subscribers = tables.subscribers;
   const std::atomic<uint32_t>* entries[kBurstSize];
   for (unsigned i = 0; i < burst.count; ++i) {
@@ -53,6 +54,7 @@ void classify_by_line(Burst& burst, const Tables& tables) {
     }
     ctx.handle = lines[i];
     ctx.subscriber = s;
+    prefetch_subscriber_state(env, ctx.handle, *s, Direction::kUpstream);
     if (ctx.ip_version != 4 || !in_record_prefix(*s, frame_start(burst.packets[i]) + ctx.l3_offset))
       need_lookup |= 1u << i;
   }
@@ -68,7 +70,8 @@ void classify_by_line(Burst& burst, const Tables& tables) {
   }
 }
 
-void classify_by_source(Burst& burst, const Tables& tables) {
+void classify_by_source(Burst& burst, const StageEnv& env) {
+  const Tables& tables = env.tables;
   uint32_t owners[kBurstSize];
   lookup_burst_addresses(tables, burst, AddressRole::kSource, owners);
   const SubscriberRecord* records[kBurstSize];
@@ -87,6 +90,7 @@ void classify_by_source(Burst& burst, const Tables& tables) {
     }
     ctx.handle = owners[i];
     ctx.subscriber = s;
+    prefetch_subscriber_state(env, ctx.handle, *s, Direction::kUpstream);
   }
 }
 
@@ -94,9 +98,9 @@ void classify_by_source(Burst& burst, const Tables& tables) {
 
 void classify_stage(Burst& burst, const StageEnv& env) {
   if (env.tables.ports[burst.in_port].classify == ClassifyMode::kLine)
-    classify_by_line(burst, env.tables);
+    classify_by_line(burst, env);
   else
-    classify_by_source(burst, env.tables);
+    classify_by_source(burst, env);
 }
 
 }  // namespace aggr

@@ -24,6 +24,7 @@ void deliver_stage(Burst& burst, const StageEnv& env) {
       ctx.drop = DropReason::kUnknownDestination;
       continue;
     }
+    prefetch_subscriber_state(env, handles[i], *s, Direction::kDownstream);
     uint8_t ttl = ip_ttl(l3, ctx.ip_version);
     // Uniform: the LSP's TTL, which counted the hops of the backbone, comes
     // back into IP (never raising it). Pipe: the LSP counts as one hop.

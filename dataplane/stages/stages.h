@@ -52,6 +52,15 @@ void police_stage(Burst& burst, const StageEnv& env, Direction dir);
 // by out port; counts dropped ones by reason and frees them.
 void account_and_output_stage(Burst& burst, const StageEnv& env, Direction dir, TxBatch& out);
 
+// Starts loading what the last stages will update for a classified packet
+// (its subscriber's counters and, if metered, meter state), so that at scale
+// those misses overlap with the stages in between.
+inline void prefetch_subscriber_state(const StageEnv& env, uint32_t handle, const SubscriberRecord& s,
+                                      Direction dir) {
+  env.counters.prefetch_subscriber(handle, dir);
+  if (s.meter_profile[unsigned(dir)] != kNoMeter) env.meters.prefetch(handle, dir);
+}
+
 // Length in bytes of the frame an mbuf holds.
 inline uint8_t* frame_start(rte_mbuf* m) { return rte_pktmbuf_mtod(m, uint8_t*); }
 
