@@ -105,6 +105,17 @@ uint64_t* Ipv4ExactTable::slot_of(uint32_t key) const {
   return nullptr;
 }
 
+// The first empty or tombstoned slot on the key's probe path: every bucket
+// before it is full, which is what lets lookups stop at a bucket with an
+// empty slot.
+uint64_t* Ipv4ExactTable::free_slot(Buckets& b, uint32_t key) {
+  uint32_t start = home(b, key);
+  for (uint32_t probe = 0; probe <= b.mask; ++probe)
+    for (uint64_t& s : b.bucket[(start + probe) & b.mask].slots)
+      if (s == kEmpty || s == kTombstone) return &s;
+  return nullptr;
+}
+
 bool Ipv4ExactTable::insert(uint32_t key, uint32_t handle) {
   if (uint64_t* s = slot_of(key)) {
     __atomic_store_n(s, slot_value(key, handle), __ATOMIC_RELEASE);
@@ -115,19 +126,12 @@ bool Ipv4ExactTable::insert(uint32_t key, uint32_t handle) {
   // Without memory for a rebuild, the insert goes on in the tombstoned table.
   if (uint64_t(live_ + tombstones_ + 1) * 4 > uint64_t(b->mask + 1) * kSlotsPerBucket * 3 && rebuild())
     b = buckets_.load(std::memory_order_relaxed);
-  // The first free slot on the key's probe path: every bucket before it is
-  // full, which is what lets lookups stop at a bucket with an empty slot.
-  uint32_t start = home(*b, key);
-  for (uint32_t probe = 0; probe <= b->mask; ++probe) {
-    for (uint64_t& s : b->bucket[(start + probe) & b->mask].slots) {
-      if (s != kEmpty && s != kTombstone) continue;
-      if (s == kTombstone) --tombstones_;
-      __atomic_store_n(&s, slot_value(key, handle), __ATOMIC_RELEASE);
-      ++live_;
-      return true;
-    }
-  }
-  return false;  // every slot taken: only when a rebuild found no memory
+  uint64_t* s = free_slot(*b, key);
+  if (s == nullptr) return false;  // every slot taken: only when a rebuild found no memory
+  if (*s == kTombstone) --tombstones_;
+  __atomic_store_n(s, slot_value(key, handle), __ATOMIC_RELEASE);
+  ++live_;
+  return true;
 }
 
 bool Ipv4ExactTable::erase(uint32_t key) {
@@ -143,19 +147,10 @@ bool Ipv4ExactTable::rebuild() {
   Buckets* old = buckets_.load(std::memory_order_relaxed);
   Buckets* fresh = make_buckets(old->mask + 1);
   if (fresh == nullptr) return false;
+  // Unpublished yet: plain stores. At most half full, so a slot is always free.
   for (uint32_t i = 0; i <= old->mask; ++i)
-    for (uint64_t s : old->bucket[i].slots) {
-      if (s == kEmpty || s == kTombstone) continue;
-      uint32_t start = home(*fresh, uint32_t(s >> 32));
-      bool placed = false;
-      for (uint32_t probe = 0; !placed && probe <= fresh->mask; ++probe)
-        for (uint64_t& f : fresh->bucket[(start + probe) & fresh->mask].slots)
-          if (f == kEmpty) {
-            f = s;
-            placed = true;
-            break;
-          }
-    }
+    for (uint64_t s : old->bucket[i].slots)
+      if (s != kEmpty && s != kTombstone) *free_slot(*fresh, uint32_t(s >> 32)) = s;
   buckets_.store(fresh, std::memory_order_release);
   tombstones_ = 0;
   rcu_.defer(free_buckets, nullptr, reinterpret_cast<uint64_t>(old));

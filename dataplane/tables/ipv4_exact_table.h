@@ -65,6 +65,8 @@ class Ipv4ExactTable {
   static uint32_t find(const Buckets& b, uint32_t key, uint32_t bucket);
   // Writer: the slot holding key, or nullptr.
   uint64_t* slot_of(uint32_t key) const;
+  // Writer: where the key goes (nullptr: no free slot left).
+  static uint64_t* free_slot(Buckets& b, uint32_t key);
   bool rebuild();  // false: no memory for the new table
 
   uint32_t capacity_;
