@@ -55,8 +55,6 @@ struct Nhlfe {
   uint16_t out_port;
   uint16_t max_ip_length;  // the out port's MTU less the label stack
   uint32_t labels[kMaxLabelDepth];  // outermost first (for display)
-
-  const uint8_t* header() const { return encap + kEncapBytes - header_len; }
 };
 
 // Incoming label map entry, packed in one word so it is swapped atomically.
