@@ -27,11 +27,16 @@ struct PacketContext {
   const SubscriberRecord* subscriber;
 };
 
+static_assert(kBurstSize <= 32, "Burst::metered is a 32-bit mask");
 struct Burst {
   rte_mbuf* packets[kBurstSize];
   PacketContext context[kBurstSize];
   uint16_t count = 0;
   uint16_t in_port = 0;
+  // Bit i: packet i's subscriber has a meter in the pipeline's direction.
+  // Set where the subscriber becomes known (classify, deliver, resumed
+  // handoff), so that policing and handoff skip unmetered bursts at once.
+  uint32_t metered = 0;
 };
 
 // What a burst leaves behind: frames ready to send, grouped by out port, and

@@ -54,7 +54,7 @@ void classify_by_line(Burst& burst, const StageEnv& env) {
     }
     ctx.handle = lines[i];
     ctx.subscriber = s;
-    prefetch_subscriber_state(env, ctx.handle, *s, Direction::kUpstream);
+    burst.metered |= uint32_t(prefetch_subscriber_state(env, ctx.handle, *s, Direction::kUpstream)) << i;
     if (ctx.ip_version != 4 || !in_record_prefix(*s, frame_start(burst.packets[i]) + ctx.l3_offset))
       need_lookup |= 1u << i;
   }
@@ -90,13 +90,14 @@ void classify_by_source(Burst& burst, const StageEnv& env) {
     }
     ctx.handle = owners[i];
     ctx.subscriber = s;
-    prefetch_subscriber_state(env, ctx.handle, *s, Direction::kUpstream);
+    burst.metered |= uint32_t(prefetch_subscriber_state(env, ctx.handle, *s, Direction::kUpstream)) << i;
   }
 }
 
 }  // namespace
 
 void classify_stage(Burst& burst, const StageEnv& env) {
+  burst.metered = 0;
   if (env.tables.ports[burst.in_port].classify == ClassifyMode::kLine)
     classify_by_line(burst, env);
   else

@@ -14,6 +14,7 @@ void deliver_stage(Burst& burst, const StageEnv& env) {
   lookup_burst_addresses(tables, burst, AddressRole::kDestination, handles);
   const SubscriberRecord* records[kBurstSize];
   load_subscriber_records(tables.subscribers, handles, burst.count, records);
+  burst.metered = 0;
   for (unsigned i = 0; i < burst.count; ++i) {
     PacketContext& ctx = burst.context[i];
     if (ctx.drop != DropReason::kNone) continue;
@@ -24,7 +25,7 @@ void deliver_stage(Burst& burst, const StageEnv& env) {
       ctx.drop = DropReason::kUnknownDestination;
       continue;
     }
-    prefetch_subscriber_state(env, handles[i], *s, Direction::kDownstream);
+    burst.metered |= uint32_t(prefetch_subscriber_state(env, handles[i], *s, Direction::kDownstream)) << i;
     uint8_t ttl = ip_ttl(l3, ctx.ip_version);
     // Uniform: the LSP's TTL, which counted the hops of the backbone, comes
     // back into IP (never raising it). Pipe: the LSP counts as one hop.

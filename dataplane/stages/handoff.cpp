@@ -6,11 +6,14 @@
 namespace aggr {
 
 void handoff_stage(Burst& burst, const StageEnv& env, TxBatch& out) {
+  if (burst.metered == 0) return;  // only metered frames move
   unsigned kept = 0;
+  uint32_t kept_metered = 0;
   for (unsigned i = 0; i < burst.count; ++i) {
     rte_mbuf* m = burst.packets[i];
     const PacketContext& ctx = burst.context[i];
-    if (ctx.drop == DropReason::kNone && ctx.subscriber->meter_profile[unsigned(Direction::kDownstream)] != kNoMeter) {
+    bool metered = burst.metered >> i & 1;
+    if (metered && ctx.drop == DropReason::kNone) {
       uint16_t owner = env.tables.ports[ctx.out_port].owner_worker;
       if (owner != env.worker) {
         handoff_meta(m) = {ctx.handle, ctx.subscriber->id, ctx.l3_length, ctx.out_port};
@@ -23,12 +26,15 @@ void handoff_stage(Burst& burst, const StageEnv& env, TxBatch& out) {
       burst.packets[kept] = m;
       burst.context[kept] = ctx;
     }
+    kept_metered |= uint32_t(metered) << kept;
     ++kept;
   }
   burst.count = uint16_t(kept);
+  burst.metered = kept_metered;
 }
 
 void resume_handoff_stage(Burst& burst, const StageEnv& env) {
+  burst.metered = 0;
   for (unsigned i = 0; i < burst.count; ++i) {
     const HandoffMeta& meta = handoff_meta(burst.packets[i]);
     PacketContext& ctx = burst.context[i];
@@ -44,6 +50,7 @@ void resume_handoff_stage(Burst& burst, const StageEnv& env) {
       continue;
     }
     ctx.subscriber = s;
+    burst.metered |= 1u << i;  // handed off because metered
   }
 }
 

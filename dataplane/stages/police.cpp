@@ -8,7 +8,8 @@ namespace aggr {
 void police_stage(Burst& burst, const StageEnv& env, Direction dir) {
   DropReason reason = dir == Direction::kUpstream ? DropReason::kMeterUpstream
                                                   : DropReason::kMeterDownstream;
-  for (unsigned i = 0; i < burst.count; ++i) {
+  for (uint32_t metered = burst.metered; metered; metered &= metered - 1) {
+    unsigned i = unsigned(__builtin_ctz(metered));
     PacketContext& ctx = burst.context[i];
     if (ctx.drop != DropReason::kNone) continue;
     uint16_t profile = ctx.subscriber->meter_profile[unsigned(dir)];

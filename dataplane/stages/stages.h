@@ -46,7 +46,7 @@ void handoff_stage(Burst& burst, const StageEnv& env, TxBatch& out);
 // On the owner: restores the context of handed-off frames.
 void resume_handoff_stage(Burst& burst, const StageEnv& env);
 
-// Both directions.
+// Both directions. Polices the packets in burst.metered.
 void police_stage(Burst& burst, const StageEnv& env, Direction dir);
 // Counts forwarded packets (per ISP and subscriber) and queues them in `out`
 // by out port; counts dropped ones by reason and frees them.
@@ -54,11 +54,14 @@ void account_and_output_stage(Burst& burst, const StageEnv& env, Direction dir, 
 
 // Starts loading what the last stages will update for a classified packet
 // (its subscriber's counters and, if metered, meter state), so that at scale
-// those misses overlap with the stages in between.
-inline void prefetch_subscriber_state(const StageEnv& env, uint32_t handle, const SubscriberRecord& s,
+// those misses overlap with the stages in between. Returns whether the
+// subscriber is metered in `dir`: bit i of Burst::metered.
+inline bool prefetch_subscriber_state(const StageEnv& env, uint32_t handle, const SubscriberRecord& s,
                                       Direction dir) {
   env.counters.prefetch_subscriber(handle, dir);
-  if (s.meter_profile[unsigned(dir)] != kNoMeter) env.meters.prefetch(handle, dir);
+  if (s.meter_profile[unsigned(dir)] == kNoMeter) return false;
+  env.meters.prefetch(handle, dir);
+  return true;
 }
 
 // Length in bytes of the frame an mbuf holds.
