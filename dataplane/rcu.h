@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <thread>
 
 #include <rte_rcu_qsbr.h>
 
@@ -39,6 +40,14 @@ class Rcu {
   void reclaim();
   // Waits for a full grace period and frees everything deferred before it.
   void synchronize();
+  // For objects the writer reuses in place rather than frees: a token taken
+  // when one is retired, and a wait until every reader has passed a
+  // quiescent state since (at once if they have; token 0: nothing retired).
+  uint64_t retire_token() { return rte_rcu_qsbr_start(qsbr_); }
+  // Yields while it waits, for a reader that may share the writer's CPU.
+  void wait_for(uint64_t token) {
+    while (token != 0 && !rte_rcu_qsbr_check(qsbr_, token, false)) std::this_thread::yield();
+  }
 
  private:
   rte_rcu_qsbr* qsbr_ = nullptr;

@@ -1,7 +1,7 @@
 // A burst's subscribers looked up together: IPv4 and IPv6 sources or
 // destinations gathered by family and resolved with the address table's bulk
-// lookups, and records loaded a burst at a time, so that the cache misses of
-// the whole burst overlap instead of following each other.
+// lookups, and their records requested, so that the cache misses of the
+// whole burst overlap instead of following each other.
 #include <rte_prefetch.h>
 
 #include "dataplane/stages/stages.h"
@@ -34,21 +34,17 @@ void lookup_burst_addresses(const Tables& tables, const Burst& burst, AddressRol
   uint32_t found[kBurstSize];
   if (v4_count > 0) {
     tables.addresses.lookup_ipv4_bulk(v4, v4_count, found);
-    for (unsigned j = 0; j < v4_count; ++j) handles[v4_index[j]] = found[j];
+    for (unsigned j = 0; j < v4_count; ++j) {
+      handles[v4_index[j]] = found[j];
+      tables.subscribers.prefetch_record(found[j]);
+    }
   }
   if (v6_count > 0) {
     tables.addresses.lookup_ipv6_bulk(v6, v6_count, found);
-    for (unsigned j = 0; j < v6_count; ++j) handles[v6_index[j]] = found[j];
-  }
-}
-
-void load_subscriber_records(const SubscriberTable& subscribers, const uint32_t* handles, unsigned count,
-                             const SubscriberRecord** records) {
-  for (unsigned i = 0; i < count; ++i)
-    if (handles[i] != kInvalidHandle) subscribers.prefetch_handle(handles[i]);
-  for (unsigned i = 0; i < count; ++i) {
-    records[i] = handles[i] == kInvalidHandle ? nullptr : subscribers.record(handles[i]);
-    if (records[i] != nullptr) rte_prefetch0(records[i]);
+    for (unsigned j = 0; j < v6_count; ++j) {
+      handles[v6_index[j]] = found[j];
+      tables.subscribers.prefetch_record(found[j]);
+    }
   }
 }
 

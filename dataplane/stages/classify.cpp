@@ -9,8 +9,8 @@
 //
 // Each table read is split over the burst: first every packet's address is
 // computed and its cache line requested, then the loads, so that the misses
-// of a burst overlap instead of following each other (line entry -> handle's
-// slot -> record: three dependent loads a packet).
+// of a burst overlap instead of following each other (line entry -> record:
+// two dependent loads a packet).
 #include <rte_prefetch.h>
 
 #include "dataplane/stages/stages.h"
@@ -38,15 +38,16 @@ void classify_by_line(Burst& burst, const StageEnv& env) {
     entries[i] = ctx.drop != DropReason::kNone ? nullptr : subscribers.find_line(burst.in_port, ctx.svlan, ctx.cvlan);
   }
   uint32_t lines[kBurstSize];
-  for (unsigned i = 0; i < burst.count; ++i) lines[i] = LineTable::handle_in(entries[i]);
-  const SubscriberRecord* records[kBurstSize];
-  load_subscriber_records(subscribers, lines, burst.count, records);
+  for (unsigned i = 0; i < burst.count; ++i) {
+    lines[i] = LineTable::handle_in(entries[i]);
+    subscribers.prefetch_record(lines[i]);
+  }
 
   uint32_t need_lookup = 0;
   for (unsigned i = 0; i < burst.count; ++i) {
     PacketContext& ctx = burst.context[i];
     if (ctx.drop != DropReason::kNone) continue;
-    const SubscriberRecord* s = records[i];
+    const SubscriberRecord* s = subscribers.record(lines[i]);
     // No line, or the line's subscriber removed or moved since the lookup.
     if (s == nullptr || !on_line(*s, burst.in_port, ctx)) {
       ctx.drop = DropReason::kUnknownLine;
@@ -74,12 +75,10 @@ void classify_by_source(Burst& burst, const StageEnv& env) {
   const Tables& tables = env.tables;
   uint32_t owners[kBurstSize];
   lookup_burst_addresses(tables, burst, AddressRole::kSource, owners);
-  const SubscriberRecord* records[kBurstSize];
-  load_subscriber_records(tables.subscribers, owners, burst.count, records);
   for (unsigned i = 0; i < burst.count; ++i) {
     PacketContext& ctx = burst.context[i];
     if (ctx.drop != DropReason::kNone) continue;
-    const SubscriberRecord* s = records[i];
+    const SubscriberRecord* s = tables.subscribers.record(owners[i]);
     if (s == nullptr) {  // no owner, or removed since the lookup
       ctx.drop = DropReason::kUnknownSource;
       continue;

@@ -12,15 +12,13 @@ void deliver_stage(Burst& burst, const StageEnv& env) {
   const Tables& tables = env.tables;
   uint32_t handles[kBurstSize];
   lookup_burst_addresses(tables, burst, AddressRole::kDestination, handles);
-  const SubscriberRecord* records[kBurstSize];
-  load_subscriber_records(tables.subscribers, handles, burst.count, records);
   burst.metered = 0;
   for (unsigned i = 0; i < burst.count; ++i) {
     PacketContext& ctx = burst.context[i];
     if (ctx.drop != DropReason::kNone) continue;
     rte_mbuf* m = burst.packets[i];
     uint8_t* l3 = frame_start(m) + ctx.l3_offset;
-    const SubscriberRecord* s = records[i];
+    const SubscriberRecord* s = tables.subscribers.record(handles[i]);
     if (s == nullptr) {
       ctx.drop = DropReason::kUnknownDestination;
       continue;

@@ -23,14 +23,10 @@ struct StageEnv {
 enum class AddressRole : uint8_t { kSource, kDestination };
 // The subscriber owning each packet's source or destination address
 // (kInvalidHandle: none, or the packet is dropped or not in `only`), for the
-// whole burst at once.
+// whole burst at once; each owner's record is requested, for the caller to
+// read with SubscriberTable::record once the burst's are all on their way.
 void lookup_burst_addresses(const Tables& tables, const Burst& burst, AddressRole role, uint32_t* handles,
                             uint32_t only = ~0u);
-// The records of `count` handles (nullptr for kInvalidHandle, or for a
-// subscriber removed meanwhile): every handle's slot requested, then every
-// record read and requested, so that a burst's misses overlap.
-void load_subscriber_records(const SubscriberTable& subscribers, const uint32_t* handles, unsigned count,
-                             const SubscriberRecord** records);
 
 // Upstream (access port -> core).
 void parse_access_stage(Burst& burst);

@@ -17,10 +17,10 @@ constexpr unsigned kMaxWorkers = 32;  // a bit each in 32-bit masks
 enum class Direction : uint8_t { kUpstream = 0, kDownstream = 1 };
 constexpr unsigned kDirections = 2;
 
-// A subscriber as the fast path sees it. 32 bytes, two per cache line.
+// A subscriber as the fast path sees it. 28 bytes: two versions and the
+// index of the current one fill a cache line (see SubscriberTable).
 struct SubscriberRecord {
   uint32_t id;             // operator's subscriber id
-  uint32_t handle;         // stable index of counters and meters
   uint16_t isp;            // ISP index (FTN key)
   uint16_t port;           // access port (DPDK port id) of the line
   uint16_t svlan;          // 0: no S-tag
@@ -34,7 +34,7 @@ struct SubscriberRecord {
   uint8_t pad;
 };
 constexpr uint8_t kNoIpv4Prefix = 0xFF;
-static_assert(sizeof(SubscriberRecord) == 32);
+static_assert(sizeof(SubscriberRecord) == 28);
 
 // Next hop label forwarding entry (RFC 3031 section 3.10) of one ISP: the
 // Ethernet header and label stack to write in front of the IP packet, with

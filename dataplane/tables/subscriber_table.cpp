@@ -4,16 +4,10 @@ namespace aggr {
 
 SubscriberTable::SubscriberTable(uint32_t capacity, Rcu& rcu)
     : capacity_(capacity),
-      // Spare slots let updates proceed while old versions wait out their
-      // grace period; when they run out the writer synchronizes.
-      slot_count_(capacity + capacity / 16 + 1024),
       rcu_(rcu),
-      slots_(new SubscriberRecord[slot_count_]()),
-      slot_of_handle_(new std::atomic<uint32_t>[capacity]),
+      versions_(new Versions[capacity]),
+      retired_(new uint64_t[capacity]()),
       lines_(rcu) {
-  for (uint32_t h = 0; h < capacity_; ++h) slot_of_handle_[h].store(kInvalidHandle);
-  free_slots_.reserve(slot_count_);
-  for (uint32_t s = slot_count_; s > 0; --s) free_slots_.push_back(s - 1);
   free_handles_.reserve(capacity_);
   for (uint32_t h = capacity_; h > 0; --h) free_handles_.push_back(h - 1);
 }
@@ -43,33 +37,23 @@ void SubscriberTable::release_handle(uint32_t handle) {
       this, handle);
 }
 
-uint32_t SubscriberTable::allocate_slot() {
-  if (free_slots_.empty()) rcu_.synchronize();
-  if (free_slots_.empty()) throw std::logic_error("subscriber record slots exhausted");
-  uint32_t slot = free_slots_.back();
-  free_slots_.pop_back();
-  return slot;
-}
-
-void SubscriberTable::free_slot_later(uint32_t slot) {
-  rcu_.defer(
-      [](void* self, uint64_t s) {
-        static_cast<SubscriberTable*>(self)->free_slots_.push_back(uint32_t(s));
-      },
-      this, slot);
-}
-
 void SubscriberTable::publish(uint32_t handle, const SubscriberRecord& record) {
-  uint32_t slot = allocate_slot();
-  slots_[slot] = record;
-  slots_[slot].handle = handle;
-  uint32_t old = slot_of_handle_[handle].exchange(slot, std::memory_order_acq_rel);
-  if (old != kInvalidHandle) free_slot_later(old);
+  Versions& v = versions_[handle];
+  uint8_t current = v.current.load(std::memory_order_relaxed);
+  uint8_t next = current == 0 ? 1 : 0;
+  // Readers of `next` took it before it was last replaced (or before the
+  // handle was unpublished); wait them out.
+  rcu_.wait_for(retired_[handle]);
+  v.record[next] = record;
+  v.current.store(next, std::memory_order_release);
+  // The version just replaced is the one the next change writes. Coming from
+  // unpublished, that wait covered both versions, so none is in use.
+  retired_[handle] = current == kUnpublished ? 0 : rcu_.retire_token();
 }
 
 void SubscriberTable::unpublish(uint32_t handle) {
-  uint32_t old = slot_of_handle_[handle].exchange(kInvalidHandle, std::memory_order_acq_rel);
-  if (old != kInvalidHandle) free_slot_later(old);
+  versions_[handle].current.store(kUnpublished, std::memory_order_release);
+  retired_[handle] = rcu_.retire_token();
 }
 
 bool SubscriberTable::add_line(uint64_t key, uint32_t handle) { return lines_.add(key, handle); }
@@ -77,8 +61,8 @@ bool SubscriberTable::add_line(uint64_t key, uint32_t handle) { return lines_.ad
 void SubscriberTable::remove_line(uint64_t key) { lines_.remove(key); }
 
 size_t SubscriberTable::memory_bytes() const {
-  // Records and handle map; the line table's memory is in DPDK's heap.
-  return size_t(slot_count_) * sizeof(SubscriberRecord) + size_t(capacity_) * sizeof(uint32_t);
+  // Records and retire tokens; the line table's memory is in DPDK's heap.
+  return size_t(capacity_) * (sizeof(Versions) + sizeof(uint64_t));
 }
 
 }  // namespace aggr

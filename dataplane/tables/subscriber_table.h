@@ -1,10 +1,16 @@
-// Subscribers: stable handles, immutable records, and the line index.
+// Subscribers: stable handles, records read lock-free, and the line index.
 //
-// A handle names a subscriber for its whole life (counters and meter state
-// are indexed by it). The handle points to a record slot; a change writes a
-// new slot and swaps the handle's slot index, and the old slot is recycled
-// after an RCU grace period. The line index (port, S-VLAN, C-VLAN) ->
-// handle is a direct-indexed LineTable (dataplane/tables/line_table.h).
+// A handle names a subscriber for its whole life: records, counters and
+// meter state are all indexed by it. Each handle owns one cache line holding
+// two versions of its record and which of them is current, so that a worker
+// reads a subscriber with one cache miss and no handle -> slot indirection.
+// A change writes the version not current and then flips `current`; the
+// version it replaced is written again, by a later change, only once every
+// worker has passed a quiescent state (RCU), so a reader holding either
+// version for the rest of its burst never sees it change. A second change of
+// one subscriber within a grace period waits for it (a worker loop, a few
+// microseconds). The line index (port, S-VLAN, C-VLAN) -> handle is a
+// direct-indexed LineTable (dataplane/tables/line_table.h).
 #pragma once
 
 #include <atomic>
@@ -12,7 +18,6 @@
 #include <memory>
 #include <vector>
 
-#include <rte_hash.h>
 #include <rte_prefetch.h>
 
 #include "dataplane/rcu.h"
@@ -37,13 +42,18 @@ class SubscriberTable {
   uint32_t size() const { return size_; }
 
   // ---- worker side ----
+  // The handle's current record; nullptr for kInvalidHandle or a handle not
+  // published. Valid until the worker's next quiescent state.
   const SubscriberRecord* record(uint32_t handle) const {
-    uint32_t slot = slot_of_handle_[handle].load(std::memory_order_acquire);
-    return slot == kInvalidHandle ? nullptr : &slots_[slot];
+    if (handle == kInvalidHandle) return nullptr;
+    const Versions& v = versions_[handle];
+    uint8_t current = v.current.load(std::memory_order_acquire);
+    return current == kUnpublished ? nullptr : &v.record[current];
   }
-  // Starts loading what record(handle) will read first (the handle's slot
-  // index); for a burst, before the records are read one by one.
-  void prefetch_handle(uint32_t handle) const { rte_prefetch0(&slot_of_handle_[handle]); }
+  // Starts loading the handle's record; for a burst, before any is read.
+  void prefetch_record(uint32_t handle) const {
+    if (handle != kInvalidHandle) rte_prefetch0(&versions_[handle]);
+  }
   // A line's entry in the line index, its cache line requested; read it with
   // LineTable::handle_in once the burst's entries are all requested.
   const std::atomic<uint32_t>* find_line(uint16_t port, uint16_t svlan, uint16_t cvlan) const {
@@ -63,16 +73,20 @@ class SubscriberTable {
   size_t memory_bytes() const;
 
  private:
-  uint32_t allocate_slot();
-  void free_slot_later(uint32_t slot);
+  static constexpr uint8_t kUnpublished = 0xFF;
+  struct alignas(64) Versions {
+    SubscriberRecord record[2];
+    std::atomic<uint8_t> current{kUnpublished};  // 0, 1 or kUnpublished
+  };
+  static_assert(sizeof(Versions) == 64, "a handle's versions fill one cache line");
 
   uint32_t capacity_;
-  uint32_t slot_count_;
   Rcu& rcu_;
   uint32_t size_ = 0;
-  std::unique_ptr<SubscriberRecord[]> slots_;
-  std::unique_ptr<std::atomic<uint32_t>[]> slot_of_handle_;
-  std::vector<uint32_t> free_slots_;
+  std::unique_ptr<Versions[]> versions_;
+  // Per handle, the grace period the version last replaced (or unpublished)
+  // must wait out before it is written again. Control plane only.
+  std::unique_ptr<uint64_t[]> retired_;
   std::vector<uint32_t> free_handles_;
   LineTable lines_;
 };
