@@ -3,8 +3,12 @@
 namespace aggr {
 
 WorkerCounters::WorkerCounters(uint32_t max_isps, uint32_t max_subscribers)
-    : isps_(new TrafficCounter[size_t(max_isps) * kDirections]()),
-      subscribers_(new SubscriberCounters[max_subscribers]()) {}
+    : isps_(new TrafficCounter[size_t(max_isps) * kDirections]()) {
+  for (unsigned d = 0; d < kDirections; ++d) {
+    traffic_[d].reset(new TrafficCounter[max_subscribers]());
+    meter_drops_[d].reset(new Counter[max_subscribers]());
+  }
+}
 
 CounterSet::CounterSet(unsigned workers, uint32_t max_isps, uint32_t max_subscribers) {
   for (unsigned i = 0; i < workers; ++i)
@@ -19,13 +23,13 @@ Totals CounterSet::isp(uint16_t isp, Direction d) const {
 
 Totals CounterSet::subscriber(uint32_t handle, Direction d) const {
   Totals t;
-  for (const auto& w : workers_) t += w->subscriber(handle).traffic[unsigned(d)];
+  for (const auto& w : workers_) t += w->subscriber_traffic(handle, d);
   return t;
 }
 
 uint64_t CounterSet::subscriber_meter_drops(uint32_t handle, Direction d) const {
   uint64_t n = 0;
-  for (const auto& w : workers_) n += w->subscriber(handle).meter_drops[unsigned(d)].get();
+  for (const auto& w : workers_) n += w->subscriber_meter_drops(handle, d).get();
   return n;
 }
 
@@ -55,11 +59,11 @@ uint64_t CounterSet::total_drops() const {
 
 void CounterSet::reset_subscriber(uint32_t handle) {
   for (auto& w : workers_) {
-    SubscriberCounters& c = w->subscriber(handle);
     for (unsigned d = 0; d < kDirections; ++d) {
-      c.traffic[d].packets.reset();
-      c.traffic[d].bytes.reset();
-      c.meter_drops[d].reset();
+      TrafficCounter& traffic = w->subscriber_traffic(handle, Direction(d));
+      traffic.packets.reset();
+      traffic.bytes.reset();
+      w->subscriber_meter_drops(handle, Direction(d)).reset();
     }
   }
 }

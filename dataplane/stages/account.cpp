@@ -16,7 +16,7 @@ void account_and_output_stage(Burst& burst, const StageEnv& env, Direction dir, 
       continue;
     }
     env.counters.isp(ctx.subscriber->isp, dir).add(ctx.l3_length);
-    env.counters.subscriber(ctx.handle).traffic[unsigned(dir)].add(ctx.l3_length);
+    env.counters.subscriber_traffic(ctx.handle, dir).add(ctx.l3_length);
     out.packets[ctx.out_port][out.count[ctx.out_port]++] = burst.packets[i];
     out.used_ports |= uint64_t(1) << ctx.out_port;
   }

@@ -16,7 +16,7 @@ void police_stage(Burst& burst, const StageEnv& env, Direction dir) {
     if (profile == kNoMeter) continue;
     if (!env.meters.conforms(ctx.handle, dir, profile, env.now_tsc, burst.packets[i]->pkt_len)) {
       ctx.drop = reason;
-      env.counters.subscriber(ctx.handle).meter_drops[unsigned(dir)].add(1);
+      env.counters.subscriber_meter_drops(ctx.handle, dir).add(1);
     }
   }
 }

@@ -180,7 +180,7 @@ class HandoffTest : public PipelineTest {
   }
   Totals worker_subscriber(unsigned worker, uint32_t id) {
     Totals t;
-    t += counters_->worker(worker).subscriber(*writer_->subscriber_handle(id)).traffic[unsigned(Direction::kDownstream)];
+    t += counters_->worker(worker).subscriber_traffic(*writer_->subscriber_handle(id), Direction::kDownstream);
     return t;
   }
 };
@@ -210,7 +210,8 @@ TEST_F(HandoffTest, TheOwnerEnforcesTheDownstreamRate) {
   uint64_t conforming = 16384 / out[0][0].size();
   EXPECT_EQ(out[0].size(), conforming);
   EXPECT_EQ(drops(DropReason::kMeterDownstream), 30 - conforming);
-  EXPECT_EQ(counters_->worker(1).subscriber(*writer_->subscriber_handle(1)).meter_drops[1].get(), 30 - conforming);
+  EXPECT_EQ(counters_->worker(1).subscriber_meter_drops(*writer_->subscriber_handle(1), Direction::kDownstream).get(),
+            30 - conforming);
 }
 
 TEST_F(HandoffTest, FramesOfASubscriberRemovedInFlightAreDroppedAsGone) {
