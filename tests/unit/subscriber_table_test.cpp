@@ -49,12 +49,18 @@ bool is_whole(const SubscriberRecord& r) {
   return std::memcmp(&r, &expected, sizeof r) == 0;
 }
 
-TEST(SubscriberTable, PublishesRepublishesAndUnpublishes) {
-  test::packet_pool();  // EAL
-  Rcu rcu(4, 1024);
-  SubscriberTable table(8, rcu);
+// One handle of a small table, allocated and not yet published.
+class SubscriberTableTest : public ::testing::Test {
+ protected:
+  void SetUp() override { ASSERT_NE(handle, kInvalidHandle); }
+
+  rte_mempool* eal_ready = test::packet_pool();  // EAL, before the tables
+  Rcu rcu{4, 1024};
+  SubscriberTable table{8, rcu};
   uint32_t handle = table.allocate_handle();
-  ASSERT_NE(handle, kInvalidHandle);
+};
+
+TEST_F(SubscriberTableTest, PublishesRepublishesAndUnpublishes) {
   EXPECT_EQ(table.record(handle), nullptr);
   EXPECT_EQ(table.record(kInvalidHandle), nullptr);
   for (uint32_t version = 1; version <= 5; ++version) {
@@ -72,11 +78,7 @@ TEST(SubscriberTable, PublishesRepublishesAndUnpublishes) {
 
 // The reader's record stays as it was through one change; the change after
 // waits until the reader passes a quiescent state.
-TEST(SubscriberTable, AVersionIsRewrittenOnlyAfterItsReadersPassAQuiescentState) {
-  test::packet_pool();
-  Rcu rcu(4, 1024);
-  SubscriberTable table(8, rcu);
-  uint32_t handle = table.allocate_handle();
+TEST_F(SubscriberTableTest, AVersionIsRewrittenOnlyAfterItsReadersPassAQuiescentState) {
   table.publish(handle, record_of(1));
 
   std::promise<const SubscriberRecord*> held;
@@ -110,11 +112,7 @@ TEST(SubscriberTable, AVersionIsRewrittenOnlyAfterItsReadersPassAQuiescentState)
 
 // A reader checking each record it reads while the writer republishes the
 // same subscriber 20,000 times never sees a torn one or an older one.
-TEST(SubscriberTable, ConcurrentReaderSeesWholeRecordsInOrder) {
-  test::packet_pool();
-  Rcu rcu(4, 1024);
-  SubscriberTable table(8, rcu);
-  uint32_t handle = table.allocate_handle();
+TEST_F(SubscriberTableTest, ConcurrentReaderSeesWholeRecordsInOrder) {
   table.publish(handle, record_of(1));
   constexpr uint32_t kVersions = 20000;
   std::atomic<bool> ready{false}, done{false};
