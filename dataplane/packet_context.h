@@ -33,6 +33,10 @@ struct Burst {
   PacketContext context[kBurstSize];
   uint16_t count = 0;
   uint16_t in_port = 0;
+  // Frame bytes as received, for the port counter: summed by the pipeline's
+  // first stage, which reads each mbuf's header anyway (a pass of its own
+  // over the burst's mbufs cost 5% of the upstream rate).
+  uint32_t rx_bytes = 0;
   // Bit i: packet i's subscriber has a meter in the pipeline's direction.
   // Set where the subscriber becomes known (classify, deliver, resumed
   // handoff), so that policing and handoff skip unmetered bursts at once.
@@ -45,6 +49,7 @@ static_assert(kMaxPorts <= 64, "TxBatch::used_ports is a 64-bit mask");
 struct TxBatch {
   rte_mbuf* packets[kMaxPorts][kBurstSize];
   uint16_t count[kMaxPorts] = {};
+  uint32_t bytes[kMaxPorts] = {};  // frame bytes queued, summed as they are queued
   uint64_t used_ports = 0;  // bit i: port i has frames
   rte_mbuf* handoff[kMaxWorkers][kBurstSize];
   uint16_t handoff_count[kMaxWorkers] = {};

@@ -20,22 +20,26 @@ void run_downstream(Burst& burst, const StageEnv& env, TxBatch& out) {
 }
 
 void drop_all(Burst& burst, const StageEnv& env, DropReason reason, TxBatch& out) {
-  for (unsigned i = 0; i < burst.count; ++i) burst.context[i].drop = reason;
+  burst.rx_bytes = 0;
+  for (unsigned i = 0; i < burst.count; ++i) {
+    burst.context[i].drop = reason;
+    burst.rx_bytes += burst.packets[i]->pkt_len;
+  }
   account_and_output_stage(burst, env, Direction::kUpstream, out);
 }
 
 }  // namespace
 
 void process_burst(Burst& burst, const StageEnv& env, TxBatch& out) {
-  uint64_t bytes = 0;
-  for (unsigned i = 0; i < burst.count; ++i) bytes += burst.packets[i]->pkt_len;
-  env.counters.port(burst.in_port).rx.add(burst.count, bytes);
-
+  // Counted after the pipeline, whose first stage sums the bytes; the
+  // burst's count is kept now, as stages may take frames out of it.
+  uint16_t received = burst.count;
   switch (env.tables.ports[burst.in_port].role) {
     case PortRole::kAccess: run_upstream(burst, env, out); break;
     case PortRole::kCore: run_downstream(burst, env, out); break;
     case PortRole::kUnused: drop_all(burst, env, DropReason::kNotIp, out); break;
   }
+  env.counters.port(burst.in_port).rx.add(received, burst.rx_bytes);
 }
 
 void process_handoff_burst(Burst& burst, const StageEnv& env, TxBatch& out) {

@@ -41,14 +41,13 @@ void Worker::transmit(TxBatch& batch) {
     uint16_t port = uint16_t(take_lowest(batch.used_ports));
     rte_mbuf** frames = batch.packets[port];
     uint16_t count = batch.count[port];
+    uint64_t bytes = batch.bytes[port];
     batch.count[port] = 0;
-    // Bytes are summed before the frames go: a sent mbuf is the driver's.
-    uint64_t bytes = 0;
-    for (uint16_t i = 0; i < count; ++i) bytes += frames[i]->pkt_len;
+    batch.bytes[port] = 0;
     uint16_t sent = 0;
     for (unsigned attempt = 0; attempt < kTxRetries && sent < count; ++attempt)
       sent += rte_eth_tx_burst(port, queue, frames + sent, count - sent);
-    for (uint16_t i = sent; i < count; ++i) bytes -= frames[i]->pkt_len;
+    for (uint16_t i = sent; i < count; ++i) bytes -= frames[i]->pkt_len;  // unsent: still ours
     counters_.port(port).tx.add(sent, bytes);
     drop_unsent(frames, sent, count, DropReason::kTxFailed);
   }

@@ -240,7 +240,8 @@ void run_stage(benchmark::State& state, Stage stage, uint32_t subscribers, uint3
     for (unsigned i = 0; i < burst.count; ++i) dropped += burst.context[i].drop != DropReason::kNone;
     if (dropped != 0) break;  // process_burst has freed those mbufs
     // The frames stay ours: the batch is emptied without sending them.
-    for (uint64_t ports = batch.used_ports; ports; ports &= ports - 1) batch.count[__builtin_ctzll(ports)] = 0;
+    for (uint64_t ports = batch.used_ports; ports; ports &= ports - 1)
+      batch.count[__builtin_ctzll(ports)] = 0, batch.bytes[__builtin_ctzll(ports)] = 0;
     batch.used_ports = 0;
     benchmark::ClobberMemory();
   }

@@ -18,6 +18,7 @@ void account_and_output_stage(Burst& burst, const StageEnv& env, Direction dir, 
     env.counters.isp(ctx.subscriber->isp, dir).add(ctx.l3_length);
     env.counters.subscriber_traffic(ctx.handle, dir).add(ctx.l3_length);
     out.packets[ctx.out_port][out.count[ctx.out_port]++] = burst.packets[i];
+    out.bytes[ctx.out_port] += burst.packets[i]->pkt_len;
     out.used_ports |= uint64_t(1) << ctx.out_port;
   }
   if (dropped_count) rte_pktmbuf_free_bulk(dropped, dropped_count);

@@ -42,17 +42,20 @@ DropReason pop_labels(const uint8_t* frame, uint32_t length, const IlmTable& ilm
 }  // namespace
 
 void mpls_pop_stage(Burst& burst, const StageEnv& env) {
+  uint32_t rx_bytes = 0;
   for (unsigned i = 0; i < burst.count; ++i) {
     rte_mbuf* m = burst.packets[i];
     PacketContext& ctx = burst.context[i];
     ctx = PacketContext{};
     ctx.handle = kInvalidHandle;
+    rx_bytes += m->pkt_len;
     if (m->nb_segs != 1) {
       ctx.drop = DropReason::kMultiSegment;
       continue;
     }
     ctx.drop = pop_labels(frame_start(m), m->data_len, env.tables.ilm, ctx);
   }
+  burst.rx_bytes = rx_bytes;
 }
 
 }  // namespace aggr

@@ -11,12 +11,14 @@ void parse_access_stage(Burst& burst) {
   constexpr unsigned kPrefetchAhead = 4;
   for (unsigned i = 0; i < burst.count && i < kPrefetchAhead; ++i)
     rte_prefetch0(frame_start(burst.packets[i]));
+  uint32_t rx_bytes = 0;
   for (unsigned i = 0; i < burst.count; ++i) {
     if (i + kPrefetchAhead < burst.count) rte_prefetch0(frame_start(burst.packets[i + kPrefetchAhead]));
     rte_mbuf* m = burst.packets[i];
     PacketContext& ctx = burst.context[i];
     ctx = PacketContext{};
     ctx.handle = kInvalidHandle;
+    rx_bytes += m->pkt_len;
     if (m->nb_segs != 1) {
       ctx.drop = DropReason::kMultiSegment;
       continue;
@@ -39,6 +41,7 @@ void parse_access_stage(Burst& burst) {
     ctx.svlan = eth.svlan;
     ctx.cvlan = eth.cvlan;
   }
+  burst.rx_bytes = rx_bytes;
 }
 
 }  // namespace aggr

@@ -78,6 +78,10 @@ HeadendHarness::~HeadendHarness() {
 }
 
 void HeadendHarness::collect(TxBatch& batch, std::map<uint16_t, std::vector<gen::Bytes>>& out) {
+  for (uint64_t ports = batch.used_ports; ports; ports &= ports - 1) {
+    unsigned p = unsigned(__builtin_ctzll(ports));
+    queued_bytes[uint16_t(p)] += batch.bytes[p];
+  }
   for (uint16_t p = 0; p < kMaxPorts; ++p)
     for (uint16_t i = 0; i < batch.count[p]; ++i) {
       rte_mbuf* m = batch.packets[p][i];

@@ -53,6 +53,7 @@ class HeadendHarness {
   std::unique_ptr<TableWriter> writer;
   std::vector<std::string> failures;
   std::map<unsigned, std::vector<rte_mbuf*>> handed_off;  // by receiving worker
+  std::map<uint16_t, uint64_t> queued_bytes;  // by out port: the TxBatch byte sums, for the tx counter
 
  private:
   // Sends the batch's frames "out": copies them into `out` and frees them.

@@ -21,6 +21,12 @@ namespace {
 
 using gen::Bytes;
 
+uint64_t total_size(const std::vector<Bytes>& frames) {
+  uint64_t bytes = 0;
+  for (const Bytes& f : frames) bytes += f.size();
+  return bytes;
+}
+
 
 class PipelineTest : public ::testing::Test {
  protected:
@@ -75,7 +81,8 @@ TEST_F(PipelineTest, UpstreamPushesTheIspLabelsByteForByte) {
   EXPECT_EQ(isp(1, Direction::kUpstream), (Totals{3, uint64_t(pairs[0].ip_length + pairs[1].ip_length + pairs[3].ip_length)}));
   EXPECT_EQ(isp(2, Direction::kUpstream), (Totals{1, pairs[2].ip_length}));
   EXPECT_EQ(subscriber(1, Direction::kUpstream), (Totals{2, uint64_t(pairs[0].ip_length + pairs[1].ip_length)}));
-  EXPECT_EQ(counters_->port_rx(0).packets, 4u);
+  EXPECT_EQ(counters_->port_rx(0), (Totals{4, total_size(in)}));
+  EXPECT_EQ(harness_->queued_bytes[2], total_size(expected));
   EXPECT_EQ(counters_->total_drops(), 0u);
 }
 
@@ -123,6 +130,9 @@ TEST_F(PipelineTest, UpstreamDropsAreCountedByReason) {
   EXPECT_EQ(drops(DropReason::kTooManyVlanTags), 1u);
   EXPECT_EQ(counters_->total_drops(), 9u);
   EXPECT_EQ(isp(1, Direction::kUpstream).packets, 0u);
+  // Dropped frames still count as received, by their whole length.
+  EXPECT_EQ(counters_->port_rx(0), (Totals{7, total_size({unknown_line, spoofed, ttl1, arp, truncated, bad_version,
+                                                          three_tags})}));
 }
 
 TEST_F(PipelineTest, MtuAndMissingFtnAreDrops) {
@@ -231,6 +241,9 @@ TEST_F(PipelineTest, DownstreamPopsAndDeliversToTheLineByteForByte) {
   EXPECT_EQ(out[1], std::vector<Bytes>{pairs[3].expected});
   EXPECT_EQ(pairs[4].expected[22 + 8], 9);  // uniform: IP TTL from the MPLS TTL 10, minus one
   EXPECT_EQ(isp(2, Direction::kDownstream), (Totals{2, uint64_t(pairs[2].ip_length + pairs[3].ip_length)}));
+  EXPECT_EQ(counters_->port_rx(2), (Totals{5, total_size(in)}));
+  EXPECT_EQ(harness_->queued_bytes[0], total_size(out[0]));
+  EXPECT_EQ(harness_->queued_bytes[1], total_size(out[1]));
 }
 
 TEST_F(PipelineTest, ExplicitNullIsPoppedOtherReservedLabelsDropped) {
