@@ -8,7 +8,11 @@ namespace aggr {
 
 void mpls_push_stage(Burst& burst, const StageEnv& env) {
   const Tables& tables = env.tables;
-  for (unsigned i = 0; i < burst.count; ++i) {
+  // Read once: the frame writes below go through uint8_t pointers, which may
+  // alias anything, so the compiler would reload these for every packet.
+  const unsigned count = burst.count;
+  const bool uniform_ttl = tables.ttl_model == TtlModel::kUniform;
+  for (unsigned i = 0; i < count; ++i) {
     PacketContext& ctx = burst.context[i];
     if (ctx.drop != DropReason::kNone) continue;
     const Nhlfe* nhlfe = tables.ftn.lookup(ctx.subscriber->isp);
@@ -32,8 +36,8 @@ void mpls_push_stage(Burst& burst, const StageEnv& env) {
       ctx.drop = DropReason::kNoHeadroom;
       continue;
     }
-    set_ip_ttl(l3, ctx.ip_version, uint8_t(ttl - 1));
-    uint8_t mpls_ttl = tables.ttl_model == TtlModel::kUniform ? uint8_t(ttl - 1) : 255;
+    decrement_ip_ttl(l3, ctx.ip_version);
+    uint8_t mpls_ttl = uniform_ttl ? uint8_t(ttl - 1) : 255;
     uint8_t* start =
         write_mpls_encapsulation(l3, *nhlfe, ip_traffic_class(l3, ctx.ip_version), mpls_ttl, room);
     // Trailing Ethernet padding of the access frame is not carried.

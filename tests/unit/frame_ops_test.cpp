@@ -132,6 +132,27 @@ TEST(TtlRewrite, Ipv4ChecksumMatchesAFullRecomputationForEveryTtl) {
   }
 }
 
+TEST(TtlRewrite, DecrementMatchesAFullRecomputationForEveryTtlAndChecksum) {
+  for (unsigned ttl = 1; ttl < 256; ++ttl)
+    for (uint8_t dscp : {0, 10, 46, 63}) {  // other header words, other checksums
+      Bytes p = gen::ip_packet(v4_spec(uint8_t(ttl), dscp));
+      decrement_ip_ttl(p.data(), 4);
+      ASSERT_EQ(p, gen::ip_packet(v4_spec(uint8_t(ttl - 1), dscp))) << "ttl " << ttl;
+    }
+  // Every stored checksum value, against the general RFC 1624 update.
+  for (uint32_t checksum = 0; checksum <= 0xFFFF; ++checksum) {
+    Bytes p = gen::ip_packet(v4_spec(64));
+    wire::store_be16(p.data() + 10, uint16_t(checksum));
+    Bytes general = p;
+    set_ip_ttl(general.data(), 4, 63);
+    decrement_ip_ttl(p.data(), 4);
+    ASSERT_EQ(p, general) << "checksum " << checksum;
+  }
+  Bytes v6 = gen::ip_packet(v6_spec(10));
+  decrement_ip_ttl(v6.data(), 6);
+  EXPECT_EQ(v6, gen::ip_packet(v6_spec(9)));
+}
+
 TEST(TtlRewrite, Ipv6HopLimitHasNoChecksum) {
   Bytes p = gen::ip_packet(v6_spec(10));
   set_ip_ttl(p.data(), 6, 9);
