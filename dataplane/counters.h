@@ -76,8 +76,9 @@ class alignas(64) WorkerCounters {
   // of a subscriber's counters together would.
   TrafficCounter& subscriber_traffic(uint32_t handle, Direction d) { return traffic_[unsigned(d)][handle]; }
   Counter& subscriber_meter_drops(uint32_t handle, Direction d) { return meter_drops_[unsigned(d)][handle]; }
-  // Starts loading the counters a packet of the subscriber will add to.
-  void prefetch_subscriber(uint32_t handle, Direction d) const { rte_prefetch0(&traffic_[unsigned(d)][handle]); }
+  // The direction's counters of every handle, indexed by handle: for a stage
+  // to hold in a register over a burst.
+  TrafficCounter* subscriber_traffic_array(Direction d) { return traffic_[unsigned(d)].get(); }
   Counter loops;       // poll loops run
   Counter busy_loops;  // poll loops that received at least one packet
   Counter cycles;      // TSC cycles spent in the poll loop (sleeps included)

@@ -31,19 +31,20 @@ void lookup_burst_addresses(const Tables& tables, const Burst& burst, AddressRol
       v6_index[v6_count++] = uint8_t(i);
     }
   }
+  const SubscriberTable::Reader records = tables.subscribers.reader();
   uint32_t found[kBurstSize];
   if (v4_count > 0) {
     tables.addresses.lookup_ipv4_bulk(v4, v4_count, found);
     for (unsigned j = 0; j < v4_count; ++j) {
       handles[v4_index[j]] = found[j];
-      tables.subscribers.prefetch_record(found[j]);
+      records.prefetch_record(found[j]);
     }
   }
   if (v6_count > 0) {
     tables.addresses.lookup_ipv6_bulk(v6, v6_count, found);
     for (unsigned j = 0; j < v6_count; ++j) {
       handles[v6_index[j]] = found[j];
-      tables.subscribers.prefetch_record(found[j]);
+      records.prefetch_record(found[j]);
     }
   }
 }

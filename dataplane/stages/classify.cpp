@@ -30,41 +30,47 @@ bool on_line(const SubscriberRecord& s, uint16_t port, const PacketContext& ctx)
 }
 
 void classify_by_line(Burst& burst, const StageEnv& env) {
-  const Tables& tables = env.tables;
-  const SubscriberTable& subscribers = tables.subscribers;
+  // Burst fields and table addresses in locals: see SubscriberTable::Reader.
+  const unsigned count = burst.count;
+  const uint16_t port = burst.in_port;
+  const SubscriberTable& subscribers = env.tables.subscribers;
+  const SubscriberTable::Reader records = subscribers.reader();
+  const SubscriberStatePrefetch prefetch_state(env, Direction::kUpstream);
+
   const std::atomic<uint32_t>* entries[kBurstSize];
-  for (unsigned i = 0; i < burst.count; ++i) {
+  for (unsigned i = 0; i < count; ++i) {
     const PacketContext& ctx = burst.context[i];
-    entries[i] = ctx.drop != DropReason::kNone ? nullptr : subscribers.find_line(burst.in_port, ctx.svlan, ctx.cvlan);
+    entries[i] = ctx.drop != DropReason::kNone ? nullptr : subscribers.find_line(port, ctx.svlan, ctx.cvlan);
   }
   uint32_t lines[kBurstSize];
-  for (unsigned i = 0; i < burst.count; ++i) {
+  for (unsigned i = 0; i < count; ++i) {
     lines[i] = LineTable::handle_in(entries[i]);
-    subscribers.prefetch_record(lines[i]);
+    records.prefetch_record(lines[i]);
   }
 
-  uint32_t need_lookup = 0;
-  for (unsigned i = 0; i < burst.count; ++i) {
+  uint32_t metered = 0, need_lookup = 0;
+  for (unsigned i = 0; i < count; ++i) {
     PacketContext& ctx = burst.context[i];
     if (ctx.drop != DropReason::kNone) continue;
-    const SubscriberRecord* s = subscribers.record(lines[i]);
+    const SubscriberRecord* s = records.record(lines[i]);
     // No line, or the line's subscriber removed or moved since the lookup.
-    if (s == nullptr || !on_line(*s, burst.in_port, ctx)) {
+    if (s == nullptr || !on_line(*s, port, ctx)) {
       ctx.drop = DropReason::kUnknownLine;
       continue;
     }
     ctx.handle = lines[i];
     ctx.subscriber = s;
-    burst.metered |= uint32_t(prefetch_subscriber_state(env, ctx.handle, *s, Direction::kUpstream)) << i;
+    metered |= uint32_t(prefetch_state(lines[i], *s)) << i;
     if (ctx.ip_version != 4 || !in_record_prefix(*s, frame_start(burst.packets[i]) + ctx.l3_offset))
       need_lookup |= 1u << i;
   }
+  burst.metered = metered;
   if (need_lookup == 0) return;
 
   // Sources outside the record's first prefix: whoever owns them must be
   // this line's subscriber.
   uint32_t owners[kBurstSize];
-  lookup_burst_addresses(tables, burst, AddressRole::kSource, owners, need_lookup);
+  lookup_burst_addresses(env.tables, burst, AddressRole::kSource, owners, need_lookup);
   for (; need_lookup; need_lookup &= need_lookup - 1) {
     unsigned i = unsigned(__builtin_ctz(need_lookup));
     if (owners[i] != burst.context[i].handle) burst.context[i].drop = DropReason::kSpoofedSource;
@@ -72,31 +78,35 @@ void classify_by_line(Burst& burst, const StageEnv& env) {
 }
 
 void classify_by_source(Burst& burst, const StageEnv& env) {
-  const Tables& tables = env.tables;
+  const unsigned count = burst.count;
+  const uint16_t port = burst.in_port;
+  const SubscriberTable::Reader records = env.tables.subscribers.reader();
+  const SubscriberStatePrefetch prefetch_state(env, Direction::kUpstream);
   uint32_t owners[kBurstSize];
-  lookup_burst_addresses(tables, burst, AddressRole::kSource, owners);
-  for (unsigned i = 0; i < burst.count; ++i) {
+  lookup_burst_addresses(env.tables, burst, AddressRole::kSource, owners);
+  uint32_t metered = 0;
+  for (unsigned i = 0; i < count; ++i) {
     PacketContext& ctx = burst.context[i];
     if (ctx.drop != DropReason::kNone) continue;
-    const SubscriberRecord* s = tables.subscribers.record(owners[i]);
+    const SubscriberRecord* s = records.record(owners[i]);
     if (s == nullptr) {  // no owner, or removed since the lookup
       ctx.drop = DropReason::kUnknownSource;
       continue;
     }
-    if (!on_line(*s, burst.in_port, ctx)) {
+    if (!on_line(*s, port, ctx)) {
       ctx.drop = DropReason::kSpoofedSource;  // right prefix, wrong line
       continue;
     }
     ctx.handle = owners[i];
     ctx.subscriber = s;
-    burst.metered |= uint32_t(prefetch_subscriber_state(env, ctx.handle, *s, Direction::kUpstream)) << i;
+    metered |= uint32_t(prefetch_state(owners[i], *s)) << i;
   }
+  burst.metered = metered;
 }
 
 }  // namespace
 
 void classify_stage(Burst& burst, const StageEnv& env) {
-  burst.metered = 0;
   if (env.tables.ports[burst.in_port].classify == ClassifyMode::kLine)
     classify_by_line(burst, env);
   else

@@ -10,20 +10,23 @@ namespace aggr {
 
 void deliver_stage(Burst& burst, const StageEnv& env) {
   const Tables& tables = env.tables;
+  const unsigned count = burst.count;
+  const SubscriberTable::Reader records = tables.subscribers.reader();
+  const SubscriberStatePrefetch prefetch_state(env, Direction::kDownstream);
   uint32_t handles[kBurstSize];
   lookup_burst_addresses(tables, burst, AddressRole::kDestination, handles);
-  burst.metered = 0;
-  for (unsigned i = 0; i < burst.count; ++i) {
+  uint32_t metered = 0;
+  for (unsigned i = 0; i < count; ++i) {
     PacketContext& ctx = burst.context[i];
     if (ctx.drop != DropReason::kNone) continue;
     rte_mbuf* m = burst.packets[i];
     uint8_t* l3 = frame_start(m) + ctx.l3_offset;
-    const SubscriberRecord* s = tables.subscribers.record(handles[i]);
+    const SubscriberRecord* s = records.record(handles[i]);
     if (s == nullptr) {
       ctx.drop = DropReason::kUnknownDestination;
       continue;
     }
-    burst.metered |= uint32_t(prefetch_subscriber_state(env, handles[i], *s, Direction::kDownstream)) << i;
+    metered |= uint32_t(prefetch_state(handles[i], *s)) << i;
     uint8_t ttl = ip_ttl(l3, ctx.ip_version);
     // Uniform: the LSP's TTL, which counted the hops of the backbone, comes
     // back into IP (never raising it). Pipe: the LSP counts as one hop.
@@ -49,6 +52,7 @@ void deliver_stage(Burst& burst, const StageEnv& env) {
     ctx.subscriber = s;
     ctx.out_port = s->port;
   }
+  burst.metered = metered;
 }
 
 }  // namespace aggr

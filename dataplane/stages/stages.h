@@ -50,15 +50,25 @@ void account_and_output_stage(Burst& burst, const StageEnv& env, Direction dir, 
 
 // Starts loading what the last stages will update for a classified packet
 // (its subscriber's counters and, if metered, meter state), so that at scale
-// those misses overlap with the stages in between. Returns whether the
-// subscriber is metered in `dir`: bit i of Burst::metered.
-inline bool prefetch_subscriber_state(const StageEnv& env, uint32_t handle, const SubscriberRecord& s,
-                                      Direction dir) {
-  env.counters.prefetch_subscriber(handle, dir);
-  if (s.meter_profile[unsigned(dir)] == kNoMeter) return false;
-  env.meters.prefetch(handle, dir);
-  return true;
-}
+// those misses overlap with the stages in between. Made once a burst, holding
+// the counter array's address (see SubscriberTable::Reader for why).
+class SubscriberStatePrefetch {
+ public:
+  SubscriberStatePrefetch(const StageEnv& env, Direction dir)
+      : meters_(env.meters), traffic_(env.counters.subscriber_traffic_array(dir)), dir_(dir) {}
+  // Returns whether the subscriber is metered in the direction: bit i of Burst::metered.
+  bool operator()(uint32_t handle, const SubscriberRecord& s) const {
+    rte_prefetch0(traffic_ + handle);
+    if (s.meter_profile[unsigned(dir_)] == kNoMeter) return false;
+    meters_.prefetch(handle, dir_);
+    return true;
+  }
+
+ private:
+  const MeterTable& meters_;
+  const TrafficCounter* traffic_;
+  Direction dir_;
+};
 
 // Length in bytes of the frame an mbuf holds.
 inline uint8_t* frame_start(rte_mbuf* m) { return rte_pktmbuf_mtod(m, uint8_t*); }

@@ -41,19 +41,41 @@ class SubscriberTable {
   uint32_t capacity() const { return capacity_; }
   uint32_t size() const { return size_; }
 
+ private:
+  static constexpr uint8_t kUnpublished = 0xFF;
+  struct alignas(64) Versions {
+    SubscriberRecord record[2];
+    std::atomic<uint8_t> current{kUnpublished};  // 0, 1 or kUnpublished
+  };
+  static_assert(sizeof(Versions) == 64, "a handle's versions fill one cache line");
+
+ public:
   // ---- worker side ----
-  // The handle's current record; nullptr for kInvalidHandle or a handle not
-  // published. Valid until the worker's next quiescent state.
-  const SubscriberRecord* record(uint32_t handle) const {
-    if (handle == kInvalidHandle) return nullptr;
-    const Versions& v = versions_[handle];
-    uint8_t current = v.current.load(std::memory_order_acquire);
-    return current == kUnpublished ? nullptr : &v.record[current];
-  }
-  // Starts loading the handle's record; for a burst, before any is read.
-  void prefetch_record(uint32_t handle) const {
-    if (handle != kInvalidHandle) rte_prefetch0(&versions_[handle]);
-  }
+  // How a stage reads records over a burst: a copy of the table's storage
+  // address, which stays in a register through the loop. Read through the
+  // table itself, it would be reloaded after every acquire load of `current`.
+  class Reader {
+   public:
+    // The handle's current record; nullptr for kInvalidHandle or a handle
+    // not published. Valid until the worker's next quiescent state.
+    const SubscriberRecord* record(uint32_t handle) const {
+      if (handle == kInvalidHandle) return nullptr;
+      const Versions& v = versions_[handle];
+      uint8_t current = v.current.load(std::memory_order_acquire);
+      return current == kUnpublished ? nullptr : &v.record[current];
+    }
+    // Starts loading the handle's record; for a burst, before any is read.
+    void prefetch_record(uint32_t handle) const {
+      if (handle != kInvalidHandle) rte_prefetch0(&versions_[handle]);
+    }
+
+   private:
+    friend class SubscriberTable;
+    explicit Reader(const Versions* versions) : versions_(versions) {}
+    const Versions* versions_;
+  };
+  Reader reader() const { return Reader(versions_.get()); }
+  const SubscriberRecord* record(uint32_t handle) const { return reader().record(handle); }
   // A line's entry in the line index, its cache line requested; read it with
   // LineTable::handle_in once the burst's entries are all requested.
   const std::atomic<uint32_t>* find_line(uint16_t port, uint16_t svlan, uint16_t cvlan) const {
@@ -73,13 +95,6 @@ class SubscriberTable {
   size_t memory_bytes() const;
 
  private:
-  static constexpr uint8_t kUnpublished = 0xFF;
-  struct alignas(64) Versions {
-    SubscriberRecord record[2];
-    std::atomic<uint8_t> current{kUnpublished};  // 0, 1 or kUnpublished
-  };
-  static_assert(sizeof(Versions) == 64, "a handle's versions fill one cache line");
-
   uint32_t capacity_;
   Rcu& rcu_;
   uint32_t size_ = 0;
