@@ -18,6 +18,7 @@
 #include "controlplane/management/api_server.h"
 #include "controlplane/management/telemetry.h"
 #include "controlplane/metrics/metrics.h"
+#include "dataplane/mbuf_pool.h"
 #include "dataplane/port.h"
 
 namespace aggr {
@@ -92,8 +93,7 @@ void Router::start() {
       throw std::runtime_error("worker lcore " + std::to_string(lcore) + " is not enabled in EAL");
 
   unsigned workers = unsigned(config_.worker_lcores.size());
-  pool_ = rte_pktmbuf_pool_create("aggr_mbufs", config_.mbufs, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
-                                  int(rte_socket_id()));
+  pool_ = create_mbuf_pool("aggr_mbufs", config_.mbufs, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE, int(rte_socket_id()));
   if (pool_ == nullptr) throw std::runtime_error("cannot create the mbuf pool: " + std::string(rte_strerror(rte_errno)));
 
   TableLimits limits = config_.limits;

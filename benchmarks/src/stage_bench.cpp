@@ -36,6 +36,7 @@
 #include <rte_eal.h>
 #include <rte_mbuf.h>
 
+#include "dataplane/mbuf_pool.h"
 #include "dataplane/pipeline.h"
 #include "dataplane/stages/stages.h"
 #include "dataplane/table_writer.h"
@@ -261,7 +262,7 @@ int main(int argc, char** argv) {
   std::vector<char*> eal_argv;
   for (std::string& a : args) eal_argv.push_back(a.data());
   if (rte_eal_init(int(eal_argv.size()), eal_argv.data()) < 0) return 1;
-  g_pool = rte_pktmbuf_pool_create("bench_pool", 1023, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, 0);
+  g_pool = create_mbuf_pool("bench_pool", 1023, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, 0);
 
   const std::pair<const char*, Stage> stages[] = {
       {"parse_classify_qinq", Stage::kParseClassifyQinq}, {"parse_classify_prefix", Stage::kParseClassifyPrefix},

@@ -27,6 +27,7 @@
 #include <rte_mbuf.h>
 
 #include "controlplane/config/config.h"
+#include "dataplane/mbuf_pool.h"
 #include "dataplane/port.h"
 #include "dataplane/worker.h"
 #include "tests/support/headend_harness.h"
@@ -106,7 +107,7 @@ int main(int argc, char** argv) {
   if (rte_eal_init(int(eal_argv.size()), eal_argv.data()) < 0) return 1;
   int result = 0;
   {
-    rte_mempool* pool = rte_pktmbuf_pool_create("upd_pool", 16383, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE, 0);
+    rte_mempool* pool = create_mbuf_pool("upd_pool", 16383, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE, 0);
     std::vector<uint16_t> port_ids;
     for (const PortConfig& p : config.ports) port_ids.push_back(open_port({p.name, p.device, 1, 1, 1024, 1024, p.mtu}, pool).port_id);
     TableLimits limits = test::small_limits();

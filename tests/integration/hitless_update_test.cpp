@@ -27,6 +27,7 @@
 
 #include "controlplane/config/config.h"
 #include "controlplane/config_diff.h"
+#include "dataplane/mbuf_pool.h"
 #include "dataplane/port.h"
 #include "dataplane/worker.h"
 #include "tests/support/headend_harness.h"
@@ -99,7 +100,7 @@ class HitlessUpdateTest : public ::testing::Test {
     for (const ConfigError& e : loaded.errors) FAIL() << e.to_string();
     config_ = loaded.config;
 
-    pool_ = rte_pktmbuf_pool_create("hitless_pool", 16383, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE, 0);
+    pool_ = create_mbuf_pool("hitless_pool", 16383, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE, 0);
     ASSERT_NE(pool_, nullptr);
     access_in_ = make_ring("hl_access_in");
     access_out_ = make_ring("hl_access_out");

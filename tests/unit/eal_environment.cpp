@@ -11,6 +11,8 @@
 #include <rte_eal.h>
 #include <rte_mbuf.h>
 
+#include "dataplane/mbuf_pool.h"
+
 namespace aggr::test {
 
 rte_mempool* packet_pool() {
@@ -26,7 +28,7 @@ rte_mempool* packet_pool() {
       std::error_code ignored;
       std::filesystem::remove_all("/var/run/dpdk/unit-" + std::to_string(getpid()), ignored);
     });
-    return rte_pktmbuf_pool_create("unit_pool", 8191, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE, 0);
+    return create_mbuf_pool("unit_pool", 8191, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE, 0);
   }();
   return pool;
 }

@@ -15,6 +15,7 @@
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
 
+#include "dataplane/mbuf_pool.h"
 #include "dataplane/port.h"
 #include "tools/aggr-gen/traffic.h"
 
@@ -212,7 +213,7 @@ LiveResult run_live(const RouterConfig& config, const LiveOptions& o) {
 
   LiveResult r;
   {
-    rte_mempool* pool = rte_pktmbuf_pool_create("gen_pool", 16383, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE, int(rte_socket_id()));
+    rte_mempool* pool = create_mbuf_pool("gen_pool", 16383, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE, int(rte_socket_id()));
     if (pool == nullptr) throw std::runtime_error("cannot create the mbuf pool");
     uint16_t tx = open_port({"tx", device_name(o.tx_device), 1, 1, 1024, 1024, 9000}, pool).port_id;
     uint16_t rx = open_port({"rx", device_name(o.rx_device), 1, 1, 1024, 1024, 9000}, pool).port_id;
