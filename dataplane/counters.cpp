@@ -5,8 +5,8 @@ namespace aggr {
 WorkerCounters::WorkerCounters(uint32_t max_isps, uint32_t max_subscribers)
     : isps_(new TrafficCounter[size_t(max_isps) * kDirections]()) {
   for (unsigned d = 0; d < kDirections; ++d) {
-    traffic_[d].reset(new TrafficCounter[max_subscribers]());
-    meter_drops_[d].reset(new Counter[max_subscribers]());
+    traffic_[d] = make_table_array<TrafficCounter>(max_subscribers);
+    meter_drops_[d] = make_table_array<Counter>(max_subscribers);
   }
 }
 

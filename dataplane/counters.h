@@ -19,6 +19,7 @@
 
 #include "dataplane/drop_reason.h"
 #include "dataplane/tables/records.h"
+#include "dataplane/tables/table_array.h"
 
 namespace aggr {
 
@@ -100,8 +101,8 @@ class alignas(64) WorkerCounters {
   PortCounters ports_[kMaxPorts];
   Counter drops_[kDropReasonCount];
   std::unique_ptr<TrafficCounter[]> isps_;
-  std::unique_ptr<TrafficCounter[]> traffic_[kDirections];  // by handle
-  std::unique_ptr<Counter[]> meter_drops_[kDirections];      // by handle
+  TableArray<TrafficCounter> traffic_[kDirections];  // by handle
+  TableArray<Counter> meter_drops_[kDirections];      // by handle
 };
 
 // All workers' counters, and the sums that summaries and metrics read.

@@ -6,7 +6,7 @@ namespace aggr {
 
 MeterTable::MeterTable(uint32_t subscriber_capacity)
     : profiles_(new rte_meter_srtcm_profile[kMaxProfiles]()),
-      state_(new rte_meter_srtcm[size_t(subscriber_capacity) * kDirections]()) {}
+      state_(make_table_array<rte_meter_srtcm>(size_t(subscriber_capacity) * kDirections)) {}
 
 uint32_t MeterTable::profile_for(uint64_t rate_bps, uint64_t burst_bytes) {
   if (rate_bps == 0) return kNoMeter;

@@ -20,6 +20,7 @@
 #include <rte_prefetch.h>
 
 #include "dataplane/tables/records.h"
+#include "dataplane/tables/table_array.h"
 
 namespace aggr {
 
@@ -54,7 +55,7 @@ class MeterTable {
 
  private:
   std::unique_ptr<rte_meter_srtcm_profile[]> profiles_;
-  std::unique_ptr<rte_meter_srtcm[]> state_;
+  TableArray<rte_meter_srtcm> state_;
   std::map<std::pair<uint64_t, uint64_t>, uint16_t> profile_ids_;
 };
 

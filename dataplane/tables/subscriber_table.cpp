@@ -5,7 +5,7 @@ namespace aggr {
 SubscriberTable::SubscriberTable(uint32_t capacity, Rcu& rcu)
     : capacity_(capacity),
       rcu_(rcu),
-      versions_(new Versions[capacity]),
+      versions_(make_table_array<Versions>(capacity)),
       retired_(new uint64_t[capacity]()),
       lines_(rcu) {
   free_handles_.reserve(capacity_);

@@ -23,6 +23,7 @@
 #include "dataplane/rcu.h"
 #include "dataplane/tables/line_table.h"
 #include "dataplane/tables/records.h"
+#include "dataplane/tables/table_array.h"
 
 namespace aggr {
 
@@ -98,7 +99,7 @@ class SubscriberTable {
   uint32_t capacity_;
   Rcu& rcu_;
   uint32_t size_ = 0;
-  std::unique_ptr<Versions[]> versions_;
+  TableArray<Versions> versions_;
   // Per handle, the grace period the version last replaced (or unpublished)
   // must wait out before it is written again. Control plane only.
   std::unique_ptr<uint64_t[]> retired_;
