@@ -71,7 +71,7 @@ class alignas(64) WorkerCounters {
 
   PortCounters& port(uint16_t port) { return ports_[port]; }
   Counter& drop(DropReason reason) { return drops_[unsigned(reason)]; }
-  TrafficCounter& isp(uint16_t isp, Direction d) { return isps_[size_t(isp) * kDirections + unsigned(d)]; }
+  TrafficCounter& isp(uint16_t isp, Direction d) { return isps_[unsigned(d)][isp]; }
   // A subscriber's counters are kept by direction, 16 bytes a subscriber, so
   // that at scale a direction's traffic spans a third of the lines that all
   // of a subscriber's counters together would.
@@ -80,6 +80,8 @@ class alignas(64) WorkerCounters {
   // The direction's counters of every handle, indexed by handle: for a stage
   // to hold in a register over a burst.
   TrafficCounter* subscriber_traffic_array(Direction d) { return traffic_[unsigned(d)].get(); }
+  // The same for ISPs, by ISP index.
+  TrafficCounter* isp_traffic_array(Direction d) { return isps_[unsigned(d)].get(); }
   Counter loops;       // poll loops run
   Counter busy_loops;  // poll loops that received at least one packet
   Counter cycles;      // TSC cycles spent in the poll loop (sleeps included)
@@ -88,7 +90,7 @@ class alignas(64) WorkerCounters {
   const PortCounters& port(uint16_t port) const { return ports_[port]; }
   const Counter& drop(DropReason reason) const { return drops_[unsigned(reason)]; }
   const TrafficCounter& isp(uint16_t isp, Direction d) const {
-    return isps_[size_t(isp) * kDirections + unsigned(d)];
+    return isps_[unsigned(d)][isp];
   }
   const TrafficCounter& subscriber_traffic(uint32_t handle, Direction d) const {
     return traffic_[unsigned(d)][handle];
@@ -100,7 +102,7 @@ class alignas(64) WorkerCounters {
  private:
   PortCounters ports_[kMaxPorts];
   Counter drops_[kDropReasonCount];
-  std::unique_ptr<TrafficCounter[]> isps_;
+  std::unique_ptr<TrafficCounter[]> isps_[kDirections];  // by ISP index
   TableArray<TrafficCounter> traffic_[kDirections];  // by handle
   TableArray<Counter> meter_drops_[kDirections];      // by handle
 };
