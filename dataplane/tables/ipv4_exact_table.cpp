@@ -3,7 +3,6 @@
 #include <cstring>
 #include <new>
 
-#include <rte_malloc.h>
 #include <rte_prefetch.h>
 
 namespace aggr {
@@ -33,11 +32,12 @@ Ipv4ExactTable::Ipv4ExactTable(uint32_t capacity, Rcu& rcu) : capacity_(capacity
 Ipv4ExactTable::~Ipv4ExactTable() { free_buckets(nullptr, reinterpret_cast<uint64_t>(buckets_.load())); }
 
 Ipv4ExactTable::Buckets* Ipv4ExactTable::make_buckets(uint32_t bucket_count) {
-  auto* b = static_cast<Buckets*>(rte_zmalloc("aggr_ipv4_exact", sizeof(Buckets), 0));
+  auto* b = new (std::nothrow) Buckets;
   if (b == nullptr) return nullptr;
-  b->bucket = static_cast<Bucket*>(rte_zmalloc("aggr_ipv4_buckets", sizeof(Bucket) * size_t(bucket_count), 64));
-  if (b->bucket == nullptr) {
-    rte_free(b);
+  try {
+    b->bucket = make_table_array<Bucket>(bucket_count);  // huge pages: see table_array.h
+  } catch (const std::bad_alloc&) {
+    delete b;
     return nullptr;
   }
   b->mask = bucket_count - 1;
@@ -46,10 +46,7 @@ Ipv4ExactTable::Buckets* Ipv4ExactTable::make_buckets(uint32_t bucket_count) {
 }
 
 void Ipv4ExactTable::free_buckets(void*, uint64_t buckets) {
-  auto* b = reinterpret_cast<Buckets*>(buckets);
-  if (b == nullptr) return;
-  rte_free(b->bucket);
-  rte_free(b);
+  delete reinterpret_cast<Buckets*>(buckets);
 }
 
 size_t Ipv4ExactTable::memory_bytes() const {

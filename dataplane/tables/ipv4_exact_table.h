@@ -24,6 +24,7 @@
 
 #include "dataplane/rcu.h"
 #include "dataplane/tables/records.h"
+#include "dataplane/tables/table_array.h"
 
 namespace aggr {
 
@@ -54,7 +55,7 @@ class Ipv4ExactTable {
   struct Buckets {
     uint32_t shift;  // 64 - log2(count): the hash's top bits index a bucket
     uint32_t mask;   // count - 1
-    Bucket* bucket;  // count buckets, cache-line aligned
+    TableArray<Bucket> bucket;  // count buckets, zeroed
   };
 
   static Buckets* make_buckets(uint32_t bucket_count);
