@@ -70,7 +70,7 @@ class SubscriberStatePrefetch {
   Direction dir_;
 };
 
-// Length in bytes of the frame an mbuf holds.
+// Where the frame an mbuf holds starts.
 inline uint8_t* frame_start(rte_mbuf* m) { return rte_pktmbuf_mtod(m, uint8_t*); }
 
 // Makes the mbuf hold exactly the frame [new_start, new_start + length).
