@@ -27,7 +27,8 @@ void deliver_stage(Burst& burst, const StageEnv& env) {
       continue;
     }
     metered |= uint32_t(prefetch_state(handles[i], *s)) << i;
-    uint8_t ttl = ip_ttl(l3, ctx.ip_version);
+    const uint8_t ip_ttl_in = ip_ttl(l3, ctx.ip_version);
+    uint8_t ttl = ip_ttl_in;
     // Uniform: the LSP's TTL, which counted the hops of the backbone, comes
     // back into IP (never raising it). Pipe: the LSP counts as one hop.
     if (tables.ttl_model == TtlModel::kUniform) ttl = std::min(ttl, ctx.mpls_ttl);
@@ -45,7 +46,10 @@ void deliver_stage(Burst& burst, const StageEnv& env) {
       ctx.drop = DropReason::kNoHeadroom;
       continue;
     }
-    set_ip_ttl(l3, ctx.ip_version, uint8_t(ttl - 1));
+    if (ttl == ip_ttl_in)  // the IP TTL is the lower (always, in pipe mode): a plain decrement
+      decrement_ip_ttl(l3, ctx.ip_version);
+    else
+      set_ip_ttl(l3, ctx.ip_version, uint8_t(ttl - 1));
     uint8_t* start = write_access_encapsulation(l3, *s, port, ctx.ip_version);
     set_frame(m, start, header_len + ctx.l3_length);
     ctx.handle = handles[i];

@@ -1,5 +1,6 @@
 #include "dataplane/tables/address_table.h"
 
+#include <array>
 #include <cstring>
 #include <string>
 
@@ -20,6 +21,15 @@ uint32_t ipv4_mask(uint8_t length) { return length == 0 ? 0 : ~uint32_t(0) << (3
 template <typename LookupFn>
 void longest_first(const uint8_t* lengths, unsigned length_count, unsigned count, uint32_t* handles,
                    LookupFn lookup) {
+  static constexpr auto kAll = [] {
+    std::array<uint8_t, 64> all{};
+    for (unsigned i = 0; i < all.size(); ++i) all[i] = uint8_t(i);
+    return all;
+  }();
+  if (length_count == 1) {  // one length in use, as with /32s only: no second round to prepare
+    lookup(lengths[0], kAll.data(), count, handles);
+    return;
+  }
   uint8_t pending[64];
   for (unsigned i = 0; i < count; ++i) {
     handles[i] = kInvalidHandle;
