@@ -4,7 +4,7 @@ namespace aggr {
 
 WorkerCounters::WorkerCounters(uint32_t max_isps, uint32_t max_subscribers) {
   for (unsigned d = 0; d < kDirections; ++d) {
-    isps_[d].reset(new TrafficCounter[max_isps]());
+    isps_[d] = make_table_array<TrafficCounter>(max_isps);
     traffic_[d] = make_table_array<TrafficCounter>(max_subscribers);
     meter_drops_[d] = make_table_array<Counter>(max_subscribers);
   }

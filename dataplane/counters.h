@@ -102,7 +102,7 @@ class alignas(64) WorkerCounters {
  private:
   PortCounters ports_[kMaxPorts];
   Counter drops_[kDropReasonCount];
-  std::unique_ptr<TrafficCounter[]> isps_[kDirections];  // by ISP index
+  TableArray<TrafficCounter> isps_[kDirections];     // by ISP index
   TableArray<TrafficCounter> traffic_[kDirections];  // by handle
   TableArray<Counter> meter_drops_[kDirections];      // by handle
 };

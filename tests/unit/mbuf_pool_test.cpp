@@ -65,6 +65,15 @@ TEST_F(MbufPoolTest, MbufsAreInitialisedLikeRtePktmbufPoolCreates) {
   rte_pktmbuf_free(m);
 }
 
+TEST_F(MbufPoolTest, MorePacketBuffersThanMemoryFailCleanly) {
+  // 4M mbufs need ~9 GiB; the unit tests' EAL has 2 GiB.
+  EXPECT_EQ(create_mbuf_pool("packed_huge_test", 4u << 20, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE, 0), nullptr);
+  EXPECT_EQ(rte_errno, ENOMEM);
+  // Nothing is left behind: the name and the memory are free again.
+  pool_ = create_mbuf_pool("packed_huge_test", 255, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, 0);
+  EXPECT_NE(pool_, nullptr) << rte_strerror(rte_errno);
+}
+
 TEST_F(MbufPoolTest, RejectsAMisalignedPrivateArea) {
   EXPECT_EQ(create_mbuf_pool("packed_bad_test", 255, 0, 7, RTE_MBUF_DEFAULT_BUF_SIZE, 0), nullptr);
   EXPECT_EQ(rte_errno, EINVAL);
