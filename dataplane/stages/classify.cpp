@@ -11,6 +11,9 @@
 // computed and its cache line requested, then the loads, so that the misses
 // of a burst overlap instead of following each other (line entry -> record:
 // two dependent loads a packet).
+#include <cstddef>
+#include <cstring>
+
 #include <rte_prefetch.h>
 
 #include "dataplane/stages/stages.h"
@@ -21,12 +24,24 @@ namespace {
 
 bool in_record_prefix(const SubscriberRecord& s, const uint8_t* l3) {
   if (s.ipv4_length == kNoIpv4Prefix) return false;
-  uint32_t mask = s.ipv4_length == 0 ? 0 : ~uint32_t(0) << (32 - s.ipv4_length);
-  return ((wire::load_be32(l3 + 12) ^ wire::load_be32(s.ipv4_prefix)) & mask) == 0;
+  // The differing bits shifted out past the prefix length, in 64 bits so
+  // that a /0 (a shift by 32) leaves none: no mask to build.
+  uint64_t differing = wire::load_be32(l3 + 12) ^ wire::load_be32(s.ipv4_prefix);
+  return (differing >> (32 - s.ipv4_length)) == 0;
+}
+
+// The S- and C-VLAN ids as one word; the record and the context both keep
+// them side by side, so that the line check is two compares, not three.
+template <typename T>
+uint32_t vlan_pair(const T& holder) {
+  static_assert(offsetof(T, cvlan) == offsetof(T, svlan) + sizeof(uint16_t));
+  uint32_t pair;
+  std::memcpy(&pair, reinterpret_cast<const uint8_t*>(&holder) + offsetof(T, svlan), sizeof pair);
+  return pair;
 }
 
 bool on_line(const SubscriberRecord& s, uint16_t port, const PacketContext& ctx) {
-  return s.port == port && s.svlan == ctx.svlan && s.cvlan == ctx.cvlan;
+  return s.port == port && vlan_pair(s) == vlan_pair(ctx);
 }
 
 void classify_by_line(Burst& burst, const StageEnv& env) {

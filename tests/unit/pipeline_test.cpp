@@ -93,6 +93,47 @@ TEST_F(PipelineTest, SourcePrefixPortClassifiesBySource) {
   EXPECT_EQ(subscriber(3, Direction::kUpstream).packets, 2u);
 }
 
+// On a source-prefix port the owner's line must match in port and both tags.
+TEST_F(PipelineTest, SourcePrefixFramesOnAnotherVlanAreSpoofed) {
+  Bytes untagged = up(3, 4).input;
+  auto tagged = [&](std::vector<uint8_t> tags) {
+    Bytes frame(untagged.begin(), untagged.begin() + 12);
+    frame.insert(frame.end(), tags.begin(), tags.end());
+    frame.insert(frame.end(), untagged.begin() + 12, untagged.end());
+    return frame;
+  };
+  Bytes s_tag = tagged({0x81, 0x00, 0x00, 0x05});
+  Bytes c_tag = tagged({0x88, 0xA8, 0x00, 0x00, 0x81, 0x00, 0x00, 0x05});
+  auto out = run(1, {s_tag, c_tag, untagged});
+  EXPECT_EQ(out[2].size(), 1u);
+  EXPECT_EQ(drops(DropReason::kSpoofedSource), 2u);
+  EXPECT_EQ(subscriber(3, Direction::kUpstream).packets, 1u);
+}
+
+// A line's sources are checked against its subscriber's first IPv4 prefix
+// in the record, and others by address lookup: both at the prefix's edges.
+TEST_F(PipelineTest, LineSourcesAreCheckedAtThePrefixEdges) {
+  auto with_source = [&](uint32_t id, uint8_t last_byte) {
+    Bytes frame = up(id, 4).input;
+    unsigned l3 = 14 + 4 * (sub(id).svlan != 0) + 4 * (sub(id).cvlan != 0);
+    frame[l3 + 15] = last_byte;  // 100.64.0.<last_byte>; the IP checksum is not checked on the way in
+    return frame;
+  };
+  // Subscriber 2 has 100.64.0.8/29, subscriber 1 100.64.0.1/32, subscriber 4 100.64.0.4/32.
+  std::vector<Bytes> good = {with_source(2, 8), with_source(2, 15), with_source(1, 1)};
+  std::vector<Bytes> spoofed = {with_source(2, 7), with_source(2, 16), with_source(1, 0), with_source(1, 2),
+                                with_source(1, 4)};
+  std::vector<Bytes> frames = good;
+  frames.insert(frames.end(), spoofed.begin(), spoofed.end());
+  auto out = run(0, frames);
+  EXPECT_EQ(out[2].size(), good.size());
+  EXPECT_EQ(drops(DropReason::kSpoofedSource), spoofed.size());
+  EXPECT_EQ(counters_->total_drops(), spoofed.size());
+  EXPECT_EQ(subscriber(2, Direction::kUpstream).packets, 2u);
+  EXPECT_EQ(subscriber(1, Direction::kUpstream).packets, 1u);
+  EXPECT_EQ(subscriber(4, Direction::kUpstream).packets, 0u);
+}
+
 TEST_F(PipelineTest, PipeModeSetsLabelTtl255) {
   config_.ttl_model = TtlModel::kPipe;
   tables_->ttl_model = TtlModel::kPipe;
