@@ -23,6 +23,12 @@ for v in 02:00:00:00:a0:00 100.64.0.0/10 2001:db8:1::/56 100Mbit 1.5Gbit 640kbit
   printf '%s' "$v" > "$seeds/values_fuzz/$((i++))"
 done
 printf '\x00\x00' > "$seeds/pipeline_fuzz/template0"
+# QinQ, single-tag and untagged IPv4 frames (the plain-IPv4 shortcut's cases).
+ipv4='\x45\x00\x00\x14\x00\x00\x00\x00\x40\x06\x00\x00\x64\x40\x00\x01\xc6\x12\x01\x07'
+macs='\x02\x00\x00\x00\x00\x0a\x02\x00\x00\x00\x00\x0b'
+printf "$macs"'\x88\xa8\x00\x0a\x81\x00\x00\x01\x08\x00'"$ipv4" > "$seeds/frame_parser_fuzz/qinq"
+printf "$macs"'\x81\x00\x00\x0a\x08\x00'"$ipv4"'\x00\x00\x00\x00' > "$seeds/frame_parser_fuzz/single_tag"
+printf "$macs"'\x08\x00'"$ipv4"'\x00\x00\x00\x00\x00\x00\x00\x00' > "$seeds/frame_parser_fuzz/untagged"
 printf '%s' '{"id": 9, "isp": "red", "line": {"port": "access0", "svlan": 300, "cvlan": 9}, "cpe_mac": "02:00:00:01:00:09", "addresses": ["100.64.9.0/24", "2001:db8::/56"], "rate": {"up": "10Mbit", "down": "50Mbit"}}' \
   > "$seeds/management_request_fuzz/subscriber"
 printf '%s' '{"labels": [1001, 1002], "next_hop": {"port": "core0", "mac": "02:00:00:00:ff:01"}}' \

@@ -1,6 +1,8 @@
 // libFuzzer target: the byte-level frame parsers and the TTL rewrite, on
-// arbitrary bytes. Every accepted frame must have its headers inside it, and
-// the incremental checksum update must agree with a full recomputation.
+// arbitrary bytes. Every accepted frame must have its headers inside it, the
+// plain-IPv4 shortcut must agree with the general parsers wherever it
+// accepts a frame, and the incremental checksum update must agree with a
+// full recomputation.
 #include <cstdint>
 #include <cstdlib>
 #include <vector>
@@ -13,13 +15,24 @@ using namespace aggr;
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // A copy of exactly the input's size, so that ASan sees any overread.
   std::vector<uint8_t> frame(data, data + size);
+  EthernetInfo plain_eth;
+  IpInfo plain_ip;
+  bool plain = parse_plain_ipv4(frame.data(), uint32_t(size), &plain_eth, &plain_ip);
   EthernetInfo eth;
-  if (parse_ethernet(frame.data(), uint32_t(size), &eth) != DropReason::kNone) return 0;
+  if (parse_ethernet(frame.data(), uint32_t(size), &eth) != DropReason::kNone) {
+    if (plain) std::abort();
+    return 0;
+  }
   if (eth.l3_offset > size) std::abort();
   IpInfo ip;
   uint8_t* l3 = frame.data() + eth.l3_offset;
   uint32_t available = uint32_t(size - eth.l3_offset);
-  if (parse_ip(l3, available, &ip) != DropReason::kNone) return 0;
+  bool ip_ok = parse_ip(l3, available, &ip) == DropReason::kNone;
+  if (plain && (!ip_ok || eth.ethertype != wire::kEtherTypeIpv4 || ip.version != 4 ||
+                plain_eth.l3_offset != eth.l3_offset || plain_eth.svlan != eth.svlan ||
+                plain_eth.cvlan != eth.cvlan || plain_ip.length != ip.length))
+    std::abort();
+  if (!ip_ok) return 0;
   if (ip.length > available || (ip.version != 4 && ip.version != 6)) std::abort();
   ip_traffic_class(l3, ip.version);
   uint8_t ttl = ip_ttl(l3, ip.version);

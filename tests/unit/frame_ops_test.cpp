@@ -1,7 +1,9 @@
 // Parsing and rewriting on plain byte arrays.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstring>
+#include <vector>
 
 #include "dataplane/frame_ops.h"
 #include "dataplane/wire.h"
@@ -90,6 +92,93 @@ TEST(ParseEthernet, EveryTruncationIsReportedNotRead) {
     EthernetInfo eth;
     EXPECT_EQ(parse_ethernet(cut.data(), len, &eth), DropReason::kTruncated) << "length " << len;
   }
+}
+
+// parse_plain_ipv4 is the upstream fast path's shortcut past parse_ethernet
+// and parse_ip: where it accepts a frame, it must say what they say.
+::testing::AssertionResult plain_ipv4_agrees(const Bytes& f) {
+  EthernetInfo fast_eth;
+  IpInfo fast_ip;
+  if (!parse_plain_ipv4(f.data(), uint32_t(f.size()), &fast_eth, &fast_ip)) return ::testing::AssertionSuccess();
+  EthernetInfo eth;
+  IpInfo ip;
+  if (parse_ethernet(f.data(), uint32_t(f.size()), &eth) != DropReason::kNone || eth.ethertype != 0x0800)
+    return ::testing::AssertionFailure() << "accepted a frame whose Ethernet header is not IPv4's";
+  if (parse_ip(f.data() + eth.l3_offset, uint32_t(f.size() - eth.l3_offset), &ip) != DropReason::kNone ||
+      ip.version != 4)
+    return ::testing::AssertionFailure() << "accepted a frame whose IPv4 header is bad";
+  if (fast_eth.l3_offset != eth.l3_offset || fast_eth.svlan != eth.svlan || fast_eth.cvlan != eth.cvlan ||
+      fast_eth.ethertype != eth.ethertype || fast_ip.length != ip.length || fast_ip.version != 4)
+    return ::testing::AssertionFailure() << "l3 " << fast_eth.l3_offset << "/" << eth.l3_offset << ", svlan "
+                                         << fast_eth.svlan << "/" << eth.svlan << ", cvlan " << fast_eth.cvlan << "/"
+                                         << eth.cvlan << ", length " << fast_ip.length << "/" << ip.length;
+  return ::testing::AssertionSuccess();
+}
+
+bool plain_ipv4(const Bytes& f) {
+  EthernetInfo eth;
+  IpInfo ip;
+  return parse_plain_ipv4(f.data(), uint32_t(f.size()), &eth, &ip);
+}
+
+const std::vector<std::vector<gen::VlanTag>> kTagStacks = {
+    {}, {{0x8100, 100}}, {{0x88A8, 200}}, {{0x88A8, 300}, {0x8100, 7}}, {{0x8100, 0xA000 | 301}, {0x8100, 8}}};
+
+TEST(PlainIpv4, TakesIpv4BehindNoneOneOrTwoTags) {
+  for (const auto& tags : kTagStacks) {
+    Bytes f = gen::ethernet_frame(kA, kB, tags, 0x0800, gen::ip_packet(v4_spec()));
+    EXPECT_TRUE(plain_ipv4(f)) << tags.size() << " tags";
+    EXPECT_TRUE(plain_ipv4_agrees(f)) << tags.size() << " tags";
+    f.resize(f.size() + 7, 0);  // Ethernet padding
+    EXPECT_TRUE(plain_ipv4(f));
+    EXPECT_TRUE(plain_ipv4_agrees(f));
+  }
+}
+
+TEST(PlainIpv4, LeavesEverythingElseToTheGeneralParsers) {
+  Bytes v4 = gen::ip_packet(v4_spec());
+  Bytes options = v4;
+  options[0] = 0x46;  // IHL 6: the general parser takes it, the shortcut does not
+  std::vector<Bytes> others = {
+      gen::ethernet_frame(kA, kB, {{0x88A8, 1}}, 0x86DD, gen::ip_packet(v6_spec())),
+      gen::ethernet_frame(kA, kB, {}, 0x0800, options),
+      gen::ethernet_frame(kA, kB, {{0x88A8, 1}, {0x8100, 2}, {0x8100, 3}}, 0x0800, v4),
+      gen::ethernet_frame(kA, kB, {{0x8100, 1}, {0x88A8, 2}}, 0x0800, v4),
+      gen::ethernet_frame(kA, kB, {}, 0x0806, v4),
+  };
+  for (size_t i = 0; i < others.size(); ++i) EXPECT_FALSE(plain_ipv4(others[i])) << "frame " << i;
+  // Every truncation, down to nothing: exact-size copies, so that ASan
+  // catches a read past the end.
+  Bytes qinq = gen::ethernet_frame(kA, kB, {{0x88A8, 1}, {0x8100, 2}}, 0x0800, v4);
+  for (size_t len = 0; len < qinq.size(); ++len) {
+    Bytes cut(qinq.begin(), qinq.begin() + ptrdiff_t(len));
+    EXPECT_FALSE(plain_ipv4(cut)) << "length " << len;
+  }
+}
+
+TEST(PlainIpv4, AgreesWithTheGeneralParsersWhateverAHeaderByteHolds) {
+  // Each byte of the tags, the Ethertype and the IPv4 header's first four
+  // set to values that matter to either parser, in frames of every length
+  // around the shortcut's minimum.
+  const uint8_t values[] = {0x00, 0x01, 0x05, 0x06, 0x08, 0x13, 0x14, 0x40, 0x45, 0x46,
+                            0x4F, 0x60, 0x81, 0x86, 0x88, 0xA8, 0xDD, 0xFF};
+  unsigned accepted = 0;
+  for (const auto& tags : kTagStacks) {
+    Bytes base = gen::ethernet_frame(kA, kB, tags, 0x0800, gen::ip_packet(v4_spec()));
+    size_t l3 = 14 + 4 * tags.size();
+    for (size_t at = 12; at < l3 + 4; ++at) {
+      for (uint8_t v : values) {
+        Bytes f = base;
+        f[at] = v;
+        for (size_t len : {size_t(41), size_t(42), l3 + 20, l3 + 24, f.size() - 1, f.size()}) {
+          Bytes cut(f.begin(), f.begin() + ptrdiff_t(std::min(len, f.size())));
+          EXPECT_TRUE(plain_ipv4_agrees(cut)) << "byte " << at << " = " << int(v) << ", length " << cut.size();
+          accepted += plain_ipv4(cut);
+        }
+      }
+    }
+  }
+  EXPECT_GT(accepted, 0u);
 }
 
 TEST(ParseIp, TruncatedAndMalformedHeaders) {
@@ -185,7 +274,9 @@ TEST(MplsEncapsulation, WritesHeaderAndStackInFrontOfThePacket) {
       uint8_t* start = write_mpls_encapsulation(buffer.data() + room, n, 5, 63, room);
       Bytes out(start, buffer.data() + buffer.size());
       EXPECT_EQ(out, gen::mpls_frame(kA, kB, expected, ip)) << "depth " << depth << ", room " << room;
-      if (room == n.header_len) EXPECT_EQ(start, buffer.data());
+      if (room == n.header_len) {
+        EXPECT_EQ(start, buffer.data());
+      }
     }
   }
 }
