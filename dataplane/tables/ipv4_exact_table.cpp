@@ -54,27 +54,31 @@ size_t Ipv4ExactTable::memory_bytes() const {
 }
 
 // Compares the key with a bucket's eight slots at once: the matching slot
-// (at most one can hold a live key) ORed into `hit`, and whether any slot is
-// empty. Each 8-byte lane of an aligned 16-byte load is single-copy atomic
-// on x86-64 and AArch64, so a lane is a whole slot as some store wrote it.
+// (at most one can hold a live key) ORed into `hit`; only without a hit,
+// whether any of the same loaded slots is empty. Each 8-byte lane of an
+// aligned 16-byte load is single-copy atomic on x86-64 and AArch64, so a
+// lane is a whole slot as some store wrote it.
 uint32_t Ipv4ExactTable::find(const Buckets& b, uint32_t key, uint32_t bucket) {
   using u64x2 = uint64_t __attribute__((vector_size(16)));
+  constexpr unsigned kPairs = kSlotsPerBucket / 2;
   const u64x2 want = {uint64_t(key) << 32, uint64_t(key) << 32};
   const u64x2 key_bits = {kKeyBits, kKeyBits};
   for (uint32_t probe = 0; probe <= b.mask; ++probe) {
     const Bucket& bk = b.bucket[(bucket + probe) & b.mask];
-    u64x2 hit = {0, 0}, empty = {0, 0};
-    // Unrolled: GCC keeps the four-step loop otherwise, and its control cost
-    // as much as the compares.
+    u64x2 pair[kPairs];
+    u64x2 hit = {0, 0};
+    // Unrolled: GCC keeps these four-step loops otherwise, and their
+    // control costs as much as the compares.
 #pragma GCC unroll 4
-    for (unsigned j = 0; j < kSlotsPerBucket; j += 2) {
-      u64x2 s;
-      std::memcpy(&s, &bk.slots[j], sizeof s);
-      hit |= u64x2((s & key_bits) == want) & s;
-      empty |= u64x2(s == 0);
+    for (unsigned j = 0; j < kPairs; ++j) {
+      std::memcpy(&pair[j], &bk.slots[2 * j], sizeof pair[j]);
+      hit |= u64x2((pair[j] & key_bits) == want) & pair[j];
     }
     uint32_t handle_plus_one = uint32_t(hit[0] | hit[1]);
     if (handle_plus_one != 0) return handle_plus_one - 1;
+    u64x2 empty = {0, 0};
+#pragma GCC unroll 4
+    for (unsigned j = 0; j < kPairs; ++j) empty |= u64x2(pair[j] == 0);
     if ((empty[0] | empty[1]) != 0) break;
   }
   return kInvalidHandle;
