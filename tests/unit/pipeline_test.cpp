@@ -93,6 +93,44 @@ TEST_F(PipelineTest, SourcePrefixPortClassifiesBySource) {
   EXPECT_EQ(subscriber(3, Direction::kUpstream).packets, 2u);
 }
 
+// A frame in a chain of mbufs (a port that scatters large frames) is dropped
+// by name, counted as received with its whole length, and freed, on an
+// access port (before the plain-IPv4 shortcut) and on a core port alike.
+TEST_F(PipelineTest, MultiSegmentFramesAreDroppedCountedAndFreed) {
+  struct Case {
+    uint16_t port;
+    Bytes frame;
+  };
+  // Ethernet padding in the second segment: the first holds the whole IP
+  // packet, so only the segment count tells that the frame is chained.
+  Bytes upstream = up(1, 4).input, downstream = down(1, 4).input;
+  upstream.resize(upstream.size() + 8, 0);
+  downstream.resize(downstream.size() + 8, 0);
+  for (const Case& c : {Case{0, upstream}, Case{2, downstream}}) {
+    unsigned available = rte_mempool_avail_count(pool_);
+    rte_mbuf* head = rte_pktmbuf_alloc(pool_);
+    rte_mbuf* tail = rte_pktmbuf_alloc(pool_);
+    ASSERT_NE(head, nullptr);
+    ASSERT_NE(tail, nullptr);
+    const uint16_t split = uint16_t(c.frame.size() - 8);
+    std::memcpy(rte_pktmbuf_append(head, split), c.frame.data(), split);
+    std::memcpy(rte_pktmbuf_append(tail, uint16_t(c.frame.size() - split)), c.frame.data() + split,
+                c.frame.size() - split);
+    ASSERT_EQ(rte_pktmbuf_chain(head, tail), 0);
+    Burst burst;
+    burst.in_port = c.port;
+    burst.packets[burst.count++] = head;
+    TxBatch batch;
+    StageEnv env{*tables_, tables_->meters, counters_->worker(0), 1, 0};
+    process_burst(burst, env, batch);
+    EXPECT_EQ(batch.used_ports, 0u) << "port " << c.port;
+    EXPECT_EQ(counters_->port_rx(c.port), (Totals{1, c.frame.size()})) << "port " << c.port;
+    EXPECT_EQ(rte_mempool_avail_count(pool_), available) << "port " << c.port;  // both segments freed
+  }
+  EXPECT_EQ(drops(DropReason::kMultiSegment), 2u);
+  EXPECT_EQ(counters_->total_drops(), 2u);
+}
+
 // On a source-prefix port the owner's line must match in port and both tags.
 TEST_F(PipelineTest, SourcePrefixFramesOnAnotherVlanAreSpoofed) {
   Bytes untagged = up(3, 4).input;
