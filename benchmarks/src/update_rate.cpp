@@ -12,12 +12,10 @@
 // frames dropped (all reasons) and unaccounted for (received - sent - dropped).
 //
 // Usage: update_rate [--subscribers N] [--seconds S]
-#include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
 #include <cstring>
-#include <filesystem>
 #include <string>
 #include <thread>
 
@@ -31,6 +29,7 @@
 #include "dataplane/port.h"
 #include "dataplane/worker.h"
 #include "tests/support/headend_harness.h"
+#include "tests/support/process.h"
 #include "tools/aggr-gen/pcap_file.h"
 #include "tools/aggr-gen/traffic.h"
 
@@ -82,9 +81,10 @@ int main(int argc, char** argv) {
     if (!std::strcmp(argv[i], "--subscribers")) subscribers = unsigned(std::stoul(argv[i + 1]));
     else if (!std::strcmp(argv[i], "--seconds")) seconds = std::stod(argv[i + 1]);
   }
-  std::string dir = "/tmp/aggr-update-rate-" + std::to_string(getpid());
-  std::filesystem::create_directories(dir);
-  std::string prefix = "bench-update-" + std::to_string(getpid());
+  // Removed on every way out, with the EAL's runtime directory.
+  const test::ScratchDir scratch("update-rate");
+  const std::string& dir = scratch.path();
+  const std::string& prefix = scratch.file_prefix();
   LoadResult loaded = test::load_config_text(config_text(subscribers));
   if (!loaded.ok()) {
     std::fprintf(stderr, "%s\n", loaded.errors[0].to_string().c_str());
@@ -167,8 +167,5 @@ int main(int argc, char** argv) {
     for (uint16_t port : port_ids) close_port(port);
   }
   rte_eal_cleanup();
-  std::error_code ignored;
-  std::filesystem::remove_all(dir, ignored);
-  std::filesystem::remove_all("/var/run/dpdk/" + prefix, ignored);
   return result;
 }

@@ -40,6 +40,11 @@ void check(const LoadResult& r) {
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
   std::filesystem::create_directories(kDirectory);
+  // libFuzzer ends a finished run with exit(); a crash leaves the files.
+  std::atexit([] {
+    std::error_code ignored;
+    std::filesystem::remove_all(kDirectory, ignored);
+  });
   return 0;
 }
 

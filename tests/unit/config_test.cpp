@@ -2,11 +2,11 @@
 // each be rejected with the right message at the right line and column.
 #include <gtest/gtest.h>
 
-#include <unistd.h>
-
+#include <filesystem>
 #include <fstream>
 
 #include "controlplane/config/config.h"
+#include "tests/support/process.h"
 
 namespace aggr {
 namespace {
@@ -59,9 +59,12 @@ metrics:
 logging: {level: info, syslog: false}
 )";
 
+// Each call a new file, in one scratch directory removed when the test
+// program exits (errors name the file, so every case keeps its own).
 std::string write_temp(const std::string& text, const std::string& suffix = ".yaml") {
+  static const test::ScratchDir directory("config-test");
   static int counter = 0;
-  std::string path = "/tmp/aggr-config-test-" + std::to_string(getpid()) + "-" + std::to_string(counter++) + suffix;
+  std::string path = directory.file(std::to_string(counter++) + suffix);
   std::ofstream(path) << text;
   return path;
 }
@@ -179,7 +182,7 @@ TEST(Config, OperationsSectionsLoad) {
   ASSERT_TRUE(r.ok()) << r.errors[0].to_string();
   EXPECT_EQ(r.config.management.listen.to_string(), "127.0.0.1:9465");
   // Relative to the configuration file's directory.
-  EXPECT_EQ(r.config.management.token_file, "/tmp/token");
+  EXPECT_EQ(r.config.management.token_file, (std::filesystem::path(path).parent_path() / "token").string());
   EXPECT_EQ(r.config.metrics.subscribers, SubscriberMetrics::kTop);
   EXPECT_EQ(r.config.metrics.top_subscribers, 10u);
   LoadResult off = load_config(write_temp(replaced(kGood, "listen: 127.0.0.1:9464", "listen: off")));
