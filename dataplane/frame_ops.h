@@ -120,6 +120,37 @@ inline bool parse_plain_ipv4(const uint8_t* frame, uint32_t length, EthernetInfo
   return true;
 }
 
+struct PlainMplsIpv4 {
+  uint32_t label = 0;
+  uint8_t ttl = 0;      // the entry's TTL, above 1
+  uint16_t length = 0;  // the IPv4 packet's, from its header
+};
+constexpr uint16_t kPlainMplsL3Offset = 14 + wire::kMplsEntryLen;
+
+// The frame nearly all core traffic towards subscribers is: untagged
+// Ethernet, one MPLS entry (bottom of stack, an unreserved label, a TTL
+// above 1), then IPv4 without options. Recognised with one length check and
+// no loop over the stack; returns false for anything else, malformed or not,
+// which the caller then parses entry by entry. Where it returns true, the
+// IPv4 header starts at kPlainMplsL3Offset and parse_ethernet, mpls_decode
+// and parse_ip say what `out` says (the unit tests and frame_parser_fuzz
+// check this).
+inline bool parse_plain_mpls_ipv4(const uint8_t* frame, uint32_t length, PlainMplsIpv4* out) {
+  using namespace wire;
+  constexpr uint32_t kHeaders = kPlainMplsL3Offset + kIpv4MinHeaderLen;  // 38
+  if (length < kHeaders || load_be16(frame + 12) != kEtherTypeMpls) return false;
+  uint32_t entry = load_be32(frame + 14);
+  uint32_t label = entry >> 12;
+  uint8_t ttl = uint8_t(entry);
+  // Bottom of stack, TTL 2 or more, label 16 or more: one compare each.
+  if (!(entry & 0x100) || ttl <= 1 || label < kFirstUnreservedLabel) return false;
+  const uint8_t* l3 = frame + kPlainMplsL3Offset;
+  uint16_t total = load_be16(l3 + 2);
+  if (l3[0] != 0x45 || total < kIpv4MinHeaderLen || total > length - kPlainMplsL3Offset) return false;
+  *out = {label, ttl, total};
+  return true;
+}
+
 // IPv4 TTL or IPv6 hop limit.
 inline uint8_t ip_ttl(const uint8_t* l3, uint8_t version) { return version == 4 ? l3[8] : l3[7]; }
 

@@ -29,6 +29,8 @@ macs='\x02\x00\x00\x00\x00\x0a\x02\x00\x00\x00\x00\x0b'
 printf "$macs"'\x88\xa8\x00\x0a\x81\x00\x00\x01\x08\x00'"$ipv4" > "$seeds/frame_parser_fuzz/qinq"
 printf "$macs"'\x81\x00\x00\x0a\x08\x00'"$ipv4"'\x00\x00\x00\x00' > "$seeds/frame_parser_fuzz/single_tag"
 printf "$macs"'\x08\x00'"$ipv4"'\x00\x00\x00\x00\x00\x00\x00\x00' > "$seeds/frame_parser_fuzz/untagged"
+# One label over IPv4 (the plain-MPLS shortcut's case).
+printf "$macs"'\x88\x47\x00\x3e\x91\x40'"$ipv4"'\x00\x00\x00\x00' > "$seeds/frame_parser_fuzz/mpls"
 printf '%s' '{"id": 9, "isp": "red", "line": {"port": "access0", "svlan": 300, "cvlan": 9}, "cpe_mac": "02:00:00:01:00:09", "addresses": ["100.64.9.0/24", "2001:db8::/56"], "rate": {"up": "10Mbit", "down": "50Mbit"}}' \
   > "$seeds/management_request_fuzz/subscriber"
 printf '%s' '{"labels": [1001, 1002], "next_hop": {"port": "core0", "mac": "02:00:00:00:ff:01"}}' \

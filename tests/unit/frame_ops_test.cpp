@@ -181,6 +181,99 @@ TEST(PlainIpv4, AgreesWithTheGeneralParsersWhateverAHeaderByteHolds) {
   EXPECT_GT(accepted, 0u);
 }
 
+// parse_plain_mpls_ipv4 is the downstream fast path's shortcut past
+// parse_ethernet, the label loop and parse_ip: where it accepts a frame, the
+// general parsers must see one untagged MPLS entry, bottom of stack, with
+// an unreserved label and a TTL above 1, over the IPv4 packet it reports.
+::testing::AssertionResult plain_mpls_agrees(const Bytes& f) {
+  PlainMplsIpv4 fast;
+  if (!parse_plain_mpls_ipv4(f.data(), uint32_t(f.size()), &fast)) return ::testing::AssertionSuccess();
+  EthernetInfo eth;
+  if (parse_ethernet(f.data(), uint32_t(f.size()), &eth) != DropReason::kNone || eth.ethertype != 0x8847 ||
+      eth.svlan != 0 || eth.l3_offset != 14)
+    return ::testing::AssertionFailure() << "accepted a frame whose Ethernet header is not untagged MPLS";
+  wire::MplsEntry entry = wire::mpls_decode(wire::load_be32(f.data() + 14));
+  if (!entry.bottom_of_stack || entry.ttl <= 1 || entry.label < 16 || entry.label != fast.label ||
+      entry.ttl != fast.ttl)
+    return ::testing::AssertionFailure() << "label " << fast.label << "/" << entry.label << ", TTL "
+                                         << int(fast.ttl) << "/" << int(entry.ttl) << ", bottom "
+                                         << entry.bottom_of_stack;
+  IpInfo ip;
+  if (parse_ip(f.data() + kPlainMplsL3Offset, uint32_t(f.size() - kPlainMplsL3Offset), &ip) != DropReason::kNone ||
+      ip.version != 4 || ip.length != fast.length || f[kPlainMplsL3Offset] != 0x45)
+    return ::testing::AssertionFailure() << "accepted a frame whose IPv4 header is bad or has options";
+  return ::testing::AssertionSuccess();
+}
+
+bool plain_mpls(const Bytes& f) {
+  PlainMplsIpv4 out;
+  return parse_plain_mpls_ipv4(f.data(), uint32_t(f.size()), &out);
+}
+
+TEST(PlainMplsIpv4, TakesOneLabelOverIpv4) {
+  Bytes f = gen::mpls_frame(kA, kB, {{1001, 5, 63}}, gen::ip_packet(v4_spec()));
+  PlainMplsIpv4 out;
+  ASSERT_TRUE(parse_plain_mpls_ipv4(f.data(), uint32_t(f.size()), &out));
+  EXPECT_EQ(out.label, 1001u);
+  EXPECT_EQ(out.ttl, 63);
+  EXPECT_EQ(out.length, gen::ip_packet(v4_spec()).size());
+  EXPECT_TRUE(plain_mpls_agrees(f));
+  f.resize(f.size() + 9, 0);  // Ethernet padding
+  EXPECT_TRUE(plain_mpls(f));
+  EXPECT_TRUE(plain_mpls_agrees(f));
+}
+
+TEST(PlainMplsIpv4, LeavesEverythingElseToTheLabelLoop) {
+  Bytes v4 = gen::ip_packet(v4_spec());
+  Bytes options = v4;
+  options[0] = 0x46;
+  Bytes tagged = gen::ethernet_frame(kA, kB, {{0x8100, 7}}, 0x8847, gen::mpls_frame(kA, kB, {{1001, 0, 64}}, v4));
+  Bytes not_bottom = gen::mpls_frame(kA, kB, {{1001, 0, 64}}, v4);
+  not_bottom[16] &= 0xFE;
+  Bytes multicast = gen::mpls_frame(kA, kB, {{1001, 0, 64}}, v4);
+  multicast[13] = 0x48;
+  std::vector<Bytes> others = {
+      gen::mpls_frame(kA, kB, {{0, 0, 64}, {1001, 0, 64}}, v4),  // explicit null first
+      gen::mpls_frame(kA, kB, {{1001, 0, 64}, {2002, 0, 64}}, v4),
+      gen::mpls_frame(kA, kB, {{0, 0, 64}}, v4),
+      gen::mpls_frame(kA, kB, {{15, 0, 64}}, v4),
+      gen::mpls_frame(kA, kB, {{1001, 0, 1}}, v4),
+      gen::mpls_frame(kA, kB, {{1001, 0, 0}}, v4),
+      gen::mpls_frame(kA, kB, {{1001, 0, 64}}, gen::ip_packet(v6_spec())),
+      gen::mpls_frame(kA, kB, {{1001, 0, 64}}, options),
+      tagged, not_bottom, multicast,
+      gen::ethernet_frame(kA, kB, {}, 0x0800, v4),
+  };
+  for (size_t i = 0; i < others.size(); ++i) EXPECT_FALSE(plain_mpls(others[i])) << "frame " << i;
+  Bytes f = gen::mpls_frame(kA, kB, {{1001, 0, 64}}, v4);
+  for (size_t len = 0; len < f.size(); ++len) {
+    Bytes cut(f.begin(), f.begin() + ptrdiff_t(len));  // exact-size copy: ASan catches over-reads
+    EXPECT_FALSE(plain_mpls(cut)) << "length " << len;
+  }
+}
+
+TEST(PlainMplsIpv4, AgreesWithTheGeneralParsersWhateverAHeaderByteHolds) {
+  // Each byte of the Ethertype, the label entry and the IPv4 header's first
+  // four set to values that matter to either parser, in frames of every
+  // length around the shortcut's minimum.
+  const uint8_t values[] = {0x00, 0x01, 0x02, 0x05, 0x08, 0x0F, 0x10, 0x14, 0x45, 0x46,
+                            0x47, 0x60, 0x81, 0x88, 0xFE, 0xFF};
+  Bytes base = gen::mpls_frame(kA, kB, {{1001, 0, 64}}, gen::ip_packet(v4_spec()));
+  unsigned accepted = 0;
+  for (size_t at = 12; at < kPlainMplsL3Offset + 4; ++at) {
+    for (uint8_t v : values) {
+      Bytes f = base;
+      f[at] = v;
+      for (size_t len : {size_t(37), size_t(38), size_t(42), f.size() - 1, f.size()}) {
+        Bytes cut(f.begin(), f.begin() + ptrdiff_t(std::min(len, f.size())));
+        EXPECT_TRUE(plain_mpls_agrees(cut)) << "byte " << at << " = " << int(v) << ", length " << cut.size();
+        accepted += plain_mpls(cut);
+      }
+    }
+  }
+  EXPECT_GT(accepted, 0u);
+}
+
 TEST(ParseIp, TruncatedAndMalformedHeaders) {
   Bytes v4 = gen::ip_packet(v4_spec());
   IpInfo info;
