@@ -7,6 +7,7 @@
 
 #include "dataplane/frame_ops.h"
 #include "dataplane/wire.h"
+#include "tests/support/shortcut_agreement.h"
 #include "tools/aggr-gen/frame_builder.h"
 
 namespace aggr {
@@ -94,25 +95,17 @@ TEST(ParseEthernet, EveryTruncationIsReportedNotRead) {
   }
 }
 
-// parse_plain_ipv4 is the upstream fast path's shortcut past parse_ethernet
-// and parse_ip: where it accepts a frame, it must say what they say.
+// The shortcuts must say what the general parsers say (shortcut_agreement.h).
 ::testing::AssertionResult plain_ipv4_agrees(const Bytes& f) {
-  EthernetInfo fast_eth;
-  IpInfo fast_ip;
-  if (!parse_plain_ipv4(f.data(), uint32_t(f.size()), &fast_eth, &fast_ip)) return ::testing::AssertionSuccess();
-  EthernetInfo eth;
-  IpInfo ip;
-  if (parse_ethernet(f.data(), uint32_t(f.size()), &eth) != DropReason::kNone || eth.ethertype != 0x0800)
-    return ::testing::AssertionFailure() << "accepted a frame whose Ethernet header is not IPv4's";
-  if (parse_ip(f.data() + eth.l3_offset, uint32_t(f.size() - eth.l3_offset), &ip) != DropReason::kNone ||
-      ip.version != 4)
-    return ::testing::AssertionFailure() << "accepted a frame whose IPv4 header is bad";
-  if (fast_eth.l3_offset != eth.l3_offset || fast_eth.svlan != eth.svlan || fast_eth.cvlan != eth.cvlan ||
-      fast_eth.ethertype != eth.ethertype || fast_ip.length != ip.length || fast_ip.version != 4)
-    return ::testing::AssertionFailure() << "l3 " << fast_eth.l3_offset << "/" << eth.l3_offset << ", svlan "
-                                         << fast_eth.svlan << "/" << eth.svlan << ", cvlan " << fast_eth.cvlan << "/"
-                                         << eth.cvlan << ", length " << fast_ip.length << "/" << ip.length;
-  return ::testing::AssertionSuccess();
+  std::string difference = test::plain_ipv4_disagreement(f.data(), f.size());
+  if (difference.empty()) return ::testing::AssertionSuccess();
+  return ::testing::AssertionFailure() << difference;
+}
+
+::testing::AssertionResult plain_mpls_agrees(const Bytes& f) {
+  std::string difference = test::plain_mpls_disagreement(f.data(), f.size());
+  if (difference.empty()) return ::testing::AssertionSuccess();
+  return ::testing::AssertionFailure() << difference;
 }
 
 bool plain_ipv4(const Bytes& f) {
@@ -179,30 +172,6 @@ TEST(PlainIpv4, AgreesWithTheGeneralParsersWhateverAHeaderByteHolds) {
     }
   }
   EXPECT_GT(accepted, 0u);
-}
-
-// parse_plain_mpls_ipv4 is the downstream fast path's shortcut past
-// parse_ethernet, the label loop and parse_ip: where it accepts a frame, the
-// general parsers must see one untagged MPLS entry, bottom of stack, with
-// an unreserved label and a TTL above 1, over the IPv4 packet it reports.
-::testing::AssertionResult plain_mpls_agrees(const Bytes& f) {
-  PlainMplsIpv4 fast;
-  if (!parse_plain_mpls_ipv4(f.data(), uint32_t(f.size()), &fast)) return ::testing::AssertionSuccess();
-  EthernetInfo eth;
-  if (parse_ethernet(f.data(), uint32_t(f.size()), &eth) != DropReason::kNone || eth.ethertype != 0x8847 ||
-      eth.svlan != 0 || eth.l3_offset != 14)
-    return ::testing::AssertionFailure() << "accepted a frame whose Ethernet header is not untagged MPLS";
-  wire::MplsEntry entry = wire::mpls_decode(wire::load_be32(f.data() + 14));
-  if (!entry.bottom_of_stack || entry.ttl <= 1 || entry.label < 16 || entry.label != fast.label ||
-      entry.ttl != fast.ttl)
-    return ::testing::AssertionFailure() << "label " << fast.label << "/" << entry.label << ", TTL "
-                                         << int(fast.ttl) << "/" << int(entry.ttl) << ", bottom "
-                                         << entry.bottom_of_stack;
-  IpInfo ip;
-  if (parse_ip(f.data() + kPlainMplsL3Offset, uint32_t(f.size() - kPlainMplsL3Offset), &ip) != DropReason::kNone ||
-      ip.version != 4 || ip.length != fast.length || f[kPlainMplsL3Offset] != 0x45)
-    return ::testing::AssertionFailure() << "accepted a frame whose IPv4 header is bad or has options";
-  return ::testing::AssertionSuccess();
 }
 
 bool plain_mpls(const Bytes& f) {
