@@ -243,26 +243,31 @@ inline unsigned access_header_length(const SubscriberRecord& s) {
 }
 
 // Writes the subscriber line's Ethernet header (CPE MAC, port MAC, S/C tags)
-// in front of `l3`. Returns the new frame start.
+// in front of `l3`, from the Ethertype back, so that the frame start falls
+// out of the writes. Returns it. The record's fields are read before the
+// first write: the frame bytes may alias anything, and the compiler would
+// read them again after it.
 inline uint8_t* write_access_encapsulation(uint8_t* l3, const SubscriberRecord& s, const PortAttributes& port,
                                            uint8_t ip_version) {
   using namespace wire;
-  uint8_t* start = l3 - access_header_length(s);
-  std::memcpy(start, s.cpe_mac.addr_bytes, kMacLen);
-  std::memcpy(start + 6, port.mac.addr_bytes, kMacLen);
-  uint8_t* p = start + 12;
-  if (s.svlan) {
-    store_be16(p, s.cvlan ? port.outer_tpid : kEtherTypeVlan);
-    store_be16(p + 2, s.svlan);
-    p += 4;
-  }
-  if (s.cvlan) {
-    store_be16(p, kEtherTypeVlan);
-    store_be16(p + 2, s.cvlan);
-    p += 4;
-  }
+  const uint16_t svlan = s.svlan, cvlan = s.cvlan;
+  const uint16_t outer_tpid = cvlan ? port.outer_tpid : kEtherTypeVlan;
+  uint8_t* p = l3 - 2;
   store_be16(p, ip_version == 4 ? kEtherTypeIpv4 : kEtherTypeIpv6);
-  return start;
+  if (cvlan) {
+    p -= kVlanTagLen;
+    store_be16(p, kEtherTypeVlan);
+    store_be16(p + 2, cvlan);
+  }
+  if (svlan) {
+    p -= kVlanTagLen;
+    store_be16(p, outer_tpid);
+    store_be16(p + 2, svlan);
+  }
+  p -= 2 * kMacLen;
+  std::memcpy(p, s.cpe_mac.addr_bytes, kMacLen);
+  std::memcpy(p + kMacLen, port.mac.addr_bytes, kMacLen);
+  return p;
 }
 
 }  // namespace aggr
