@@ -47,7 +47,7 @@ def read_profile(path):
                     pcap_calls += int(line.split("=", 1)[1].split()[0])
                 after_calls = True  # the next cost line is the call's inclusive cost
                 continue
-            if line.startswith("summary:"):
+            if line.startswith("totals:"):
                 instructions = int(line.split(":", 1)[1])
                 continue
             if line[:1].isdigit() or line[:1] in "+-*":
@@ -57,6 +57,9 @@ def read_profile(path):
                 fields = line.split()
                 if len(fields) >= 2:
                     by_object[ob] = by_object.get(ob, 0) + int(fields[1])
+    # The file's own total of the self costs: a check on this reading of them.
+    if sum(by_object.values()) != instructions:
+        raise ValueError(f"{path}: self costs sum to {sum(by_object.values())}, the file's totals say {instructions}")
     return dict(instructions=instructions, packets=pcap_calls * BURST, by_object=by_object)
 
 

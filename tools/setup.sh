@@ -11,6 +11,7 @@ packages=(
   libpcap-dev tshark clang libclang-rt-14-dev
   libcpp-httplib-dev prometheus curl
   python3 python3-matplotlib dpdk-doc
+  valgrind  # benchmarks/run --instructions
 )
 
 missing=()

@@ -34,4 +34,7 @@ bash tools/fuzz.sh 15
 echo "== benchmarks/run --quick (completes and writes its JSON; speed is not checked)"
 /usr/bin/python3 benchmarks/run --quick --out build/bench-quick
 test -s build/bench-quick/results.json
+echo "== benchmarks/run --instructions --quick (two cases under callgrind; it fails if it counts no packets)"
+/usr/bin/python3 benchmarks/run --instructions --quick --cases '^(l3fwd-lpm|aggrd-up-qinq-1k)$' --out build/bench-quick
+test -s build/bench-quick/instructions.json
 echo "all tests passed"
