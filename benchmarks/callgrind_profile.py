@@ -15,31 +15,28 @@ call into net_pcap from outside it.
 import re
 
 BURST = 32
-_NAMED = re.compile(r"^(ob|fn|cob|cfn)=\((\d+)\)(.*)$")
+_OBJECT = re.compile(r"^(ob|cob)=\((\d+)\)(.*)$")
 
 
 def read_profile(path):
     """Returns dict(instructions, packets, by_object={object: self Ir})."""
-    names = {"ob": {}, "fn": {}}
-    ob = callee_ob = None
+    objects = {}  # name compression: a name comes with its number's first use
+    ob = callee_ob = None  # the object of the costs that follow; of the next call
     after_calls = False
     instructions = 0
     pcap_calls = 0
     by_object = {}
     with open(path) as profile:
         for line in profile:
-            named = _NAMED.match(line)
+            named = _OBJECT.match(line)
             if named:
                 kind, number, name = named.groups()
-                table = names["ob" if kind in ("ob", "cob") else "fn"]
-                if name.strip():  # name compression: the name comes with its number's first use
-                    table[number] = name.strip()
+                if name.strip():
+                    objects[number] = name.strip()
                 if kind == "ob":
-                    ob, callee_ob = table[number], None
-                elif kind == "cob":
-                    callee_ob = table[number]
-                elif kind == "fn":
-                    callee_ob = None
+                    ob, callee_ob = objects[number], None
+                else:
+                    callee_ob = objects[number]
                 continue
             if line.startswith("calls="):
                 target = callee_ob or ob
