@@ -114,6 +114,18 @@ bool plain_ipv4(const Bytes& f) {
   return parse_plain_ipv4(f.data(), uint32_t(f.size()), &eth, &ip);
 }
 
+// A shortcut parser refuses every frame of `others` and every truncation of
+// `whole`, down to nothing. The truncations are exact-size copies, so that
+// ASan catches a read past the end.
+template <typename Shortcut>
+void expect_refused(Shortcut shortcut, const std::vector<Bytes>& others, const Bytes& whole) {
+  for (size_t i = 0; i < others.size(); ++i) EXPECT_FALSE(shortcut(others[i])) << "frame " << i;
+  for (size_t len = 0; len < whole.size(); ++len) {
+    Bytes cut(whole.begin(), whole.begin() + ptrdiff_t(len));
+    EXPECT_FALSE(shortcut(cut)) << "length " << len;
+  }
+}
+
 const std::vector<std::vector<gen::VlanTag>> kTagStacks = {
     {}, {{0x8100, 100}}, {{0x88A8, 200}}, {{0x88A8, 300}, {0x8100, 7}}, {{0x8100, 0xA000 | 301}, {0x8100, 8}}};
 
@@ -139,14 +151,7 @@ TEST(PlainIpv4, LeavesEverythingElseToTheGeneralParsers) {
       gen::ethernet_frame(kA, kB, {{0x8100, 1}, {0x88A8, 2}}, 0x0800, v4),
       gen::ethernet_frame(kA, kB, {}, 0x0806, v4),
   };
-  for (size_t i = 0; i < others.size(); ++i) EXPECT_FALSE(plain_ipv4(others[i])) << "frame " << i;
-  // Every truncation, down to nothing: exact-size copies, so that ASan
-  // catches a read past the end.
-  Bytes qinq = gen::ethernet_frame(kA, kB, {{0x88A8, 1}, {0x8100, 2}}, 0x0800, v4);
-  for (size_t len = 0; len < qinq.size(); ++len) {
-    Bytes cut(qinq.begin(), qinq.begin() + ptrdiff_t(len));
-    EXPECT_FALSE(plain_ipv4(cut)) << "length " << len;
-  }
+  expect_refused(plain_ipv4, others, gen::ethernet_frame(kA, kB, {{0x88A8, 1}, {0x8100, 2}}, 0x0800, v4));
 }
 
 TEST(PlainIpv4, AgreesWithTheGeneralParsersWhateverAHeaderByteHolds) {
@@ -213,12 +218,7 @@ TEST(PlainMplsIpv4, LeavesEverythingElseToTheLabelLoop) {
       tagged, not_bottom, multicast,
       gen::ethernet_frame(kA, kB, {}, 0x0800, v4),
   };
-  for (size_t i = 0; i < others.size(); ++i) EXPECT_FALSE(plain_mpls(others[i])) << "frame " << i;
-  Bytes f = gen::mpls_frame(kA, kB, {{1001, 0, 64}}, v4);
-  for (size_t len = 0; len < f.size(); ++len) {
-    Bytes cut(f.begin(), f.begin() + ptrdiff_t(len));  // exact-size copy: ASan catches over-reads
-    EXPECT_FALSE(plain_mpls(cut)) << "length " << len;
-  }
+  expect_refused(plain_mpls, others, gen::mpls_frame(kA, kB, {{1001, 0, 64}}, v4));
 }
 
 TEST(PlainMplsIpv4, AgreesWithTheGeneralParsersWhateverAHeaderByteHolds) {
