@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <string>
 #include <vector>
 
 #include "dataplane/frame_ops.h"
@@ -114,6 +115,17 @@ bool plain_ipv4(const Bytes& f) {
   return parse_plain_ipv4(f.data(), uint32_t(f.size()), &eth, &ip);
 }
 
+// A shortcut parser takes `frame`, as it is and with Ethernet padding after
+// it, and agrees with the general parsers on both.
+template <typename Shortcut, typename Agrees>
+void expect_taken(Shortcut shortcut, Agrees agrees, Bytes frame, size_t padding, const std::string& what) {
+  EXPECT_TRUE(shortcut(frame)) << what;
+  EXPECT_TRUE(agrees(frame)) << what;
+  frame.resize(frame.size() + padding, 0);
+  EXPECT_TRUE(shortcut(frame)) << what << ", padded";
+  EXPECT_TRUE(agrees(frame)) << what << ", padded";
+}
+
 // A shortcut parser refuses every frame of `others` and every truncation of
 // `whole`, down to nothing. The truncations are exact-size copies, so that
 // ASan catches a read past the end.
@@ -130,14 +142,9 @@ const std::vector<std::vector<gen::VlanTag>> kTagStacks = {
     {}, {{0x8100, 100}}, {{0x88A8, 200}}, {{0x88A8, 300}, {0x8100, 7}}, {{0x8100, 0xA000 | 301}, {0x8100, 8}}};
 
 TEST(PlainIpv4, TakesIpv4BehindNoneOneOrTwoTags) {
-  for (const auto& tags : kTagStacks) {
-    Bytes f = gen::ethernet_frame(kA, kB, tags, 0x0800, gen::ip_packet(v4_spec()));
-    EXPECT_TRUE(plain_ipv4(f)) << tags.size() << " tags";
-    EXPECT_TRUE(plain_ipv4_agrees(f)) << tags.size() << " tags";
-    f.resize(f.size() + 7, 0);  // Ethernet padding
-    EXPECT_TRUE(plain_ipv4(f));
-    EXPECT_TRUE(plain_ipv4_agrees(f));
-  }
+  for (const auto& tags : kTagStacks)
+    expect_taken(plain_ipv4, plain_ipv4_agrees, gen::ethernet_frame(kA, kB, tags, 0x0800, gen::ip_packet(v4_spec())), 7,
+                 std::to_string(tags.size()) + " tags");
 }
 
 TEST(PlainIpv4, LeavesEverythingElseToTheGeneralParsers) {
@@ -191,10 +198,7 @@ TEST(PlainMplsIpv4, TakesOneLabelOverIpv4) {
   EXPECT_EQ(out.label, 1001u);
   EXPECT_EQ(out.ttl, 63);
   EXPECT_EQ(out.length, gen::ip_packet(v4_spec()).size());
-  EXPECT_TRUE(plain_mpls_agrees(f));
-  f.resize(f.size() + 9, 0);  // Ethernet padding
-  EXPECT_TRUE(plain_mpls(f));
-  EXPECT_TRUE(plain_mpls_agrees(f));
+  expect_taken(plain_mpls, plain_mpls_agrees, f, 9, "one label");
 }
 
 TEST(PlainMplsIpv4, LeavesEverythingElseToTheLabelLoop) {
