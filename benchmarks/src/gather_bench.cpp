@@ -15,7 +15,7 @@
 //                     entries by C-VLAN id), summed
 //   indexes/avx512    one 16-lane vpgatherdd
 //
-// The addresses lie in a table that fits L1 (the 1k-subscriber case), so
+// The lines read all fit L1 (as the 1k-subscriber tables do), so
 // the figure is the cost of the read itself, not of a cache miss. Each
 // iteration's reads are independent of the last one's, as the packets of a
 // burst are: this is throughput, the best case for the gathers. Variants the
@@ -32,7 +32,8 @@
 
 namespace {
 
-constexpr unsigned kTableWords = 4096;   // 32 KiB of 64-bit words: L1
+// The reads touch at most 8 * (8 + 16) lines, 12 KiB: all of them in L1.
+constexpr unsigned kTableWords = 4096;
 constexpr unsigned kGroups = 8;          // address sets, cycled
 constexpr unsigned kPointerLanes = 8;
 constexpr unsigned kIndexLanes = 16;
