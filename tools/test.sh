@@ -2,7 +2,8 @@
 # Runs every test on a fresh Debian 12 machine, as root: installs packages,
 # builds with CMake and runs ctest, builds with meson and runs meson test,
 # runs the unit, hitless-update and operations tests again under ASan + UBSan,
-# then fuzzes the parsers and the pipeline for a short while.
+# then fuzzes the parsers and the pipeline for a short while, and checks the
+# benchmark harness (its Python tests, then --quick runs).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -31,6 +32,8 @@ export ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=print_stacktra
 unset ASAN_OPTIONS UBSAN_OPTIONS
 echo "== fuzzing the parsers and the pipeline (libFuzzer, a short run each)"
 bash tools/fuzz.sh 15
+echo "== benchmarks' own Python: the callgrind profile reader"
+/usr/bin/python3 -m unittest discover -s benchmarks -p '*_test.py'
 echo "== benchmarks/run --quick (completes and writes its JSON; speed is not checked)"
 /usr/bin/python3 benchmarks/run --quick --out build/bench-quick
 test -s build/bench-quick/results.json
