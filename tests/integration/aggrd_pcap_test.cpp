@@ -16,6 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "controlplane/config/config.h"
+#include "tests/support/busy_load.h"
 #include "tests/support/process.h"
 #include "tools/aggr-gen/pcap_file.h"
 #include "tools/aggr-gen/traffic.h"
@@ -398,6 +399,7 @@ TEST_F(AggrdPcapTest, SurvivesRandomFramesAndCountsEveryOne) {
 
 int main(int argc, char** argv) {
   ::testing::InitGoogleTest(&argc, argv);
+  aggr::test::add_busy_load_from_environment();
   if (argc != 2) {
     std::fprintf(stderr, "usage: %s <path to aggrd> [gtest flags]\n", argv[0]);
     return 2;

@@ -30,6 +30,7 @@
 #include "dataplane/mbuf_pool.h"
 #include "dataplane/port.h"
 #include "dataplane/worker.h"
+#include "tests/support/busy_load.h"
 #include "tests/support/headend_harness.h"
 #include "tests/support/process.h"
 #include "tools/aggr-gen/traffic.h"
@@ -400,6 +401,7 @@ TEST_F(HitlessUpdateTest, HundredReloadsUnderTrafficLoseNothingAndBadConfigurati
 
 int main(int argc, char** argv) {
   ::testing::InitGoogleTest(&argc, argv);
+  aggr::test::add_busy_load_from_environment();
   std::string prefix = "--file-prefix=hitless-" + std::to_string(getpid());
   std::vector<std::string> args = {"hitless_update_test", "--no-huge", "-m", "512", "--no-pci", "-l", "0,1",
                                    "--log-level=lib.eal:error", prefix};

@@ -22,6 +22,7 @@
 #include <nlohmann/json.hpp>
 
 #include "controlplane/config/config.h"
+#include "tests/support/busy_load.h"
 #include "tests/support/process.h"
 #include "tools/aggr-gen/pcap_file.h"
 #include "tools/aggr-gen/traffic.h"
@@ -403,6 +404,7 @@ TEST_F(OperationsTest, DpdkTelemetryShowsTheSameState) {
 
 int main(int argc, char** argv) {
   ::testing::InitGoogleTest(&argc, argv);
+  aggr::test::add_busy_load_from_environment();
   if (argc < 3) {
     std::fprintf(stderr, "usage: %s <aggrd> <aggrctl> [gtest flags]\n", argv[0]);
     return 2;

@@ -231,7 +231,7 @@ LiveResult run_live(const RouterConfig& config, const LiveOptions& o) {
     }
     const uint64_t start = rte_rdtsc();
     const uint64_t send_until = start + uint64_t(o.duration_s * double(hz));
-    const uint64_t stop_at = send_until + uint64_t(o.drain_s * double(hz));
+    const uint64_t quiet_cycles = uint64_t(o.drain_s * double(hz));
     const double cycles_per_frame = o.rate_mpps > 0 ? double(hz) / (o.rate_mpps * 1e6) : 0;
     double next_send = double(start);
     uint64_t next_progress = start + hz;
@@ -240,7 +240,13 @@ LiveResult run_live(const RouterConfig& config, const LiveOptions& o) {
     uint64_t received_valid = 0, received_bytes = 0, first_rx = 0, last_rx = 0;
     uint32_t sequence = 0;
 
-    for (uint64_t now = rte_rdtsc(); now < stop_at; now = rte_rdtsc()) {
+    // Sending ends by the clock; receiving ends once the receive queue has
+    // been polled empty for drain_s on end. Quiet time starts at a poll,
+    // never at the clock alone, so that a generator descheduled past its
+    // deadline (a busy host) still reads what arrived meanwhile before it
+    // calls the rest lost.
+    uint64_t quiet_since = 0;
+    for (uint64_t now = rte_rdtsc();; now = rte_rdtsc()) {
       if (now < send_until && (cycles_per_frame == 0 || double(now) >= next_send)) {
         rte_mbuf* burst[kBurst];
         if (rte_pktmbuf_alloc_bulk(pool, burst, kBurst) == 0) {
@@ -296,6 +302,12 @@ LiveResult run_live(const RouterConfig& config, const LiveOptions& o) {
           }
         }
         rte_pktmbuf_free(got[i]);
+      }
+      // `now` was read before this poll, so a poll that comes late only
+      // makes the quiet time longer.
+      if (now >= send_until) {
+        if (n != 0 || quiet_since == 0) quiet_since = now;
+        else if (now - quiet_since >= quiet_cycles) break;
       }
       if (o.progress && now >= next_progress) {
         double t = double(now - start) / double(hz);

@@ -21,7 +21,7 @@ struct LiveOptions {
   std::vector<std::string> eal_args;
   double rate_mpps = 0;              // 0: flat out
   double duration_s = 5;
-  double drain_s = 0.5;              // after sending: wait this long for the last frames
+  double drain_s = 0.5;              // after sending: give up on missing frames after this long with none received
   std::vector<unsigned> sizes = {64};  // frame sizes with FCS, cycled (IMIX: repeated by weight)
   std::vector<uint8_t> families = {4};
   size_t subscribers = 1024;         // sampled evenly from the configuration
