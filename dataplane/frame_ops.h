@@ -9,6 +9,7 @@
 
 #include <rte_byteorder.h>
 
+#include "dataplane/net/labels.h"
 #include "dataplane/drop_reason.h"
 #include "dataplane/tables/port_table.h"
 #include "dataplane/tables/records.h"
@@ -143,7 +144,7 @@ inline bool parse_plain_mpls_ipv4(const uint8_t* frame, uint32_t length, PlainMp
   uint32_t label = entry >> 12;
   uint8_t ttl = uint8_t(entry);
   // Bottom of stack, TTL 2 or more, label 16 or more: one compare each.
-  if (!(entry & 0x100) || ttl <= 1 || label < kFirstUnreservedLabel) return false;
+  if (!(entry & 0x100) || ttl <= 1 || label < label::kFirstUnreserved) return false;
   const uint8_t* l3 = frame + kPlainMplsL3Offset;
   uint16_t total = load_be16(l3 + 2);
   if (l3[0] != 0x45 || total < kIpv4MinHeaderLen || total > length - kPlainMplsL3Offset) return false;

@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "dataplane/frame_ops.h"
+#include "dataplane/net/labels.h"
 #include "dataplane/wire.h"
 
 namespace aggr {
@@ -15,10 +16,6 @@ uint64_t default_burst(uint64_t rate_bps) {
 }
 
 }  // namespace
-
-bool IpPrefix::operator==(const IpPrefix& o) const {
-  return family == o.family && length == o.length && std::memcmp(bytes, o.bytes, 16) == 0;
-}
 
 TableWriter::TableWriter(Tables& tables)
     : tables_(tables), isp_id_by_index_(tables.limits.isps, 0) {}
@@ -59,13 +56,7 @@ Status TableWriter::rename_isp(uint32_t isp_id, const std::string& name) {
 Status TableWriter::set_ftn(uint32_t isp_id, const NhlfeSpec& spec) {
   auto it = isps_.find(isp_id);
   if (it == isps_.end()) return Status::failure("no ISP " + std::to_string(isp_id));
-  if (spec.labels.empty() || spec.labels.size() > kMaxLabelDepth)
-    return Status::failure("an NHLFE pushes 1 to 3 labels");
-  for (uint32_t label : spec.labels)
-    if (label > wire::kMaxLabel || (label < wire::kFirstUnreservedLabel &&
-                                    label != wire::kLabelIpv4ExplicitNull &&
-                                    label != wire::kLabelIpv6ExplicitNull))
-      return Status::failure("label " + std::to_string(label) + " cannot be pushed");
+  if (Status s = check_pushed_labels(spec.labels); !s.ok()) return s;
   if (spec.out_port >= kMaxPorts || tables_.ports[spec.out_port].role != PortRole::kCore)
     return Status::failure("out port " + std::to_string(spec.out_port) + " is not a core port");
 
@@ -285,9 +276,7 @@ const SubscriberSpec* TableWriter::subscriber(uint32_t subscriber_id) const {
 // ----------------------------------------------------------------------- ILM
 
 Status TableWriter::set_ilm(uint32_t label, IlmEntry entry) {
-  if (label < wire::kFirstUnreservedLabel || label >= tables_.ilm.label_space())
-    return Status::failure("label " + std::to_string(label) + " is outside the label space 16.." +
-                           std::to_string(tables_.ilm.label_space() - 1));
+  if (Status s = check_local_label(label, tables_.ilm.label_space()); !s.ok()) return s;
   tables_.ilm.set(label, entry);
   return Status::success();
 }

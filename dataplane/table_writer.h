@@ -14,27 +14,11 @@
 #include <rte_ether.h>
 
 #include "dataplane/counters.h"
+#include "dataplane/net/ip_prefix.h"
+#include "dataplane/net/status.h"
 #include "dataplane/tables/tables.h"
 
 namespace aggr {
-
-// Result of a table change: empty error means success.
-struct [[nodiscard]] Status {
-  std::string error;
-  bool ok() const { return error.empty(); }
-  static Status success() { return {}; }
-  static Status failure(std::string message) { return {std::move(message)}; }
-};
-
-struct IpPrefix {
-  uint8_t family = 4;  // 4 or 6
-  uint8_t length = 0;
-  uint8_t bytes[16] = {};  // network order; IPv4 uses the first 4
-  uint32_t ipv4_host_order() const {
-    return uint32_t(bytes[0]) << 24 | uint32_t(bytes[1]) << 16 | uint32_t(bytes[2]) << 8 | bytes[3];
-  }
-  bool operator==(const IpPrefix& o) const;
-};
 
 struct NhlfeSpec {
   std::vector<uint32_t> labels;  // outermost first, 1..3 entries

@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <cstring>
 
+#include "dataplane/net/labels.h"
+
 namespace aggr::wire {
 
 constexpr uint16_t kEtherTypeIpv4 = 0x0800;
@@ -20,13 +22,6 @@ constexpr unsigned kMplsEntryLen = 4;
 constexpr unsigned kIpv4MinHeaderLen = 20;
 constexpr unsigned kIpv6HeaderLen = 40;
 constexpr unsigned kMacLen = 6;
-
-// RFC 3032 reserved label values (0..15).
-constexpr uint32_t kLabelIpv4ExplicitNull = 0;
-constexpr uint32_t kLabelIpv6ExplicitNull = 2;
-constexpr uint32_t kLabelImplicitNull = 3;
-constexpr uint32_t kFirstUnreservedLabel = 16;
-constexpr uint32_t kMaxLabel = (1u << 20) - 1;
 
 inline uint16_t load_be16(const uint8_t* p) { return uint16_t(p[0] << 8 | p[1]); }
 inline uint32_t load_be32(const uint8_t* p) {
@@ -52,7 +47,7 @@ struct MplsEntry {
 };
 
 inline uint32_t mpls_encode(uint32_t label, uint8_t tc, bool bos, uint8_t ttl) {
-  return (label & kMaxLabel) << 12 | uint32_t(tc & 7) << 9 | uint32_t(bos) << 8 | ttl;
+  return (label & label::kMax) << 12 | uint32_t(tc & 7) << 9 | uint32_t(bos) << 8 | ttl;
 }
 inline MplsEntry mpls_decode(uint32_t word) {
   return {word >> 12, uint8_t(word >> 9 & 7), bool(word >> 8 & 1), uint8_t(word)};

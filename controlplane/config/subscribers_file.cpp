@@ -59,21 +59,21 @@ void load_subscribers_file(const std::string& path, RouterConfig& c, std::vector
     s.isp_where.column = columns[1];
     s.line_where.column = columns[2];
     uint64_t v;
-    if (std::string e = parse_unsigned(fields[0], 0xFFFFFFFF, &v); !e.empty() || v == 0)
-      error(0, e.empty() ? "must be 1 or more" : e);
+    if (Status e = parse_unsigned(fields[0], 0xFFFFFFFF, &v); !e.ok() || v == 0)
+      error(0, e.ok() ? "must be 1 or more" : e.error);
     else
       s.id = uint32_t(v);
     s.isp = std::string(fields[1]);
     s.port = std::string(fields[2]);
     for (unsigned f : {3u, 4u}) {
       if (fields[f].empty()) continue;
-      if (std::string e = parse_unsigned(fields[f], 4094, &v); !e.empty()) {
-        error(f, e);
+      if (Status e = parse_unsigned(fields[f], 4094, &v); !e.ok()) {
+        error(f, e.error);
         continue;
       }
       (f == 3 ? s.svlan : s.cvlan) = uint16_t(v);
     }
-    if (std::string e = parse_mac(fields[5], &s.cpe_mac); !e.empty()) error(5, e);
+    if (Status e = parse_mac(fields[5], &s.cpe_mac); !e.ok()) error(5, e.error);
     std::string_view addresses = fields[6];
     size_t pos = 0;
     while (pos < addresses.size()) {
@@ -82,8 +82,8 @@ void load_subscribers_file(const std::string& path, RouterConfig& c, std::vector
       if (end > pos) {
         IpPrefix prefix;
         SourceLocation where{path, line_number, columns[6] + int(pos)};
-        if (std::string e = parse_prefix(addresses.substr(pos, end - pos), &prefix); !e.empty()) {
-          errors.push_back({where, "addresses: " + e});
+        if (Status e = parse_prefix(addresses.substr(pos, end - pos), &prefix); !e.ok()) {
+          errors.push_back({where, "addresses: " + e.error});
         } else {
           s.addresses.push_back(prefix);
           s.address_where.push_back(where);
@@ -93,7 +93,7 @@ void load_subscribers_file(const std::string& path, RouterConfig& c, std::vector
     }
     for (unsigned f : {7u, 8u}) {
       if (fields[f].empty()) continue;
-      if (std::string e = parse_rate(fields[f], &s.rate_bps[f - 7]); !e.empty()) error(f, e);
+      if (Status e = parse_rate(fields[f], &s.rate_bps[f - 7]); !e.ok()) error(f, e.error);
     }
     c.subscribers.push_back(std::move(s));
   }

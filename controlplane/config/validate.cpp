@@ -7,7 +7,7 @@
 
 #include "controlplane/config/config.h"
 #include "controlplane/config/values.h"
-#include "dataplane/wire.h"
+#include "dataplane/net/labels.h"
 
 namespace aggr {
 namespace {
@@ -88,15 +88,7 @@ void check_isps(const RouterConfig& c, std::vector<ConfigError>& errors) {
       errors.push_back({isp.where, "isp id " + std::to_string(isp.id) + " is already used at " + where_text(ids[isp.id]->where)});
     if (!names.emplace(isp.name, &isp).second)
       errors.push_back({isp.where, "isp name '" + isp.name + "' is already used at " + where_text(names[isp.name]->where)});
-    if (isp.labels.empty() || isp.labels.size() > kMaxLabelDepth)
-      errors.push_back({isp.labels_where, "isp " + isp.name + ": 1 to 3 labels, found " + std::to_string(isp.labels.size())});
-    for (uint32_t label : isp.labels) {
-      if (label > wire::kMaxLabel)
-        errors.push_back({isp.labels_where, "label " + std::to_string(label) + " is above 1048575"});
-      else if (label < wire::kFirstUnreservedLabel && label != wire::kLabelIpv4ExplicitNull &&
-               label != wire::kLabelIpv6ExplicitNull)
-        errors.push_back({isp.labels_where, "label " + std::to_string(label) + " is reserved (RFC 3032) and cannot be pushed"});
-    }
+    if (Status s = check_pushed_labels(isp.labels); !s.ok()) errors.push_back({isp.labels_where, s.error});
     const PortConfig* port = c.port(isp.next_hop_port);
     if (port == nullptr)
       errors.push_back({isp.port_where, "isp " + isp.name + ": no port named '" + isp.next_hop_port + "'"});
@@ -168,9 +160,7 @@ void check_subscribers(const RouterConfig& c, std::vector<ConfigError>& errors) 
 void check_local_labels(const RouterConfig& c, std::vector<ConfigError>& errors) {
   std::map<uint32_t, const LocalLabelConfig*> seen;
   for (const LocalLabelConfig& l : c.local_labels) {
-    if (l.label < wire::kFirstUnreservedLabel || l.label >= c.limits.label_space)
-      errors.push_back({l.where, "local label " + std::to_string(l.label) + " is outside 16.." +
-                                     std::to_string(c.limits.label_space - 1)});
+    if (Status s = check_local_label(l.label, c.limits.label_space); !s.ok()) errors.push_back({l.where, s.error});
     if (!seen.emplace(l.label, &l).second)
       errors.push_back({l.where, "local label " + std::to_string(l.label) + " is already bound at " +
                                      where_text(seen[l.label]->where)});

@@ -64,8 +64,8 @@ class Reader {
     std::string text;
     if (!scalar(node, what, &text)) return false;
     uint64_t value;
-    if (std::string e = parse_unsigned(text, max, &value); !e.empty()) {
-      error(node, what + ": " + e);
+    if (Status e = parse_unsigned(text, max, &value); !e.ok()) {
+      error(node, what + ": " + e.error);
       return false;
     }
     *out = T(value);
@@ -74,11 +74,11 @@ class Reader {
 
   // A scalar read by one of the value parsers (values.h), its error reported at the node.
   template <typename T>
-  bool parsed(const YAML::Node& node, const std::string& what, std::string (*parse)(std::string_view, T*), T* out) {
+  bool parsed(const YAML::Node& node, const std::string& what, Status (*parse)(std::string_view, T*), T* out) {
     std::string text;
     if (!scalar(node, what, &text)) return false;
-    if (std::string e = parse(text, out); !e.empty()) {
-      error(node, what + ": " + e);
+    if (Status e = parse(text, out); !e.ok()) {
+      error(node, what + ": " + e.error);
       return false;
     }
     return true;
@@ -127,7 +127,7 @@ void read_router(Reader& r, const YAML::Node& node, RouterConfig& c) {
     IpPrefix id;
     std::string text;
     if (r.scalar(node["router_id"], "router_id", &text) &&
-        (!parse_prefix(text, &id).empty() || id.family != 4 || id.length != 32))
+        (!parse_prefix(text, &id).ok() || id.family != 4 || id.length != 32))
       r.error(node["router_id"], "router_id: '" + text + "' is not an IPv4 address");
     else
       c.router_id = text;
@@ -275,8 +275,8 @@ void read_subscriber(Reader& r, const YAML::Node& s, RouterConfig& c) {
       std::string text;
       IpPrefix prefix;
       if (!r.scalar(a, "address", &text)) continue;
-      if (std::string e = parse_prefix(text, &prefix); !e.empty()) {
-        r.error(a, "address: " + e);
+      if (Status e = parse_prefix(text, &prefix); !e.ok()) {
+        r.error(a, "address: " + e.error);
         continue;
       }
       sub.addresses.push_back(prefix);
@@ -316,7 +316,7 @@ bool read_listen(Reader& r, const YAML::Node& node, const std::string& what, Lis
   uint64_t port = 0;
   std::string host = colon == std::string::npos ? "" : text.substr(0, colon);
   if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
-  if (host.empty() || !parse_unsigned(text.substr(colon + 1), 65535, &port).empty() || port == 0) {
+  if (host.empty() || !parse_unsigned(text.substr(colon + 1), 65535, &port).ok() || port == 0) {
     r.error(node, what + ": '" + text + "' is not host:port (port 1..65535) or off");
     return false;
   }
@@ -352,7 +352,7 @@ void read_metrics(Reader& r, const YAML::Node& node, RouterConfig& c) {
       c.metrics.subscribers = SubscriberMetrics::kOff;
     } else if (text == "all") {
       c.metrics.subscribers = SubscriberMetrics::kAll;
-    } else if (text.rfind("top-", 0) == 0 && parse_unsigned(text.substr(4), 100000, &n).empty() && n > 0) {
+    } else if (text.rfind("top-", 0) == 0 && parse_unsigned(text.substr(4), 100000, &n).ok() && n > 0) {
       c.metrics.subscribers = SubscriberMetrics::kTop;
       c.metrics.top_subscribers = uint32_t(n);
     } else {

@@ -43,11 +43,11 @@ class FieldReader {
     *out = node.get<std::string>();
   }
   template <typename T>
-  void parsed(const json& node, const std::string& what, std::string (*parse)(std::string_view, T*), T* out) {
+  void parsed(const json& node, const std::string& what, Status (*parse)(std::string_view, T*), T* out) {
     std::string value;
     text(node, what, &value);
     if (!node.is_string()) return;
-    if (std::string e = parse(value, out); !e.empty()) fail(what + ": " + e);
+    if (Status e = parse(value, out); !e.ok()) fail(what + ": " + e.error);
   }
   bool fail(std::string message) {
     errors_.push_back(std::move(message));
@@ -87,7 +87,7 @@ void read_subscriber_change(const json& body, bool with_id, SubscriberConfig& s,
     for (const json& a : body["addresses"].is_array() ? body["addresses"] : json::array()) {
       IpPrefix prefix;
       r.parsed(a, "address", parse_prefix, &prefix);
-      if (a.is_string() && parse_prefix(a.get<std::string>(), &prefix).empty()) s.addresses.push_back(prefix);
+      if (a.is_string() && parse_prefix(a.get<std::string>(), &prefix).ok()) s.addresses.push_back(prefix);
     }
     s.address_where.assign(s.addresses.size(), {});
   }

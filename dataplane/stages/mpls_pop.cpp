@@ -3,6 +3,7 @@
 // pop-to-subscriber label must be the bottom of the stack. One label over
 // plain IPv4 (nearly all such traffic) takes a shortcut past the entry loop
 // and the general parsers (frame_ops.h, parse_plain_mpls_ipv4).
+#include "dataplane/net/labels.h"
 #include "dataplane/frame_ops.h"
 #include "dataplane/stages/stages.h"
 #include "dataplane/wire.h"
@@ -25,11 +26,11 @@ __attribute__((noinline)) DropReason pop_labels(const uint8_t* frame, uint32_t l
     if (entry.ttl <= 1) return DropReason::kTtlExpired;
     // The outermost entry carries the LSP's TTL (RFC 3443: popping copies it down).
     if (ctx.mpls_ttl == 0) ctx.mpls_ttl = entry.ttl;
-    if (entry.label == wire::kLabelIpv4ExplicitNull || entry.label == wire::kLabelIpv6ExplicitNull) {
+    if (entry.label == label::kIpv4ExplicitNull || entry.label == label::kIpv6ExplicitNull) {
       if (entry.bottom_of_stack) break;
       continue;
     }
-    if (entry.label < wire::kFirstUnreservedLabel) return DropReason::kReservedLabel;
+    if (entry.label < label::kFirstUnreserved) return DropReason::kReservedLabel;
     IlmEntry action = ilm.lookup(entry.label);
     if (action.action != IlmAction::kPopToSubscriber) return DropReason::kUnknownLabel;
     if (!entry.bottom_of_stack) return DropReason::kLabelStackTooDeep;

@@ -7,10 +7,11 @@
 
 #include <rte_ether.h>
 
+#include "dataplane/net/labels.h"
+
 namespace aggr {
 
 constexpr uint32_t kInvalidHandle = UINT32_MAX;
-constexpr unsigned kMaxLabelDepth = 3;
 constexpr unsigned kMaxPorts = RTE_MAX_ETHPORTS;
 constexpr unsigned kMaxWorkers = 32;  // a bit each in 32-bit masks
 

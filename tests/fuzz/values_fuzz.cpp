@@ -14,28 +14,28 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view text(reinterpret_cast<const char*>(data), size);
 
   rte_ether_addr mac;
-  if (std::string error = parse_mac(text, &mac); error.empty()) {
+  if (Status error = parse_mac(text, &mac); error.ok()) {
     rte_ether_addr again;
-    if (!parse_mac(format_mac(mac), &again).empty() || std::memcmp(&mac, &again, sizeof mac) != 0) std::abort();
+    if (!parse_mac(format_mac(mac), &again).ok() || std::memcmp(&mac, &again, sizeof mac) != 0) std::abort();
   }
 
   IpPrefix prefix;
-  if (std::string error = parse_prefix(text, &prefix); error.empty()) {
+  if (Status error = parse_prefix(text, &prefix); error.ok()) {
     IpPrefix again;
-    if (!parse_prefix(format_prefix(prefix), &again).empty() || !(again == prefix)) std::abort();
+    if (!parse_prefix(format_prefix(prefix), &again).ok() || !(again == prefix)) std::abort();
     if (prefix.length > (prefix.family == 4 ? 32 : 128)) std::abort();
   }
 
   uint64_t rate = 0;
-  if (std::string error = parse_rate(text, &rate); error.empty()) {
+  if (Status error = parse_rate(text, &rate); error.ok()) {
     uint64_t again = 0;  // the same rate written in plain bits/s
-    if (!parse_rate(std::to_string(rate), &again).empty() || again != rate) std::abort();
+    if (!parse_rate(std::to_string(rate), &again).ok() || again != rate) std::abort();
   } else if (error.size() < 8) {
     std::abort();  // says nothing useful
   }
 
   uint64_t number = 0;
   uint64_t max = size ? data[0] * 1000003ull : 0;
-  if (parse_unsigned(text, max, &number).empty() && number > max) std::abort();
+  if (parse_unsigned(text, max, &number).ok() && number > max) std::abort();
   return 0;
 }

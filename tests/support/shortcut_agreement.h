@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <string>
 
+#include "dataplane/net/labels.h"
 #include "dataplane/frame_ops.h"
 #include "dataplane/wire.h"
 
@@ -45,7 +46,7 @@ inline std::string plain_mpls_disagreement(const uint8_t* frame, size_t size) {
       eth.svlan != 0 || eth.l3_offset + wire::kMplsEntryLen != kPlainMplsL3Offset)
     return "accepted a frame whose Ethernet header is not untagged MPLS";
   wire::MplsEntry entry = wire::mpls_decode(wire::load_be32(frame + eth.l3_offset));
-  if (!entry.bottom_of_stack || entry.ttl <= 1 || entry.label < wire::kFirstUnreservedLabel ||
+  if (!entry.bottom_of_stack || entry.ttl <= 1 || entry.label < label::kFirstUnreserved ||
       entry.label != fast.label || entry.ttl != fast.ttl)
     return "label " + std::to_string(fast.label) + "/" + std::to_string(entry.label) + ", TTL " +
            std::to_string(fast.ttl) + "/" + std::to_string(entry.ttl) + ", bottom " +

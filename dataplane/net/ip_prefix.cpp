@@ -1,0 +1,53 @@
+#include "dataplane/net/ip_prefix.h"
+
+#include <arpa/inet.h>
+
+#include <charconv>
+#include <cstring>
+
+namespace aggr {
+
+bool IpPrefix::operator==(const IpPrefix& o) const {
+  return family == o.family && length == o.length && std::memcmp(bytes, o.bytes, 16) == 0;
+}
+
+Status parse_prefix(std::string_view text, IpPrefix* out) {
+  std::string s(text);
+  std::string address = s, length_text;
+  bool has_length = false;
+  if (auto slash = s.find('/'); slash != std::string::npos) {
+    address = s.substr(0, slash);
+    length_text = s.substr(slash + 1);
+    has_length = true;
+  }
+  IpPrefix p;
+  if (inet_pton(AF_INET, address.c_str(), p.bytes) == 1) {
+    p.family = 4;
+  } else if (inet_pton(AF_INET6, address.c_str(), p.bytes) == 1) {
+    p.family = 6;
+  } else {
+    return Status::failure("'" + s + "' is not an IPv4 or IPv6 prefix");
+  }
+  unsigned max = p.family == 4 ? 32 : 128;
+  unsigned length = max;
+  if (has_length) {
+    const char* end = length_text.data() + length_text.size();
+    auto [stop, ec] = std::from_chars(length_text.data(), end, length);
+    if (length_text.empty() || ec != std::errc() || stop != end || length > max)
+      return Status::failure("prefix length in '" + s + "' must be 0.." + std::to_string(max));
+  }
+  p.length = uint8_t(length);
+  for (unsigned bit = p.length; bit < max; ++bit)
+    if (p.bytes[bit / 8] & (0x80 >> (bit % 8)))
+      return Status::failure("'" + s + "' has host bits set beyond /" + std::to_string(p.length));
+  *out = p;
+  return Status::success();
+}
+
+std::string format_prefix(const IpPrefix& p) {
+  char buffer[INET6_ADDRSTRLEN];
+  inet_ntop(p.family == 4 ? AF_INET : AF_INET6, p.bytes, buffer, sizeof buffer);
+  return std::string(buffer) + "/" + std::to_string(p.length);
+}
+
+}  // namespace aggr

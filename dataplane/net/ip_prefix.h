@@ -1,0 +1,27 @@
+// An IPv4 or IPv6 prefix, as configuration, tables and views share it.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "dataplane/net/status.h"
+
+namespace aggr {
+
+struct IpPrefix {
+  uint8_t family = 4;  // 4 or 6
+  uint8_t length = 0;
+  uint8_t bytes[16] = {};  // network order; IPv4 uses the first 4
+  uint32_t ipv4_host_order() const {
+    return uint32_t(bytes[0]) << 24 | uint32_t(bytes[1]) << 16 | uint32_t(bytes[2]) << 8 | bytes[3];
+  }
+  bool operator==(const IpPrefix& o) const;
+};
+
+// "192.0.2.0/24", "2001:db8::/32"; without "/len" a host prefix. Host bits
+// beyond the length are an error.
+Status parse_prefix(std::string_view text, IpPrefix* out);
+std::string format_prefix(const IpPrefix& prefix);
+
+}  // namespace aggr
