@@ -8,6 +8,7 @@
 #include <rte_mbuf.h>
 
 #include "dataplane/drop_reason.h"
+#include "dataplane/tables/nhlfe_table.h"
 #include "dataplane/tables/records.h"
 
 namespace aggr {
@@ -15,17 +16,34 @@ namespace aggr {
 constexpr unsigned kBurstSize = 32;
 
 struct PacketContext {
-  uint16_t l3_offset;   // IP header offset from the frame start
-  uint16_t l3_length;   // IP packet length from its header (frame padding excluded)
+  uint16_t l3_offset;   // IP header offset from the frame start (label swap: what follows the label)
+  uint16_t l3_length;   // IP packet length from its header (frame padding excluded; label swap: the rest)
   uint16_t svlan;       // outer tag VLAN id, 0 if absent
   uint16_t cvlan;       // inner tag VLAN id, 0 if absent
   uint8_t ip_version;   // 4 or 6
-  uint8_t mpls_ttl;     // downstream: TTL of the popped bottom entry
+  uint8_t mpls_ttl;     // MPLS input: TTL of the outermost entry
   DropReason drop;
   uint16_t out_port;
+  uint16_t isp;         // ISP index, where a node learns it other than from the subscriber
   uint32_t handle;      // subscriber handle, kInvalidHandle until classified
+  uint32_t nhlfe;       // label swap: the NHLFE the ILM entry named
   const SubscriberRecord* subscriber;
+
+  // The state of a packet no node has looked at. The entry nodes write it
+  // once every frame byte they need is read: a store into the burst, which
+  // reads through uint8_t pointers may alias, would make the compiler read
+  // the frame again.
+  void reset() {
+    l3_offset = l3_length = svlan = cvlan = 0;
+    ip_version = mpls_ttl = 0;
+    drop = DropReason::kNone;
+    out_port = isp = 0;
+    handle = kInvalidHandle;
+    nhlfe = kNoNhlfe;
+    subscriber = nullptr;
+  }
 };
+static_assert(sizeof(PacketContext) <= 32, "a burst's contexts are read in order; keep two to a cache line");
 
 static_assert(kBurstSize <= 32, "Burst::metered is a 32-bit mask");
 struct Burst {
@@ -41,6 +59,9 @@ struct Burst {
   // Set where the subscriber becomes known (classify, deliver, resumed
   // handoff), so that policing and handoff skip unmetered bursts at once.
   uint32_t metered = 0;
+  // Bit i: MPLS input found an ILM entry that swaps packet i's label; its
+  // next node is label swap, not subscriber delivery.
+  uint32_t swap = 0;
 };
 
 // What a burst leaves behind: frames ready to send, grouped by out port, and

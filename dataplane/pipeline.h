@@ -1,8 +1,10 @@
-// The headend's two pipelines over one received burst, without any ethdev
-// call: the worker hands in a burst and gets frames grouped by out port.
+// The paths of one received burst through the nodes, chosen by the kind of
+// port it arrived on, without any ethdev call: the worker hands in a burst
+// and gets frames grouped by out port.
 //
 //   access port:  parse_access -> classify -> police(up) -> mpls_push -> account_and_output
-//   core port:    mpls_pop -> deliver -> handoff -> police(down) -> account_and_output
+//   core port:    mpls_input -> deliver -> handoff -> police(down) -> account_and_output
+//                           \-> label_swap -> output            (ILM entries that swap)
 //   handed off:   resume_handoff -> police(down) -> account_and_output   (on the meter's owner)
 //
 // Dropped packets are counted by reason and freed by the last stage; frames

@@ -40,7 +40,7 @@ Status TableWriter::remove_isp(uint32_t isp_id) {
   if (it->second.subscribers > 0)
     return Status::failure("ISP " + std::to_string(isp_id) + " still has " +
                            std::to_string(it->second.subscribers) + " subscribers");
-  tables_.ftn.publish(it->second.index, nullptr);
+  clear_ftn(isp_id).ok();
   isp_id_by_index_[it->second.index] = 0;
   isps_.erase(it);
   return Status::success();
@@ -53,20 +53,36 @@ Status TableWriter::rename_isp(uint32_t isp_id, const std::string& name) {
   return Status::success();
 }
 
-Status TableWriter::set_ftn(uint32_t isp_id, const NhlfeSpec& spec) {
-  auto it = isps_.find(isp_id);
-  if (it == isps_.end()) return Status::failure("no ISP " + std::to_string(isp_id));
+Status TableWriter::make_nhlfe(const NhlfeSpec& spec, Nhlfe* nhlfe) const {
   if (Status s = check_pushed_labels(spec.labels); !s.ok()) return s;
   if (spec.out_port >= kMaxPorts || tables_.ports[spec.out_port].role != PortRole::kCore)
     return Status::failure("out port " + std::to_string(spec.out_port) + " is not a core port");
-
-  auto nhlfe = std::make_unique<Nhlfe>();
+  *nhlfe = Nhlfe{};
   build_nhlfe_header(*nhlfe, spec.next_hop_mac.addr_bytes, tables_.ports[spec.out_port].mac.addr_bytes,
                      spec.labels.data(), unsigned(spec.labels.size()));
   nhlfe->out_port = spec.out_port;
   // Port MTUs change only with a restart, so the NHLFE can carry the check.
   nhlfe->max_ip_length = uint16_t(tables_.ports[spec.out_port].mtu - 4 * nhlfe->label_count);
-  tables_.ftn.publish(it->second.index, std::move(nhlfe));
+  return Status::success();
+}
+
+Status TableWriter::publish_nhlfe(const NhlfeSpec& spec, uint32_t* index) {
+  Nhlfe nhlfe;
+  if (Status s = make_nhlfe(spec, &nhlfe); !s.ok()) return s;
+  *index = tables_.nhlfes.publish(nhlfe);
+  if (*index == kNoNhlfe)
+    return Status::failure("NHLFE table full (" + std::to_string(tables_.nhlfes.capacity()) + ")");
+  return Status::success();
+}
+
+Status TableWriter::set_ftn(uint32_t isp_id, const NhlfeSpec& spec) {
+  auto it = isps_.find(isp_id);
+  if (it == isps_.end()) return Status::failure("no ISP " + std::to_string(isp_id));
+  uint32_t index;
+  if (Status s = publish_nhlfe(spec, &index); !s.ok()) return s;
+  uint32_t old = tables_.ftn.lookup(it->second.index);
+  tables_.ftn.set(it->second.index, index);
+  if (old != kNoNhlfe) tables_.nhlfes.retire(old);
   it->second.ftn = spec;
   return Status::success();
 }
@@ -74,7 +90,9 @@ Status TableWriter::set_ftn(uint32_t isp_id, const NhlfeSpec& spec) {
 Status TableWriter::clear_ftn(uint32_t isp_id) {
   auto it = isps_.find(isp_id);
   if (it == isps_.end()) return Status::failure("no ISP " + std::to_string(isp_id));
-  tables_.ftn.publish(it->second.index, nullptr);
+  uint32_t old = tables_.ftn.lookup(it->second.index);
+  tables_.ftn.clear(it->second.index);
+  if (old != kNoNhlfe) tables_.nhlfes.retire(old);
   it->second.ftn.reset();
   return Status::success();
 }
@@ -277,14 +295,29 @@ const SubscriberSpec* TableWriter::subscriber(uint32_t subscriber_id) const {
 
 Status TableWriter::set_ilm(uint32_t label, IlmEntry entry) {
   if (Status s = check_local_label(label, tables_.ilm.label_space()); !s.ok()) return s;
-  tables_.ilm.set(label, entry);
+  if (entry.action == IlmAction::kSwap) return Status::failure("a swap is set with its NHLFE (set_ilm_swap)");
+  replace_ilm(label, entry);
+  return Status::success();
+}
+
+Status TableWriter::set_ilm_swap(uint32_t label, const NhlfeSpec& out) {
+  if (Status s = check_local_label(label, tables_.ilm.label_space()); !s.ok()) return s;
+  uint32_t index;
+  if (Status s = publish_nhlfe(out, &index); !s.ok()) return s;
+  replace_ilm(label, {IlmAction::kSwap, index});
   return Status::success();
 }
 
 Status TableWriter::clear_ilm(uint32_t label) {
   if (label >= tables_.ilm.label_space()) return Status::failure("label out of range");
-  tables_.ilm.clear(label);
+  replace_ilm(label, {});
   return Status::success();
+}
+
+void TableWriter::replace_ilm(uint32_t label, IlmEntry entry) {
+  IlmEntry old = tables_.ilm.lookup(label);
+  tables_.ilm.set(label, entry);
+  if (old.action == IlmAction::kSwap) tables_.nhlfes.retire(old.argument);
 }
 
 }  // namespace aggr

@@ -66,7 +66,10 @@ class TableWriter {
   Status set_subscriber_isp(uint32_t subscriber_id, uint32_t isp_id);
   Status remove_subscriber(uint32_t subscriber_id);
 
+  // Any action but a swap, which needs its NHLFE:
   Status set_ilm(uint32_t label, IlmEntry entry);
+  // The label swapped for `out`'s labels towards its next hop.
+  Status set_ilm_swap(uint32_t label, const NhlfeSpec& out);
   Status clear_ilm(uint32_t label);
 
   // Frees superseded table memory whose grace period is over.
@@ -87,6 +90,9 @@ class TableWriter {
     SubscriberSpec spec;
   };
 
+  Status make_nhlfe(const NhlfeSpec& spec, Nhlfe* nhlfe) const;
+  Status publish_nhlfe(const NhlfeSpec& spec, uint32_t* index);
+  void replace_ilm(uint32_t label, IlmEntry entry);
   Status check_spec(const SubscriberSpec& spec, const SubscriberState* existing) const;
   Status add_addresses(const std::vector<IpPrefix>& addresses, uint32_t handle);
   void remove_addresses(const std::vector<IpPrefix>& addresses);

@@ -11,7 +11,7 @@
 //   parse_classify_qinq     parse_access + classify, QinQ lines
 //   parse_classify_prefix   parse_access + classify, source prefix (+ anti-spoofing)
 //   ftn_push                mpls_push: FTN lookup, strip tags, push, TTL/TC, L2 rewrite
-//   ilm_pop_deliver         mpls_pop + deliver: ILM, pop, destination lookup, S/C tags, MACs
+//   ilm_pop_deliver         mpls_input + deliver: ILM, pop, destination lookup, S/C tags, MACs
 //   account                 account_and_output: per-ISP and per-subscriber
 //                           counters, frames queued by out port
 //   meter                   police: the subscriber's upstream srTCM
@@ -213,7 +213,7 @@ void run_stage(benchmark::State& state, Stage stage, uint32_t subscribers, uint3
         break;
       case Stage::kIlmPopDeliver:
         start = rte_rdtsc();
-        mpls_pop_stage(burst, env);
+        mpls_input_stage(burst, env);
         deliver_stage(burst, env);
         break;
       case Stage::kAccount:

@@ -38,7 +38,7 @@ void resume_handoff_stage(Burst& burst, const StageEnv& env) {
   for (unsigned i = 0; i < burst.count; ++i) {
     const HandoffMeta& meta = handoff_meta(burst.packets[i]);
     PacketContext& ctx = burst.context[i];
-    ctx = PacketContext{};
+    ctx.reset();
     ctx.handle = meta.handle;
     ctx.l3_length = meta.l3_length;
     ctx.out_port = meta.out_port;

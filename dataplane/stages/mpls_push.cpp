@@ -1,4 +1,4 @@
-// Upstream label imposition: subscriber's ISP -> FTN -> NHLFE. Strips the
+// Upstream label imposition: subscriber's ISP -> FTN -> NHLFE (by index). Strips the
 // access tags, decrements the IP TTL, pushes the label stack with TTL and TC
 // per the TTL model, and writes the core Ethernet header.
 #include "dataplane/frame_ops.h"
@@ -34,22 +34,24 @@ void mpls_push_stage(Burst& burst, const StageEnv& env) {
   // alias anything, so the compiler would reload these for every packet.
   const unsigned count = burst.count;
   const bool uniform_ttl = tables.ttl_model == TtlModel::kUniform;
+  const Nhlfe* const nhlfes = tables.nhlfes.entries();
   for (unsigned i = 0; i < count; ++i) {
     PacketContext& ctx = burst.context[i];
     if (ctx.drop != DropReason::kNone) continue;
-    const Nhlfe* nhlfe = tables.ftn.lookup(ctx.subscriber->isp);
-    if (nhlfe == nullptr) {
+    const uint32_t index = tables.ftn.lookup(ctx.subscriber->isp);
+    if (index == kNoNhlfe) {
       ctx.drop = DropReason::kNoFtnEntry;
       continue;
     }
+    const Nhlfe& nhlfe = nhlfes[index];
     rte_mbuf* m = burst.packets[i];
-    DropReason drop = ctx.ip_version == 4 ? push_labels<4>(m, ctx, *nhlfe, uniform_ttl)
-                                          : push_labels<6>(m, ctx, *nhlfe, uniform_ttl);
+    DropReason drop = ctx.ip_version == 4 ? push_labels<4>(m, ctx, nhlfe, uniform_ttl)
+                                          : push_labels<6>(m, ctx, nhlfe, uniform_ttl);
     if (drop != DropReason::kNone) {
       ctx.drop = drop;
       continue;
     }
-    ctx.out_port = nhlfe->out_port;
+    ctx.out_port = nhlfe.out_port;
   }
 }
 

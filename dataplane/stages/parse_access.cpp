@@ -14,8 +14,8 @@ namespace {
 // Any frame but the plain IPv4 of parse_plain_ipv4: the general parsers,
 // which also name the reason of a drop. Out of line, off the common path.
 __attribute__((noinline)) PacketContext parse_other_frame(const rte_mbuf* m) {
-  PacketContext ctx{};
-  ctx.handle = kInvalidHandle;
+  PacketContext ctx;
+  ctx.reset();
   if (m->nb_segs != 1) {
     ctx.drop = DropReason::kMultiSegment;
     return ctx;
@@ -40,10 +40,8 @@ __attribute__((noinline)) PacketContext parse_other_frame(const rte_mbuf* m) {
   return ctx;
 }
 
-// One access frame's context. The plain IPv4 frame's fields are stored only
-// once every frame byte is read: a store into the burst, which frame reads
-// through uint8_t pointers may alias, would make the compiler read again.
-static_assert(sizeof(PacketContext) == 32, "a new field must be set in parse_access_frame too");
+// One access frame's context, written once every frame byte is read (see
+// PacketContext::reset).
 void parse_access_frame(const rte_mbuf* m, PacketContext& ctx) {
   EthernetInfo eth;
   IpInfo ip;
@@ -51,16 +49,12 @@ void parse_access_frame(const rte_mbuf* m, PacketContext& ctx) {
     ctx = parse_other_frame(m);
     return;
   }
+  ctx.reset();
   ctx.l3_offset = eth.l3_offset;
   ctx.l3_length = ip.length;
   ctx.svlan = eth.svlan;
   ctx.cvlan = eth.cvlan;
   ctx.ip_version = 4;
-  ctx.mpls_ttl = 0;
-  ctx.drop = DropReason::kNone;
-  ctx.out_port = 0;
-  ctx.handle = kInvalidHandle;
-  ctx.subscriber = nullptr;
 }
 
 }  // namespace

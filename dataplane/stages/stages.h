@@ -33,8 +33,11 @@ void parse_access_stage(Burst& burst);
 void classify_stage(Burst& burst, const StageEnv& env);
 void mpls_push_stage(Burst& burst, const StageEnv& env);
 
-// Downstream (core port -> access).
-void mpls_pop_stage(Burst& burst, const StageEnv& env);
+// Core ports: the label stack against the ILM; sets burst.swap.
+void mpls_input_stage(Burst& burst, const StageEnv& env);
+// Label swap: packets whose ILM entry swaps (a transit router's traffic).
+void label_swap_stage(Burst& burst, const StageEnv& env);
+// Downstream delivery of popped packets to subscribers' lines.
 void deliver_stage(Burst& burst, const StageEnv& env);
 // Takes frames of metered subscribers owned by another worker out of the
 // burst, into out.handoff.
@@ -47,6 +50,8 @@ void police_stage(Burst& burst, const StageEnv& env, Direction dir);
 // Counts forwarded packets (per ISP and subscriber) and queues them in `out`
 // by out port; counts dropped ones by reason and frees them.
 void account_and_output_stage(Burst& burst, const StageEnv& env, Direction dir, TxBatch& out);
+// The same without the counters of subscribers and ISPs (label swap).
+void output_stage(Burst& burst, const StageEnv& env, TxBatch& out);
 
 // Starts loading what the last stages will update for a classified packet
 // (its subscriber's counters and, if metered, meter state), so that at scale

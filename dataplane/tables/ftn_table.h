@@ -1,34 +1,35 @@
-// FEC-to-NHLFE map: one NHLFE per ISP, published by pointer swap.
+// FEC-to-NHLFE map of the headend: one entry per ISP, naming the NHLFE that
+// carries its subscribers' traffic (an index into NhlfeTable), replaced by
+// one atomic store.
 #pragma once
 
 #include <atomic>
 #include <cstdint>
 #include <memory>
 
-#include "dataplane/rcu.h"
-#include "dataplane/tables/records.h"
+#include "dataplane/tables/nhlfe_table.h"
 
 namespace aggr {
 
 class FtnTable {
  public:
-  FtnTable(uint32_t max_isps, Rcu& rcu);
-  ~FtnTable();
+  explicit FtnTable(uint32_t max_isps);
 
   uint32_t capacity() const { return capacity_; }
 
-  // Worker side. nullptr: the ISP has no usable entry.
-  const Nhlfe* lookup(uint16_t isp) const {
-    return isp < capacity_ ? entries_[isp].load(std::memory_order_acquire) : nullptr;
+  // Worker side. kNoNhlfe: the ISP has no usable entry.
+  uint32_t lookup(uint16_t isp) const {
+    return isp < capacity_ ? entries_[isp].load(std::memory_order_acquire) : kNoNhlfe;
   }
 
-  // Control-plane side. nhlfe == nullptr clears the entry.
-  void publish(uint16_t isp, std::unique_ptr<Nhlfe> nhlfe);
+  // Control-plane side: the NHLFE must be published first. The caller
+  // retires the index it replaces.
+  void set(uint16_t isp, uint32_t nhlfe) { entries_[isp].store(nhlfe, std::memory_order_release); }
+  void clear(uint16_t isp) { set(isp, kNoNhlfe); }
 
  private:
   uint32_t capacity_;
-  Rcu& rcu_;
-  std::unique_ptr<std::atomic<const Nhlfe*>[]> entries_;
+  std::unique_ptr<std::atomic<uint32_t>[]> entries_;
 };
 
 }  // namespace aggr

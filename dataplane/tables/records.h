@@ -37,9 +37,10 @@ struct SubscriberRecord {
 constexpr uint8_t kNoIpv4Prefix = 0xFF;
 static_assert(sizeof(SubscriberRecord) == 28);
 
-// Next hop label forwarding entry (RFC 3031 section 3.10) of one ISP: the
-// Ethernet header and label stack to write in front of the IP packet, with
-// TC and TTL left zero for the worker to fill.
+// Next hop label forwarding entry (RFC 3031 section 3.10): the Ethernet
+// header of its adjacency and the label stack to write in front of the IP
+// packet (a push) or of what follows the incoming label (a swap), with TC
+// and TTL left zero for the worker to fill.
 //
 // The header is right-aligned in `encap` (bytes kEncapBytes - header_len to
 // the end), so that the worker writes it with one fixed-size copy ending at
@@ -54,14 +55,16 @@ struct Nhlfe {
   uint8_t header_len;   // 14 + 4 * label_count
   uint8_t label_count;  // 1..3
   uint16_t out_port;
-  uint16_t max_ip_length;  // the out port's MTU less the label stack
+  uint16_t max_ip_length;  // the out port's MTU less the label stack: the most the rest may carry
   uint32_t labels[kMaxLabelDepth];  // outermost first (for display)
 };
 
-// Incoming label map entry, packed in one word so it is swapped atomically.
+// Incoming label map entry's action, which names the node a labelled frame
+// goes to next. The entry is packed in one word so it is replaced atomically.
 enum class IlmAction : uint8_t {
   kNone = 0,
   kPopToSubscriber = 1,  // pop; deliver by destination address
+  kSwap = 2,             // replace the label by the NHLFE's (argument: NHLFE index)
 };
 
 }  // namespace aggr

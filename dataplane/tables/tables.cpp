@@ -8,7 +8,8 @@ Tables::Tables(const TableLimits& l)
       subscribers(l.subscribers, rcu),
       addresses(l.ipv4_prefixes ? l.ipv4_prefixes : l.subscribers,
                 l.ipv6_prefixes ? l.ipv6_prefixes : l.subscribers, rcu),
-      ftn(l.isps, rcu),
+      nhlfes(l.nhlfes, rcu),
+      ftn(l.isps),
       ilm(l.label_space),
       meters(l.subscribers) {}
 

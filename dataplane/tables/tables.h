@@ -9,6 +9,7 @@
 #include "dataplane/tables/ftn_table.h"
 #include "dataplane/tables/ilm_table.h"
 #include "dataplane/tables/meter_table.h"
+#include "dataplane/tables/nhlfe_table.h"
 #include "dataplane/tables/port_table.h"
 #include "dataplane/tables/subscriber_table.h"
 
@@ -23,6 +24,7 @@ struct TableLimits {
   uint32_t subscribers = 65536;
   uint32_t isps = 1024;
   uint32_t label_space = 1u << 20;
+  uint32_t nhlfes = 4096;
   uint32_t ipv4_prefixes = 0;  // 0: as many as subscribers
   uint32_t ipv6_prefixes = 0;  // 0: as many as subscribers
   unsigned max_workers = 16;
@@ -43,6 +45,7 @@ struct Tables {
   PortTable ports{};
   SubscriberTable subscribers;
   AddressTable addresses;
+  NhlfeTable nhlfes;
   FtnTable ftn;
   IlmTable ilm;
   MeterTable meters;

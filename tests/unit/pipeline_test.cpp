@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 
+#include <array>
 #include <chrono>
 #include <cstring>
 #include <map>
@@ -360,6 +361,99 @@ TEST_F(PipelineTest, DownstreamDropsAreCountedByReason) {
   EXPECT_EQ(drops(DropReason::kNotMpls), 1u);
   EXPECT_EQ(drops(DropReason::kTruncated), 1u);
   EXPECT_EQ(counters_->port_tx(0).packets + counters_->port_rx(0).packets, 0u);
+}
+
+// A labelled frame as a transit router sees it: MACs, label stack entries
+// (label, TC, TTL; bottom of stack on the last) and an IPv4 packet.
+Bytes labelled_frame(const std::vector<std::array<uint32_t, 3>>& stack, unsigned ip_bytes = 60) {
+  Bytes f = {0x02, 0, 0, 0, 0xc0, 0x00, 0x02, 0, 0, 0, 0xee, 0x09, 0x88, 0x47};
+  for (size_t i = 0; i < stack.size(); ++i) {
+    uint32_t entry = wire::mpls_encode(stack[i][0], uint8_t(stack[i][1]), i + 1 == stack.size(), uint8_t(stack[i][2]));
+    for (int shift = 24; shift >= 0; shift -= 8) f.push_back(uint8_t(entry >> shift));
+  }
+  Bytes ip(ip_bytes, 0xab);
+  ip[0] = 0x45, ip[2] = uint8_t(ip_bytes >> 8), ip[3] = uint8_t(ip_bytes), ip[8] = 17;
+  f.insert(f.end(), ip.begin(), ip.end());
+  return f;
+}
+
+NhlfeSpec swap_to(std::vector<uint32_t> labels, uint16_t port = 2) {
+  NhlfeSpec spec;
+  spec.labels = std::move(labels);
+  spec.out_port = port;
+  spec.next_hop_mac = {{0x02, 0, 0, 0, 0xee, 0x01}};
+  return spec;
+}
+
+TEST_F(PipelineTest, SwapReplacesTheLabelByteForByte) {
+  ASSERT_TRUE(writer_->set_ilm_swap(500, swap_to({700})).ok());
+  ASSERT_TRUE(writer_->set_ilm_swap(501, swap_to({701, 702})).ok());
+  Bytes one = labelled_frame({{500, 5, 64}});
+  Bytes deeper = labelled_frame({{501, 3, 20}, {900, 1, 99}});
+  // Explicit null on top is popped; the label under it is swapped.
+  Bytes under_null = labelled_frame({{0, 0, 40}, {500, 2, 40}});
+  auto out = run(2, {one, deeper, under_null});
+  // Next hop MAC, core0's MAC, then the out labels with TC kept and TTL - 1.
+  Bytes l2 = {0x02, 0, 0, 0, 0xee, 0x01, 0x02, 0, 0, 0, 0xc0, 0x00, 0x88, 0x47};
+  Bytes one_out = l2;
+  for (uint8_t b : {0x00, 0x2b, 0xcb, 63}) one_out.push_back(b);  // 700, TC 5, S, TTL 63
+  one_out.insert(one_out.end(), one.begin() + 18, one.end());
+  Bytes deeper_out = l2;
+  for (uint8_t b : {0x00, 0x2b, 0xd6, 19, 0x00, 0x2b, 0xe6, 19}) deeper_out.push_back(b);  // 701, 702: TC 3, not S
+  deeper_out.insert(deeper_out.end(), deeper.begin() + 18, deeper.end());  // 900 and the packet as they were
+  Bytes under_null_out = l2;
+  for (uint8_t b : {0x00, 0x2b, 0xc5, 39}) under_null_out.push_back(b);  // 700, TC 2, S, TTL 39
+  under_null_out.insert(under_null_out.end(), under_null.begin() + 22, under_null.end());
+  EXPECT_EQ(out[2], (std::vector<Bytes>{one_out, deeper_out, under_null_out}));
+  // A transit frame is nobody's subscriber traffic.
+  EXPECT_EQ(isp(1, Direction::kDownstream), (Totals{0, 0}));
+  EXPECT_EQ(isp(1, Direction::kUpstream), (Totals{0, 0}));
+  EXPECT_EQ(counters_->port_rx(2), (Totals{3, total_size({one, deeper, under_null})}));
+  EXPECT_EQ(harness_->queued_bytes[2], total_size(out[2]));
+}
+
+TEST_F(PipelineTest, SwappedAndDeliveredFramesOfOneBurstEachTakeTheirPath) {
+  ASSERT_TRUE(writer_->set_ilm_swap(500, swap_to({700})).ok());
+  auto d1 = down(1, 4), d2 = down(3, 6);
+  Bytes transit = labelled_frame({{500, 0, 64}});
+  auto out = run(2, {transit, d1.input, transit, d2.input});
+  EXPECT_EQ(out[0], std::vector<Bytes>{d1.expected});
+  EXPECT_EQ(out[1], std::vector<Bytes>{d2.expected});
+  ASSERT_EQ(out[2].size(), 2u);
+  EXPECT_EQ(out[2][0][16], 0xc1);  // 700's low nibble, TC 0, S
+  EXPECT_EQ(isp(1, Direction::kDownstream), (Totals{1, uint64_t(d1.ip_length)}));
+}
+
+TEST_F(PipelineTest, SwapDropsAreCountedByReason) {
+  ASSERT_TRUE(writer_->set_ilm_swap(500, swap_to({700, 701, 702})).ok());
+  Bytes ttl1 = labelled_frame({{500, 0, 1}});
+  // The out port's MTU (1500) less two more labels than came in.
+  Bytes fits = labelled_frame({{500, 0, 64}}, 1500 - 12);
+  Bytes too_big = labelled_frame({{500, 0, 64}}, 1500 - 11);
+  auto out = run(2, {ttl1, fits, too_big});
+  EXPECT_EQ(out[2].size(), 1u);
+  EXPECT_EQ(drops(DropReason::kTtlExpired), 1u);
+  EXPECT_EQ(drops(DropReason::kMtuExceeded), 1u);
+}
+
+TEST_F(PipelineTest, ReplacedAndClearedSwapsRetireTheirNhlfes) {
+  ASSERT_TRUE(writer_->set_ilm_swap(500, swap_to({700})).ok());
+  uint32_t in_use = tables_->nhlfes.in_use();
+  ASSERT_TRUE(writer_->set_ilm_swap(500, swap_to({800})).ok());
+  auto out = run(2, {labelled_frame({{500, 0, 64}})});
+  ASSERT_EQ(out[2].size(), 1u);
+  EXPECT_EQ(wire::load_be32(out[2][0].data() + 14) >> 12, 800u);
+  tables_->rcu.synchronize();  // the grace period of the replaced NHLFE
+  EXPECT_EQ(tables_->nhlfes.in_use(), in_use);
+  ASSERT_TRUE(writer_->clear_ilm(500).ok());
+  tables_->rcu.synchronize();
+  EXPECT_EQ(tables_->nhlfes.in_use(), in_use - 1);
+  run(2, {labelled_frame({{500, 0, 64}})});
+  EXPECT_EQ(drops(DropReason::kUnknownLabel), 1u);
+  // A swap's labels obey the rules of any pushed stack.
+  EXPECT_FALSE(writer_->set_ilm_swap(500, swap_to({7})).ok());
+  EXPECT_FALSE(writer_->set_ilm_swap(500, swap_to({700}, 0)).ok());  // access0 is no core port
+  EXPECT_FALSE(writer_->set_ilm(600, {IlmAction::kSwap, 0}).ok());  // a swap without its NHLFE
 }
 
 TEST_F(PipelineTest, TableChangesTakeEffectAndFailedChangesChangeNothing) {

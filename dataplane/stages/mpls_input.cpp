@@ -1,0 +1,112 @@
+// MPLS input: a core frame's label stack against the ILM, whose entry names
+// the node the frame goes to next: subscriber delivery (pop-to-subscriber,
+// the label at the bottom of the stack) or label swap. Explicit null (RFC
+// 3032) is popped; other reserved labels are dropped. One label over plain
+// IPv4 bound to a subscriber (nearly all of a headend's core traffic) takes
+// a shortcut past the entry loop and the general parsers (frame_ops.h,
+// parse_plain_mpls_ipv4).
+#include "dataplane/frame_ops.h"
+#include "dataplane/net/labels.h"
+#include "dataplane/stages/stages.h"
+#include "dataplane/wire.h"
+
+namespace aggr {
+namespace {
+
+// Any frame but the shortcut's, entry by entry, naming the reason of a drop.
+// Returns true when the frame's next node is label swap. Out of line, off
+// the common path.
+__attribute__((noinline)) bool read_labels(const uint8_t* frame, uint32_t length, const IlmTable& ilm,
+                                           PacketContext& ctx) {
+  EthernetInfo eth;
+  if ((ctx.drop = parse_ethernet(frame, length, &eth)) != DropReason::kNone) return false;
+  if (eth.ethertype != wire::kEtherTypeMpls || eth.svlan != 0) {
+    ctx.drop = DropReason::kNotMpls;
+    return false;
+  }
+  uint32_t offset = eth.l3_offset;
+  for (;;) {
+    if (length < offset + wire::kMplsEntryLen) {
+      ctx.drop = DropReason::kTruncated;
+      return false;
+    }
+    wire::MplsEntry entry = wire::mpls_decode(wire::load_be32(frame + offset));
+    offset += wire::kMplsEntryLen;
+    if (entry.ttl <= 1) {
+      ctx.drop = DropReason::kTtlExpired;
+      return false;
+    }
+    // The outermost entry carries the LSP's TTL (RFC 3443: popping copies it down).
+    if (ctx.mpls_ttl == 0) ctx.mpls_ttl = entry.ttl;
+    if (entry.label == label::kIpv4ExplicitNull || entry.label == label::kIpv6ExplicitNull) {
+      if (entry.bottom_of_stack) break;
+      continue;
+    }
+    if (entry.label < label::kFirstUnreserved) {
+      ctx.drop = DropReason::kReservedLabel;
+      return false;
+    }
+    IlmEntry action = ilm.lookup(entry.label);
+    if (action.action == IlmAction::kSwap) {
+      // What follows the label is carried as it is, whatever it holds.
+      ctx.l3_offset = uint16_t(offset);
+      ctx.l3_length = uint16_t(length - offset);
+      ctx.nhlfe = action.argument;
+      return true;
+    }
+    if (action.action != IlmAction::kPopToSubscriber) {
+      ctx.drop = DropReason::kUnknownLabel;
+      return false;
+    }
+    if (!entry.bottom_of_stack) {
+      ctx.drop = DropReason::kLabelStackTooDeep;
+      return false;
+    }
+    break;
+  }
+  IpInfo ip;
+  if ((ctx.drop = parse_ip(frame + offset, length - offset, &ip)) != DropReason::kNone) return false;
+  ctx.l3_offset = uint16_t(offset);
+  ctx.l3_length = ip.length;
+  ctx.ip_version = ip.version;
+  return false;
+}
+
+// One core frame's context, written once every frame byte is read (see
+// PacketContext::reset). Returns true when its next node is label swap.
+bool read_frame(const rte_mbuf* m, const IlmTable& ilm, PacketContext& ctx) {
+  const uint8_t* frame = rte_pktmbuf_mtod(m, const uint8_t*);
+  PlainMplsIpv4 plain;
+  if (m->nb_segs == 1 && parse_plain_mpls_ipv4(frame, m->data_len, &plain) &&
+      ilm.lookup(plain.label).action == IlmAction::kPopToSubscriber) {
+    ctx.reset();
+    ctx.l3_offset = kPlainMplsL3Offset;
+    ctx.l3_length = plain.length;
+    ctx.ip_version = 4;
+    ctx.mpls_ttl = plain.ttl;
+    return false;
+  }
+  ctx.reset();
+  if (m->nb_segs != 1) {
+    ctx.drop = DropReason::kMultiSegment;
+    return false;
+  }
+  return read_labels(frame, m->data_len, ilm, ctx);
+}
+
+}  // namespace
+
+void mpls_input_stage(Burst& burst, const StageEnv& env) {
+  const unsigned count = burst.count;
+  const IlmTable& ilm = env.tables.ilm;
+  uint32_t rx_bytes = 0, swap = 0;
+  for (unsigned i = 0; i < count; ++i) {
+    const rte_mbuf* m = burst.packets[i];
+    rx_bytes += m->pkt_len;
+    swap |= uint32_t(read_frame(m, ilm, burst.context[i])) << i;
+  }
+  burst.rx_bytes = rx_bytes;
+  burst.swap = swap;
+}
+
+}  // namespace aggr
