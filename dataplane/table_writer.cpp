@@ -75,7 +75,7 @@ Status TableWriter::publish_nhlfe(const NhlfeSpec& spec, uint32_t* index) {
   return Status::success();
 }
 
-Status TableWriter::set_ftn(uint32_t isp_id, const NhlfeSpec& spec) {
+Status TableWriter::set_ftn(uint32_t isp_id, const NhlfeSpec& spec, EntrySource source) {
   auto it = isps_.find(isp_id);
   if (it == isps_.end()) return Status::failure("no ISP " + std::to_string(isp_id));
   uint32_t index;
@@ -84,6 +84,7 @@ Status TableWriter::set_ftn(uint32_t isp_id, const NhlfeSpec& spec) {
   tables_.ftn.set(it->second.index, index);
   if (old != kNoNhlfe) tables_.nhlfes.retire(old);
   it->second.ftn = spec;
+  it->second.ftn_source = source;
   return Status::success();
 }
 
@@ -293,31 +294,60 @@ const SubscriberSpec* TableWriter::subscriber(uint32_t subscriber_id) const {
 
 // ----------------------------------------------------------------------- ILM
 
-Status TableWriter::set_ilm(uint32_t label, IlmEntry entry) {
+Status TableWriter::set_ilm(uint32_t label, IlmEntry entry, EntrySource source) {
   if (Status s = check_local_label(label, tables_.ilm.label_space()); !s.ok()) return s;
   if (entry.action == IlmAction::kSwap) return Status::failure("a swap is set with its NHLFE (set_ilm_swap)");
-  replace_ilm(label, entry);
+  replace_ilm(label, entry, {entry.action, std::nullopt, source});
   return Status::success();
 }
 
-Status TableWriter::set_ilm_swap(uint32_t label, const NhlfeSpec& out) {
+Status TableWriter::set_ilm_swap(uint32_t label, const NhlfeSpec& out, EntrySource source) {
   if (Status s = check_local_label(label, tables_.ilm.label_space()); !s.ok()) return s;
   uint32_t index;
   if (Status s = publish_nhlfe(out, &index); !s.ok()) return s;
-  replace_ilm(label, {IlmAction::kSwap, index});
+  replace_ilm(label, {IlmAction::kSwap, index}, {IlmAction::kSwap, out, source});
   return Status::success();
 }
 
 Status TableWriter::clear_ilm(uint32_t label) {
   if (label >= tables_.ilm.label_space()) return Status::failure("label out of range");
-  replace_ilm(label, {});
+  replace_ilm(label, {}, {});
   return Status::success();
 }
 
-void TableWriter::replace_ilm(uint32_t label, IlmEntry entry) {
+void TableWriter::replace_ilm(uint32_t label, IlmEntry entry, IlmState state) {
   IlmEntry old = tables_.ilm.lookup(label);
   tables_.ilm.set(label, entry);
   if (old.action == IlmAction::kSwap) tables_.nhlfes.retire(old.argument);
+  if (entry.action == IlmAction::kNone)
+    ilm_.erase(label);
+  else
+    ilm_[label] = std::move(state);
+}
+
+// ----------------------------------------------------------------- neighbours
+
+Status TableWriter::move_neighbour(uint16_t port, const rte_ether_addr& from, const rte_ether_addr& to,
+                                   unsigned* rewritten) {
+  auto through = [&](const NhlfeSpec& spec) {
+    return spec.out_port == port && rte_is_same_ether_addr(&spec.next_hop_mac, &from);
+  };
+  *rewritten = 0;
+  for (auto& [id, isp] : isps_) {
+    if (!isp.ftn || !through(*isp.ftn)) continue;
+    NhlfeSpec moved = *isp.ftn;
+    moved.next_hop_mac = to;
+    if (Status s = set_ftn(id, moved, isp.ftn_source); !s.ok()) return s;
+    ++*rewritten;
+  }
+  for (auto& [label, state] : ilm_) {
+    if (!state.swap || !through(*state.swap)) continue;
+    NhlfeSpec moved = *state.swap;
+    moved.next_hop_mac = to;
+    if (Status s = set_ilm_swap(label, moved, state.source); !s.ok()) return s;
+    ++*rewritten;
+  }
+  return Status::success();
 }
 
 }  // namespace aggr

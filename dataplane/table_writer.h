@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -14,6 +15,7 @@
 #include <rte_ether.h>
 
 #include "dataplane/counters.h"
+#include "dataplane/net/entry_source.h"
 #include "dataplane/net/ip_prefix.h"
 #include "dataplane/net/status.h"
 #include "dataplane/tables/tables.h"
@@ -43,7 +45,15 @@ struct IspState {
   std::string name;
   uint16_t index;
   uint32_t subscribers = 0;
-  std::optional<NhlfeSpec> ftn;
+  std::optional<NhlfeSpec> ftn;  // installed
+  EntrySource ftn_source = EntrySource::kStatic;
+};
+
+// An installed ILM entry, as views report it.
+struct IlmState {
+  IlmAction action = IlmAction::kNone;
+  std::optional<NhlfeSpec> swap;  // the out labels and next hop of a swap
+  EntrySource source = EntrySource::kStatic;
 };
 
 class TableWriter {
@@ -57,7 +67,7 @@ class TableWriter {
   Status remove_isp(uint32_t isp_id);
   // The name is the control plane's; the dataplane knows ISPs by index.
   Status rename_isp(uint32_t isp_id, const std::string& name);
-  Status set_ftn(uint32_t isp_id, const NhlfeSpec& nhlfe);
+  Status set_ftn(uint32_t isp_id, const NhlfeSpec& nhlfe, EntrySource source = EntrySource::kStatic);
   Status clear_ftn(uint32_t isp_id);
 
   Status add_subscriber(const SubscriberSpec& spec);
@@ -67,10 +77,16 @@ class TableWriter {
   Status remove_subscriber(uint32_t subscriber_id);
 
   // Any action but a swap, which needs its NHLFE:
-  Status set_ilm(uint32_t label, IlmEntry entry);
+  Status set_ilm(uint32_t label, IlmEntry entry, EntrySource source = EntrySource::kStatic);
   // The label swapped for `out`'s labels towards its next hop.
-  Status set_ilm_swap(uint32_t label, const NhlfeSpec& out);
+  Status set_ilm_swap(uint32_t label, const NhlfeSpec& out, EntrySource source = EntrySource::kStatic);
   Status clear_ilm(uint32_t label);
+
+  // A neighbour on `port` that moved from one MAC to another: every NHLFE
+  // through it (FTN and ILM swap entries alike), and only those, is
+  // published anew with the new MAC and its entries re-pointed, each
+  // hitless. `rewritten` counts them.
+  Status move_neighbour(uint16_t port, const rte_ether_addr& from, const rte_ether_addr& to, unsigned* rewritten);
 
   // Frees superseded table memory whose grace period is over.
   void reclaim() { tables_.rcu.reclaim(); }
@@ -80,6 +96,7 @@ class TableWriter {
   const IspState* isp(uint32_t isp_id) const;
   const IspState* isp_by_index(uint16_t index) const;
   const std::unordered_map<uint32_t, IspState>& isps() const { return isps_; }
+  const std::map<uint32_t, IlmState>& ilm() const { return ilm_; }
   std::optional<uint32_t> subscriber_handle(uint32_t subscriber_id) const;
   const SubscriberSpec* subscriber(uint32_t subscriber_id) const;
   size_t subscriber_count() const { return subscribers_.size(); }
@@ -92,7 +109,7 @@ class TableWriter {
 
   Status make_nhlfe(const NhlfeSpec& spec, Nhlfe* nhlfe) const;
   Status publish_nhlfe(const NhlfeSpec& spec, uint32_t* index);
-  void replace_ilm(uint32_t label, IlmEntry entry);
+  void replace_ilm(uint32_t label, IlmEntry entry, IlmState state);
   Status check_spec(const SubscriberSpec& spec, const SubscriberState* existing) const;
   Status add_addresses(const std::vector<IpPrefix>& addresses, uint32_t handle);
   void remove_addresses(const std::vector<IpPrefix>& addresses);
@@ -105,6 +122,7 @@ class TableWriter {
   std::unordered_map<uint32_t, IspState> isps_;
   std::vector<uint32_t> isp_id_by_index_;  // 0 = free (ISP ids are >= 1)
   std::unordered_map<uint32_t, SubscriberState> subscribers_;
+  std::map<uint32_t, IlmState> ilm_;  // installed entries by label
 };
 
 }  // namespace aggr

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "controlplane/config/values.h"
+#include "dataplane/net/labels.h"
 #include "controlplane/config_apply.h"
 #include "controlplane/log.h"
 #include "controlplane/router.h"
@@ -28,12 +29,13 @@ class FieldReader {
     return true;
   }
   template <typename T>
-  void number(const json& node, const std::string& what, uint64_t min, uint64_t max, T* out) {
+  bool number(const json& node, const std::string& what, uint64_t min, uint64_t max, T* out) {
     if (!node.is_number_unsigned() || node.get<uint64_t>() < min || node.get<uint64_t>() > max) {
       fail(what + " must be an integer " + std::to_string(min) + ".." + std::to_string(max));
-      return;
+      return false;
     }
     *out = T(node.get<uint64_t>());
+    return true;
   }
   void text(const json& node, const std::string& what, std::string* out) {
     if (!node.is_string()) {
@@ -109,14 +111,18 @@ void read_isp_change(const json& body, IspConfig& isp, std::vector<std::string>&
   if (!r.object(body, "isp", {"labels", "next_hop"})) return;
   if (body.contains("labels")) {
     isp.labels.clear();
-    if (!body["labels"].is_array() || body["labels"].empty() || body["labels"].size() > kMaxLabelDepth)
+    if (!body["labels"].is_array()) {
       r.fail("labels must be a list of 1 to 3 labels");
-    else
+    } else {
+      bool numbers = true;
       for (const json& l : body["labels"]) {
         uint32_t label = 0;
-        r.number(l, "label", 16, 1048575, &label);
+        numbers &= r.number(l, "label", 0, label::kMax, &label);
         isp.labels.push_back(label);
       }
+      // The rule the configuration file obeys too.
+      if (Status s = check_pushed_labels(isp.labels); numbers && !s.ok()) r.fail(s.error);
+    }
   }
   if (body.contains("next_hop") && r.object(body["next_hop"], "next_hop", {"port", "mac"})) {
     const json& nh = body["next_hop"];
@@ -207,7 +213,8 @@ ChangeResult modify_isp(Router& router, const std::string& name, const json& bod
   if (port == nullptr || port->role != PortRole::kCore)
     return failure(409, "next_hop port '" + isp.next_hop_port + "' is not a core port");
   uint16_t out_port = router.port_ids()[size_t(port - running.ports.data())];
-  if (Status s = router.writer().set_ftn(isp.id, {isp.labels, out_port, isp.next_hop_mac}); !s.ok())
+  if (Status s = router.writer().set_ftn(isp.id, {isp.labels, out_port, isp.next_hop_mac}, EntrySource::kApi);
+      !s.ok())
     return failure(409, s.error);
   *it = isp;
   std::string labels;

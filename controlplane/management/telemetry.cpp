@@ -162,7 +162,11 @@ int subscriber(const char*, const char* params, rte_tel_data* d) {
 int fec(const char*, const char*, rte_tel_data* d) {
   return reply(build([](Router& r) {
                  json by_fec = json::object();
-                 for (const json& entry : fec_view(r)) by_fec[entry["fec"].get<std::string>()] = entry.value("labels", json::array());
+                 for (json entry : fec_view(r)) {
+                   std::string name = entry["fec"].get<std::string>();
+                   entry.erase("fec");
+                   by_fec[name] = std::move(entry);
+                 }
                  return std::optional<json>(by_fec);
                }),
                d);
@@ -170,7 +174,11 @@ int fec(const char*, const char*, rte_tel_data* d) {
 int ilm(const char*, const char*, rte_tel_data* d) {
   return reply(build([](Router& r) {
                  json by_label = json::object();
-                 for (const json& entry : ilm_view(r)) by_label[std::to_string(entry["label"].get<uint32_t>())] = entry["action"];
+                 for (json entry : ilm_view(r)) {
+                   std::string label = std::to_string(entry["label"].get<uint32_t>());
+                   entry.erase("label");
+                   by_label[label] = std::move(entry);
+                 }
                  return std::optional<json>(by_label);
                }),
                d);
@@ -193,8 +201,8 @@ void register_telemetry(Router* router) {
     rte_telemetry_register_cmd("/aggr/ports", ports, "aggrd: port names");
     rte_telemetry_register_cmd("/aggr/port", port, "aggrd: one port's state and counters. Parameters: port name");
     rte_telemetry_register_cmd("/aggr/subscriber", subscriber, "aggrd: one subscriber. Parameters: subscriber id");
-    rte_telemetry_register_cmd("/aggr/fec", fec, "aggrd: label stack pushed per FEC (ISP)");
-    rte_telemetry_register_cmd("/aggr/ilm", ilm, "aggrd: local labels and their actions");
+    rte_telemetry_register_cmd("/aggr/fec", fec, "aggrd: installed FTN entries per FEC (ISP): labels, next hop, source");
+    rte_telemetry_register_cmd("/aggr/ilm", ilm, "aggrd: installed local labels: action, source, a swap's out labels and next hop");
     rte_telemetry_register_cmd("/aggr/drops", drops, "aggrd: dropped packets by reason");
     rte_telemetry_register_cmd("/aggr/workers", workers, "aggrd: workers' ports, polls and busy ratio");
   });

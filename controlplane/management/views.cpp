@@ -129,16 +129,21 @@ std::optional<json> subscriber_view(Router& r, uint32_t id) {
   return std::nullopt;
 }
 
+json nhlfe_json(Router& r, const NhlfeSpec& nhlfe) {
+  return {{"labels", nhlfe.labels}, {"out_port", port_name(r, nhlfe.out_port)},
+          {"next_hop_mac", format_mac(nhlfe.next_hop_mac)}};
+}
+
+// What is installed, whoever installed it; not what a file asked for.
 json fec_view(Router& r) {
+  std::map<uint16_t, const IspState*> by_index;
+  for (const auto& [id, state] : r.writer().isps()) by_index.emplace(state.index, &state);
   json fecs = json::array();
-  for (const IspConfig& isp : r.config().isps) {
-    const IspState* state = r.writer().isp(isp.id);
-    if (state == nullptr) continue;
-    json entry = {{"fec", state->name}, {"isp_id", isp.id}, {"source", "static"}, {"installed", state->ftn.has_value()}};
+  for (const auto& [index, state] : by_index) {
+    json entry = {{"fec", state->name}, {"isp_id", state->id}, {"installed", state->ftn.has_value()}};
     if (state->ftn) {
-      entry["labels"] = state->ftn->labels;
-      entry["out_port"] = port_name(r, state->ftn->out_port);
-      entry["next_hop_mac"] = format_mac(state->ftn->next_hop_mac);
+      entry.update(nhlfe_json(r, *state->ftn));
+      entry["source"] = entry_source_name(state->ftn_source);
     }
     fecs.push_back(entry);
   }
@@ -147,11 +152,11 @@ json fec_view(Router& r) {
 
 json ilm_view(Router& r) {
   json labels = json::array();
-  for (const LocalLabelConfig& l : r.config().local_labels) {
-    IlmEntry entry = r.writer().tables().ilm.lookup(l.label);
-    labels.push_back({{"label", l.label},
-                      {"action", entry.action == IlmAction::kPopToSubscriber ? "pop-to-subscriber" : "none"},
-                      {"source", "static"}});
+  for (const auto& [label, state] : r.writer().ilm()) {
+    json entry = {{"label", label}, {"action", ilm_action_name(state.action)},
+                  {"source", entry_source_name(state.source)}};
+    if (state.swap) entry.update(nhlfe_json(r, *state.swap));
+    labels.push_back(entry);
   }
   return labels;
 }

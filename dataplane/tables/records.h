@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string_view>
 
 #include <rte_ether.h>
 
@@ -66,5 +67,14 @@ enum class IlmAction : uint8_t {
   kPopToSubscriber = 1,  // pop; deliver by destination address
   kSwap = 2,             // replace the label by the NHLFE's (argument: NHLFE index)
 };
+
+constexpr std::string_view ilm_action_name(IlmAction action) {
+  switch (action) {
+    case IlmAction::kNone: return "none";
+    case IlmAction::kPopToSubscriber: return "pop-to-subscriber";
+    case IlmAction::kSwap: return "swap";
+  }
+  return "unknown";
+}
 
 }  // namespace aggr

@@ -190,7 +190,7 @@ TEST_F(OperationsTest, AggrctlShowsExactCountersAndTables) {
   json ports = aggrctl_json({"show", "ports"});
   EXPECT_EQ(ports[1]["device_stats"]["opackets"], traffic_.expected_core.size());
   EXPECT_EQ(aggrctl_json({"show", "fec"})[1]["labels"], (std::vector<uint32_t>{16001, 2002}));
-  EXPECT_EQ(aggrctl_json({"show", "ilm"})[0]["label"], 100);
+  EXPECT_EQ(aggrctl_json({"show", "ilm"}), json::parse(R"([{"label": 100, "action": "pop-to-subscriber", "source": "static"}])"));
   EXPECT_EQ(aggrctl_json({"show", "workers"})[0]["lcore"], 1);
   EXPECT_EQ(aggrctl_json({"show", "status"})["generation"], 1);
 
@@ -232,10 +232,12 @@ TEST_F(OperationsTest, ChangesNeedTheTokenAndBadOnesChangeNothing) {
   ASSERT_EQ(aggrctl({"subscriber", "set", "9", "isp=green"}, true).exit_code, 0);
   EXPECT_EQ(aggrctl_json({"show", "subscribers", "9"})["isp"], "green");
   EXPECT_EQ(aggrctl_json({"show", "isps"})[1]["subscribers"], 3);
+  EXPECT_EQ(aggrctl_json({"show", "fec"})[0]["source"], "static");
   ASSERT_EQ(aggrctl({"isp", "set", "red", "labels=1001,1002"}, true).exit_code, 0);
   EXPECT_EQ(aggrctl_json({"show", "fec"})[0]["labels"], (std::vector<uint32_t>{1001, 1002}));
+  EXPECT_EQ(aggrctl_json({"show", "fec"})[0]["source"], "api");  // what is installed, and who installed it
   test::ProcessResult bad_label = aggrctl({"isp", "set", "red", "labels=3"}, true);
-  EXPECT_EQ(bad_label.output, "aggrctl: label must be an integer 16..1048575\n");
+  EXPECT_EQ(bad_label.output, "aggrctl: label 3 is reserved (RFC 3032) and cannot be pushed\n");
   EXPECT_EQ(aggrctl_json({"show", "fec"})[0]["labels"], (std::vector<uint32_t>{1001, 1002}));
 
   ASSERT_EQ(aggrctl({"subscriber", "del", "9"}, true).exit_code, 0);

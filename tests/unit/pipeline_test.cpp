@@ -456,6 +456,52 @@ TEST_F(PipelineTest, ReplacedAndClearedSwapsRetireTheirNhlfes) {
   EXPECT_FALSE(writer_->set_ilm(600, {IlmAction::kSwap, 0}).ok());  // a swap without its NHLFE
 }
 
+TEST_F(PipelineTest, ANeighboursNewMacRewritesExactlyTheNhlfesThroughIt) {
+  const rte_ether_addr red_next_hop = {{0x02, 0, 0, 0, 0xff, 0x01}}, moved = {{0x02, 0, 0, 0, 0x77, 0x77}};
+  NhlfeSpec via_red = swap_to({701});
+  via_red.next_hop_mac = red_next_hop;
+  ASSERT_TRUE(writer_->set_ilm_swap(500, swap_to({700})).ok());
+  ASSERT_TRUE(writer_->set_ilm_swap(501, via_red, EntrySource::kApi).ok());
+  const uint16_t red = writer_->isp(1)->index, green = writer_->isp(2)->index;
+  const uint32_t red_before = tables_->ftn.lookup(red), green_before = tables_->ftn.lookup(green);
+  const uint32_t swap500_before = tables_->ilm.lookup(500).argument, swap501_before = tables_->ilm.lookup(501).argument;
+
+  unsigned rewritten = 0;
+  ASSERT_TRUE(writer_->move_neighbour(2, red_next_hop, moved, &rewritten).ok());
+  EXPECT_EQ(rewritten, 2u);  // red's FTN entry and the swap of 501
+  EXPECT_NE(tables_->ftn.lookup(red), red_before);
+  EXPECT_NE(tables_->ilm.lookup(501).argument, swap501_before);
+  EXPECT_EQ(tables_->ftn.lookup(green), green_before);
+  EXPECT_EQ(tables_->ilm.lookup(500).argument, swap500_before);
+  EXPECT_EQ(writer_->ilm().at(501).source, EntrySource::kApi);  // the entry keeps its source
+
+  // Frames through the neighbour go to its new MAC, the others as before.
+  auto red_frame = up(1, 4), green_frame = up(2, 4);
+  auto out = run(0, {red_frame.input, green_frame.input});
+  Bytes red_expected = red_frame.expected;
+  std::copy(moved.addr_bytes, moved.addr_bytes + 6, red_expected.begin());
+  EXPECT_EQ(out[2], (std::vector<Bytes>{red_expected, green_frame.expected}));
+  out = run(2, {labelled_frame({{500, 0, 64}}), labelled_frame({{501, 0, 64}})});
+  ASSERT_EQ(out[2].size(), 2u);
+  EXPECT_EQ(Bytes(out[2][0].begin(), out[2][0].begin() + 6), (Bytes{0x02, 0, 0, 0, 0xee, 0x01}));
+  EXPECT_EQ(Bytes(out[2][1].begin(), out[2][1].begin() + 6), (Bytes{0x02, 0, 0, 0, 0x77, 0x77}));
+}
+
+TEST_F(PipelineTest, AnEntryReplacedByAnotherSourceReportsTheNewSource) {
+  EXPECT_EQ(writer_->isp(1)->ftn_source, EntrySource::kStatic);
+  NhlfeSpec spec = *writer_->isp(1)->ftn;
+  spec.labels = {4242};
+  ASSERT_TRUE(writer_->set_ftn(1, spec, EntrySource::kApi).ok());
+  EXPECT_EQ(writer_->isp(1)->ftn_source, EntrySource::kApi);
+  EXPECT_EQ(writer_->isp(1)->ftn->labels, std::vector<uint32_t>{4242});
+  EXPECT_EQ(writer_->ilm().at(100).source, EntrySource::kStatic);
+  ASSERT_TRUE(writer_->set_ilm_swap(100, swap_to({700}), EntrySource::kLdp).ok());
+  EXPECT_EQ(writer_->ilm().at(100).action, IlmAction::kSwap);
+  EXPECT_EQ(writer_->ilm().at(100).source, EntrySource::kLdp);
+  ASSERT_TRUE(writer_->clear_ilm(100).ok());
+  EXPECT_EQ(writer_->ilm().count(100), 0u);
+}
+
 TEST_F(PipelineTest, TableChangesTakeEffectAndFailedChangesChangeNothing) {
   // Move subscriber 1 from red (1001) to green (16001/2002/3003).
   ASSERT_TRUE(writer_->set_subscriber_isp(1, 2).ok());

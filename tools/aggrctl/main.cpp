@@ -200,18 +200,22 @@ void print_subscriber(const json& s) {
               << num(s, "meter_drops", "down") << " over rate\n";
 }
 
+// A field that only some entries have (an NHLFE's, a source), or "-".
+std::string optional_text(const json& entry, const char* key) { return entry.contains(key) ? text(entry[key]) : "-"; }
+
 void print_fec(const json& fecs) {
   Table t({"FEC", "ISP id", "Source", "Labels", "Out port", "Next hop MAC", "Installed"});
   for (const json& f : fecs)
-    t.add({text(f["fec"]), text(f["isp_id"]), text(f["source"]), f.contains("labels") ? text(f["labels"]) : "-",
-           f.contains("out_port") ? text(f["out_port"]) : "-", f.contains("next_hop_mac") ? text(f["next_hop_mac"]) : "-",
-           f["installed"].get<bool>() ? "yes" : "no"});
+    t.add({text(f["fec"]), text(f["isp_id"]), optional_text(f, "source"), optional_text(f, "labels"),
+           optional_text(f, "out_port"), optional_text(f, "next_hop_mac"), f["installed"].get<bool>() ? "yes" : "no"});
   t.print(std::cout);
 }
 
 void print_ilm(const json& labels) {
-  Table t({"Local label", "Action", "Source"});
-  for (const json& l : labels) t.add({text(l["label"]), text(l["action"]), text(l["source"])});
+  Table t({"Local label", "Action", "Source", "Out labels", "Out port", "Next hop MAC"});
+  for (const json& l : labels)
+    t.add({text(l["label"]), text(l["action"]), text(l["source"]), optional_text(l, "labels"),
+           optional_text(l, "out_port"), optional_text(l, "next_hop_mac")});
   t.print(std::cout);
 }
 
