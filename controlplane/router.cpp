@@ -25,7 +25,7 @@ namespace aggr {
 namespace {
 
 // Frames in flight from one worker to another: a few bursts' worth per loop.
-constexpr unsigned kHandoffRingSize = 2048;
+constexpr unsigned kMeterTransferRingSize = 2048;
 
 bool has_option(const std::vector<std::string>& args, const std::string& option) {
   for (const std::string& a : args)
@@ -71,7 +71,7 @@ Router::~Router() {
   }
   writer_.reset();
   tables_.reset();
-  handoff_.reset();
+  transfer_rings_.reset();
   for (uint16_t port : port_ids_) close_port(port);
   if (pool_ != nullptr) rte_mempool_free(pool_);
   if (eal_ready_) rte_eal_cleanup();
@@ -100,8 +100,8 @@ void Router::start() {
   limits.max_workers = std::max(limits.max_workers, workers);
   tables_ = std::make_unique<Tables>(limits);
   tables_->ttl_model = config_.ttl_model;
-  register_handoff_field();
-  if (workers > 1) handoff_ = std::make_unique<HandoffRings>(workers, kHandoffRingSize);
+  register_transfer_field();
+  if (workers > 1) transfer_rings_ = std::make_unique<MeterTransferRings>(workers, kMeterTransferRingSize);
   std::vector<unsigned> owners = port_owner_workers(config_);
   for (const PortConfig& p : config_.ports) {
     PortSetup setup{p.name, p.device, 1, uint16_t(workers), 1024, 1024, p.mtu};
@@ -238,7 +238,7 @@ void Router::launch_workers() {
     setup.index = w;
     setup.idle_polls = config_.idle_polls;
     setup.idle_sleep_us = config_.idle_sleep_us;
-    setup.handoff = handoff_.get();
+    setup.transfer_rings = transfer_rings_.get();
     for (size_t p = 0; p < config_.ports.size(); ++p)
       if (port_workers[p] == config_.worker_lcores[w]) setup.rx.push_back({port_ids_[p], 0});
     workers_.push_back(std::make_unique<Worker>(setup, *tables_, counters_->worker(w), workers_stop_));

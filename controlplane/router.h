@@ -93,7 +93,7 @@ class Router {
   std::unique_ptr<Tables> tables_;
   std::unique_ptr<CounterSet> counters_;
   std::unique_ptr<TableWriter> writer_;
-  std::unique_ptr<HandoffRings> handoff_;
+  std::unique_ptr<MeterTransferRings> transfer_rings_;
   std::vector<std::unique_ptr<Worker>> workers_;
   std::atomic<bool> workers_stop_{false};
   std::atomic<bool> stop_requested_{false};

@@ -25,7 +25,7 @@ std::string_view drop_reason_name(DropReason reason) {
     case DropReason::kNoHeadroom: return "no_headroom";
     case DropReason::kMultiSegment: return "multi_segment";
     case DropReason::kTxFailed: return "tx_failed";
-    case DropReason::kHandoffFull: return "handoff_full";
+    case DropReason::kMeterTransferFull: return "meter_transfer_full";
     case DropReason::kSubscriberGone: return "subscriber_gone";
     case DropReason::kCount: break;
   }

@@ -28,7 +28,7 @@ enum class DropReason : uint8_t {
   kNoHeadroom,           // mbuf lacks room for the new headers
   kMultiSegment,         // chained mbufs are not forwarded
   kTxFailed,             // the out queue did not accept the frame
-  kHandoffFull,          // the ring to the subscriber's meter owner was full
+  kMeterTransferFull,          // the ring to the subscriber's meter owner was full
   kSubscriberGone,       // removed or moved while its frame was handed off
   kCount
 };

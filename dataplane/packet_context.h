@@ -57,7 +57,7 @@ struct Burst {
   uint32_t rx_bytes = 0;
   // Bit i: packet i's subscriber has a meter in the pipeline's direction.
   // Set where the subscriber becomes known (classify, deliver, resumed
-  // handoff), so that policing and handoff skip unmetered bursts at once.
+  // transfer), so that policing and meter transfer skip unmetered bursts at once.
   uint32_t metered = 0;
   // Bit i: MPLS input found an ILM entry that swaps packet i's label; its
   // next node is label swap, not subscriber delivery.
@@ -65,16 +65,16 @@ struct Burst {
 };
 
 // What a burst leaves behind: frames ready to send, grouped by out port, and
-// frames to hand to other workers (see dataplane/handoff.h), by worker.
+// frames to hand to other workers (see dataplane/meter_transfer_rings.h), by worker.
 static_assert(kMaxPorts <= 64, "TxBatch::used_ports is a 64-bit mask");
 struct TxBatch {
   rte_mbuf* packets[kMaxPorts][kBurstSize];
   uint16_t count[kMaxPorts] = {};
   uint32_t bytes[kMaxPorts] = {};  // frame bytes queued, summed as they are queued
   uint64_t used_ports = 0;  // bit i: port i has frames
-  rte_mbuf* handoff[kMaxWorkers][kBurstSize];
-  uint16_t handoff_count[kMaxWorkers] = {};
-  uint32_t handoff_workers = 0;  // bit w: worker w has frames
+  rte_mbuf* transfer[kMaxWorkers][kBurstSize];
+  uint16_t transfer_count[kMaxWorkers] = {};
+  uint32_t transfer_workers = 0;  // bit w: worker w has frames
 };
 
 }  // namespace aggr

@@ -3,7 +3,7 @@
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
 
-#include "dataplane/pipeline.h"
+#include "dataplane/graph.h"
 
 namespace aggr {
 namespace {
@@ -51,33 +51,33 @@ void Worker::transmit(TxBatch& batch) {
     counters_.port(port).tx.add(sent, bytes);
     drop_unsent(frames, sent, count, DropReason::kTxFailed);
   }
-  if (batch.handoff_workers) hand_off(batch);
+  if (batch.transfer_workers) hand_off(batch);
 }
 
 void Worker::hand_off(TxBatch& batch) {
   uint16_t self = uint16_t(setup_.index);
-  while (batch.handoff_workers) {
-    unsigned to = take_lowest(batch.handoff_workers);
-    rte_mbuf** frames = batch.handoff[to];
-    unsigned count = batch.handoff_count[to];
-    batch.handoff_count[to] = 0;
+  while (batch.transfer_workers) {
+    unsigned to = take_lowest(batch.transfer_workers);
+    rte_mbuf** frames = batch.transfer[to];
+    unsigned count = batch.transfer_count[to];
+    batch.transfer_count[to] = 0;
     unsigned queued = 0;
-    if (setup_.handoff != nullptr)
-      queued = rte_ring_sp_enqueue_burst(setup_.handoff->ring(self, to), reinterpret_cast<void**>(frames), count,
+    if (setup_.transfer_rings != nullptr)
+      queued = rte_ring_sp_enqueue_burst(setup_.transfer_rings->ring(self, to), reinterpret_cast<void**>(frames), count,
                                          nullptr);
-    drop_unsent(frames, queued, count, DropReason::kHandoffFull);
+    drop_unsent(frames, queued, count, DropReason::kMeterTransferFull);
   }
 }
 
-bool Worker::receive_handoffs(Burst& burst, TxBatch& batch, const StageEnv& env) {
+bool Worker::receive_transfers(Burst& burst, TxBatch& batch, const NodeEnv& env) {
   bool busy = false;
-  for (unsigned from = 0; from < setup_.handoff->workers(); ++from) {
+  for (unsigned from = 0; from < setup_.transfer_rings->workers(); ++from) {
     if (from == setup_.index) continue;
-    burst.count = uint16_t(rte_ring_sc_dequeue_burst(setup_.handoff->ring(from, setup_.index),
+    burst.count = uint16_t(rte_ring_sc_dequeue_burst(setup_.transfer_rings->ring(from, setup_.index),
                                                      reinterpret_cast<void**>(burst.packets), kBurstSize, nullptr));
     if (burst.count == 0) continue;
     busy = true;
-    process_handoff_burst(burst, env, batch);
+    process_transferred_burst(burst, env, batch);
     transmit(batch);
   }
   return busy;
@@ -98,8 +98,8 @@ void Worker::run() {
     counters_.cycles.add(now - loop_start);
     if (last_busy) counters_.busy_cycles.add(now - loop_start);
     loop_start = now;
-    StageEnv env{tables_, tables_.meters, counters_, now, uint16_t(setup_.index)};
-    bool busy = setup_.handoff != nullptr && receive_handoffs(burst, batch, env);
+    NodeEnv env{tables_, tables_.meters, counters_, now, uint16_t(setup_.index)};
+    bool busy = setup_.transfer_rings != nullptr && receive_transfers(burst, batch, env);
     for (const RxQueue& rxq : setup_.rx) {
       burst.count = rte_eth_rx_burst(rxq.port, rxq.queue, burst.packets, kBurstSize);
       if (burst.count == 0) continue;

@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "dataplane/counters.h"
-#include "dataplane/handoff.h"
+#include "dataplane/meter_transfer_rings.h"
 #include "dataplane/tables/tables.h"
 
 namespace aggr {
@@ -21,7 +21,7 @@ struct WorkerSetup {
   std::vector<RxQueue> rx;
   unsigned idle_polls = 256;    // empty polls before sleeping
   unsigned idle_sleep_us = 0;   // 0: never sleep (production busy polling)
-  HandoffRings* handoff = nullptr;  // with several workers: rings to the meter owners
+  MeterTransferRings* transfer_rings = nullptr;  // with several workers: rings to the meter owners
 };
 
 class Worker {
@@ -38,7 +38,7 @@ class Worker {
   void hand_off(struct TxBatch& batch);
   // Counts frames [sent, count) under `reason` and frees them.
   void drop_unsent(struct rte_mbuf** frames, unsigned sent, unsigned count, DropReason reason);
-  bool receive_handoffs(struct Burst& burst, struct TxBatch& batch, const struct StageEnv& env);
+  bool receive_transfers(struct Burst& burst, struct TxBatch& batch, const struct NodeEnv& env);
 
   WorkerSetup setup_;
   Tables& tables_;

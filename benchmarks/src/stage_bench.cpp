@@ -37,8 +37,8 @@
 #include <rte_mbuf.h>
 
 #include "dataplane/mbuf_pool.h"
-#include "dataplane/pipeline.h"
-#include "dataplane/stages/stages.h"
+#include "dataplane/graph.h"
+#include "dataplane/nodes/nodes.h"
 #include "dataplane/table_writer.h"
 #include "tools/aggr-gen/frame_builder.h"
 
@@ -180,7 +180,7 @@ enum class Stage {
 
 void run_stage(benchmark::State& state, Stage stage, uint32_t subscribers, uint32_t isps) {
   Scale& s = scale(subscribers, isps);
-  StageEnv env{*s.tables, s.tables->meters, s.counters->worker(0), rte_rdtsc(), 0};
+  NodeEnv env{*s.tables, s.tables->meters, s.counters->worker(0), rte_rdtsc(), 0};
   rte_mbuf* mbufs[kBurstSize];
   if (rte_pktmbuf_alloc_bulk(g_pool, mbufs, kBurstSize) != 0) {
     state.SkipWithError("mbuf pool empty");
@@ -202,32 +202,32 @@ void run_stage(benchmark::State& state, Stage stage, uint32_t subscribers, uint3
       case Stage::kParseClassifyQinq:
       case Stage::kParseClassifyPrefix:
         start = rte_rdtsc();
-        parse_access_stage(burst);
-        classify_stage(burst, env);
+        access_input_node(burst);
+        classify_node(burst, env);
         break;
       case Stage::kFtnPush:
-        parse_access_stage(burst);
-        classify_stage(burst, env);
+        access_input_node(burst);
+        classify_node(burst, env);
         start = rte_rdtsc();
-        mpls_push_stage(burst, env);
+        ftn_push_node(burst, env);
         break;
       case Stage::kIlmPopDeliver:
         start = rte_rdtsc();
-        mpls_input_stage(burst, env);
-        deliver_stage(burst, env);
+        mpls_input_node(burst, env);
+        subscriber_deliver_node(burst, env);
         break;
       case Stage::kAccount:
-        parse_access_stage(burst);
-        classify_stage(burst, env);
-        mpls_push_stage(burst, env);
+        access_input_node(burst);
+        classify_node(burst, env);
+        ftn_push_node(burst, env);
         start = rte_rdtsc();
-        account_and_output_stage(burst, env, Direction::kUpstream, batch);
+        account_node(burst, env, Direction::kUpstream, batch);
         break;
       case Stage::kMeter:
-        parse_access_stage(burst);
-        classify_stage(burst, env);
+        access_input_node(burst);
+        classify_node(burst, env);
         start = rte_rdtsc();
-        police_stage(burst, env, Direction::kUpstream);
+        police_node(burst, env, Direction::kUpstream);
         break;
       case Stage::kPipelineUpQinq:
       case Stage::kPipelineUpPrefix:

@@ -7,7 +7,7 @@
 // the subscriber's access port (PortAttributes::owner_worker). Upstream
 // packets arrive on that port, so its poller sees them all; downstream
 // packets received by another worker are handed to the owner through a
-// single-producer ring before policing (dataplane/handoff.h), so no state is
+// single-producer ring before policing (dataplane/meter_transfer_rings.h), so no state is
 // ever written by two threads.
 #pragma once
 

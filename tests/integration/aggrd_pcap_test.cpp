@@ -205,7 +205,7 @@ TEST_F(AggrdPcapTest, ForwardsEveryFrameAsExpectedAndCountsExactly) { forward_an
 // Two workers on the two CPUs: worker 1 polls access0 and core0, worker 2
 // polls access1, so downstream frames of access1's metered subscriber are
 // handed from worker 1 to worker 2, its meter's owner.
-TEST_F(AggrdPcapTest, TwoWorkersForwardExactlyWithMeterHandoff) {
+TEST_F(AggrdPcapTest, TwoWorkersForwardExactlyWithMeterTransfer) {
   write_config(2);
   ASSERT_EQ(config_.port_workers(), (std::vector<unsigned>{1, 2, 1}));
   forward_and_check(8);

@@ -10,8 +10,8 @@
 #include <rte_mbuf.h>
 
 #include "controlplane/config_apply.h"
-#include "dataplane/handoff.h"
-#include "dataplane/pipeline.h"
+#include "dataplane/meter_transfer_rings.h"
+#include "dataplane/graph.h"
 
 namespace aggr::test {
 
@@ -60,7 +60,7 @@ HeadendHarness::HeadendHarness(RouterConfig c, std::vector<uint16_t> ids, TableL
   limits.max_workers = std::max(limits.max_workers, workers);
   tables = std::make_unique<Tables>(limits);
   tables->ttl_model = config.ttl_model;
-  register_handoff_field();
+  register_transfer_field();
   std::vector<unsigned> owners = port_owner_workers(config);
   for (size_t p = 0; p < config.ports.size(); ++p)
     tables->ports[port_ids[p]] = port_attributes(config.ports[p], rte_ether_addr{}, owners[p]);
@@ -89,9 +89,9 @@ void HeadendHarness::collect(TxBatch& batch, std::map<uint16_t, std::vector<gen:
       out[p].emplace_back(d, d + m->data_len);
       rte_pktmbuf_free(m);
     }
-  for (uint32_t workers = batch.handoff_workers; workers; workers &= workers - 1) {
+  for (uint32_t workers = batch.transfer_workers; workers; workers &= workers - 1) {
     unsigned w = unsigned(__builtin_ctz(workers));
-    handed_off[w].insert(handed_off[w].end(), batch.handoff[w], batch.handoff[w] + batch.handoff_count[w]);
+    handed_off[w].insert(handed_off[w].end(), batch.transfer[w], batch.transfer[w] + batch.transfer_count[w]);
   }
 }
 
@@ -99,7 +99,7 @@ std::map<uint16_t, std::vector<gen::Bytes>> HeadendHarness::run(rte_mempool* poo
                                                                  const std::vector<gen::Bytes>& frames, uint64_t now,
                                                                  unsigned worker) {
   std::map<uint16_t, std::vector<gen::Bytes>> out;
-  StageEnv env{*tables, tables->meters, counters->worker(worker), now, uint16_t(worker)};
+  NodeEnv env{*tables, tables->meters, counters->worker(worker), now, uint16_t(worker)};
   for (size_t done = 0; done < frames.size();) {
     Burst burst;
     burst.in_port = in_port;
@@ -122,16 +122,16 @@ std::map<uint16_t, std::vector<gen::Bytes>> HeadendHarness::run(rte_mempool* poo
   return out;
 }
 
-std::map<uint16_t, std::vector<gen::Bytes>> HeadendHarness::run_handoffs(unsigned worker, uint64_t now) {
+std::map<uint16_t, std::vector<gen::Bytes>> HeadendHarness::run_transfers(unsigned worker, uint64_t now) {
   std::map<uint16_t, std::vector<gen::Bytes>> out;
-  StageEnv env{*tables, tables->meters, counters->worker(worker), now, uint16_t(worker)};
+  NodeEnv env{*tables, tables->meters, counters->worker(worker), now, uint16_t(worker)};
   std::vector<rte_mbuf*> frames = std::move(handed_off[worker]);
   handed_off[worker].clear();
   for (size_t done = 0; done < frames.size();) {
     Burst burst;
     while (burst.count < kBurstSize && done < frames.size()) burst.packets[burst.count++] = frames[done++];
     TxBatch batch;
-    process_handoff_burst(burst, env, batch);
+    process_transferred_burst(burst, env, batch);
     collect(batch, out);
   }
   return out;

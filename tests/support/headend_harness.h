@@ -39,12 +39,12 @@ class HeadendHarness {
 
   // Sends frames received on in_port through the pipeline, in bursts, as
   // `worker` at TSC `now`; returns the frames sent, by out port. Frames
-  // handed to other workers wait in handed_off[worker] for run_handoffs().
+  // handed to other workers wait in handed_off[worker] for run_transfers().
   std::map<uint16_t, std::vector<gen::Bytes>> run(rte_mempool* pool, uint16_t in_port,
                                                   const std::vector<gen::Bytes>& frames, uint64_t now = 1,
                                                   unsigned worker = 0);
   // Processes what other workers handed to `worker`, as that worker.
-  std::map<uint16_t, std::vector<gen::Bytes>> run_handoffs(unsigned worker, uint64_t now = 1);
+  std::map<uint16_t, std::vector<gen::Bytes>> run_transfers(unsigned worker, uint64_t now = 1);
 
   RouterConfig config;
   std::vector<uint16_t> port_ids;

@@ -11,7 +11,7 @@
 #include <rte_malloc.h>
 
 #include "controlplane/config_apply.h"
-#include "dataplane/pipeline.h"
+#include "dataplane/graph.h"
 #include "dataplane/wire.h"
 #include "tests/support/headend_harness.h"
 #include "tests/unit/eal_environment.h"
@@ -122,7 +122,7 @@ TEST_F(PipelineTest, MultiSegmentFramesAreDroppedCountedAndFreed) {
     burst.in_port = c.port;
     burst.packets[burst.count++] = head;
     TxBatch batch;
-    StageEnv env{*tables_, tables_->meters, counters_->worker(0), 1, 0};
+    NodeEnv env{*tables_, tables_->meters, counters_->worker(0), 1, 0};
     process_burst(burst, env, batch);
     EXPECT_EQ(batch.used_ports, 0u) << "port " << c.port;
     EXPECT_EQ(counters_->port_rx(c.port), (Totals{1, c.frame.size()})) << "port " << c.port;
@@ -251,7 +251,7 @@ TEST_F(PipelineTest, MeterDropsTrafficAbovePlanRate) {
 // Two workers: worker 1 polls access0 (so owns its subscribers' meters),
 // worker 0 polls the core port. Downstream frames of metered subscribers on
 // access0 go to worker 1 to be policed, counted and sent; others go straight out.
-class HandoffTest : public PipelineTest {
+class MeterTransferTest : public PipelineTest {
  protected:
   void SetUp() override {
     PipelineTest::SetUp();
@@ -275,14 +275,14 @@ class HandoffTest : public PipelineTest {
   }
 };
 
-TEST_F(HandoffTest, MeteredSubscribersFramesArePolicedAndSentByTheMeterOwner) {
+TEST_F(MeterTransferTest, MeteredSubscribersFramesArePolicedAndSentByTheMeterOwner) {
   gen::FramePair metered = down(1, 4), unmetered = down(2, 4);
   auto out = harness_->run(pool_, 2, {metered.input, unmetered.input, metered.input}, 1, 0);
   EXPECT_EQ(out[0], std::vector<Bytes>{unmetered.expected});  // worker 0 sends the unmetered frame itself
   ASSERT_EQ(harness_->handed_off[1].size(), 2u);
   EXPECT_EQ(worker_subscriber(0, 1).packets, 0u);  // not counted by the receiving worker
 
-  auto owner_out = harness_->run_handoffs(1);
+  auto owner_out = harness_->run_transfers(1);
   EXPECT_EQ(owner_out[0], (std::vector<Bytes>{metered.expected, metered.expected}));
   EXPECT_EQ(worker_subscriber(1, 1), (Totals{2, 2u * metered.ip_length}));
   EXPECT_EQ(worker_subscriber(0, 2), (Totals{1, unmetered.ip_length}));
@@ -290,12 +290,12 @@ TEST_F(HandoffTest, MeteredSubscribersFramesArePolicedAndSentByTheMeterOwner) {
   EXPECT_EQ(counters_->total_drops(), 0u);
 }
 
-TEST_F(HandoffTest, TheOwnerEnforcesTheDownstreamRate) {
+TEST_F(MeterTransferTest, TheOwnerEnforcesTheDownstreamRate) {
   // 1 Mbit/s: burst 16384 bytes; 30 full-size frames at one instant.
   std::vector<Bytes> frames;
   for (int i = 0; i < 30; ++i) frames.push_back(gen::downstream_frame(config_, sub(1), 100, 4, 1518, 64, 64, i).input);
   harness_->run(pool_, 2, frames, rte_get_tsc_hz(), 0);
-  auto out = harness_->run_handoffs(1, rte_get_tsc_hz());
+  auto out = harness_->run_transfers(1, rte_get_tsc_hz());
   ASSERT_FALSE(out[0].empty());
   uint64_t conforming = 16384 / out[0][0].size();
   EXPECT_EQ(out[0].size(), conforming);
@@ -304,11 +304,11 @@ TEST_F(HandoffTest, TheOwnerEnforcesTheDownstreamRate) {
             30 - conforming);
 }
 
-TEST_F(HandoffTest, FramesOfASubscriberRemovedInFlightAreDroppedAsGone) {
+TEST_F(MeterTransferTest, FramesOfASubscriberRemovedInFlightAreDroppedAsGone) {
   harness_->run(pool_, 2, {down(1, 4).input, down(1, 6).input}, 1, 0);
   ASSERT_EQ(harness_->handed_off[1].size(), 2u);
   ASSERT_TRUE(writer_->remove_subscriber(1).ok());
-  EXPECT_TRUE(harness_->run_handoffs(1)[0].empty());
+  EXPECT_TRUE(harness_->run_transfers(1)[0].empty());
   EXPECT_EQ(drops(DropReason::kSubscriberGone), 2u);
 }
 

@@ -1,12 +1,12 @@
 // The end of the subscriber paths, in one pass: forwarded packets counted
 // per ISP and per subscriber (IP bytes) and queued by out port; dropped ones
 // counted by reason and freed.
-#include "dataplane/stages/output.h"
-#include "dataplane/stages/stages.h"
+#include "dataplane/nodes/output.h"
+#include "dataplane/nodes/nodes.h"
 
 namespace aggr {
 
-void account_and_output_stage(Burst& burst, const StageEnv& env, Direction dir, TxBatch& out) {
+void account_node(Burst& burst, const NodeEnv& env, Direction dir, TxBatch& out) {
   // In locals, so that the counter stores do not make the compiler reload
   // them packet by packet.
   const unsigned count = burst.count;
@@ -26,7 +26,7 @@ void account_and_output_stage(Burst& burst, const StageEnv& env, Direction dir, 
   }
 }
 
-void output_stage(Burst& burst, const StageEnv& env, TxBatch& out) {
+void output_node(Burst& burst, const NodeEnv& env, TxBatch& out) {
   const unsigned count = burst.count;
   OutputQueue output(env.counters, out);
   for (unsigned i = 0; i < count; ++i) {

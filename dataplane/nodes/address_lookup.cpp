@@ -4,7 +4,7 @@
 // whole burst overlap instead of following each other.
 #include <rte_prefetch.h>
 
-#include "dataplane/stages/stages.h"
+#include "dataplane/nodes/nodes.h"
 
 namespace aggr {
 

@@ -7,7 +7,7 @@
 // parse_plain_mpls_ipv4).
 #include "dataplane/frame_ops.h"
 #include "dataplane/net/labels.h"
-#include "dataplane/stages/stages.h"
+#include "dataplane/nodes/nodes.h"
 #include "dataplane/wire.h"
 
 namespace aggr {
@@ -96,7 +96,7 @@ bool read_frame(const rte_mbuf* m, const IlmTable& ilm, PacketContext& ctx) {
 
 }  // namespace
 
-void mpls_input_stage(Burst& burst, const StageEnv& env) {
+void mpls_input_node(Burst& burst, const NodeEnv& env) {
   const unsigned count = burst.count;
   const IlmTable& ilm = env.tables.ilm;
   uint32_t rx_bytes = 0, swap = 0;

@@ -16,7 +16,7 @@
 
 #include <rte_prefetch.h>
 
-#include "dataplane/stages/stages.h"
+#include "dataplane/nodes/nodes.h"
 #include "dataplane/wire.h"
 
 namespace aggr {
@@ -44,7 +44,7 @@ bool on_line(const SubscriberRecord& s, uint16_t port, const PacketContext& ctx)
   return s.port == port && vlan_pair(s) == vlan_pair(ctx);
 }
 
-void classify_by_line(Burst& burst, const StageEnv& env) {
+void classify_by_line(Burst& burst, const NodeEnv& env) {
   // Burst fields and table addresses in locals: see SubscriberTable::Reader.
   const unsigned count = burst.count;
   const uint16_t port = burst.in_port;
@@ -92,7 +92,7 @@ void classify_by_line(Burst& burst, const StageEnv& env) {
   }
 }
 
-void classify_by_source(Burst& burst, const StageEnv& env) {
+void classify_by_source(Burst& burst, const NodeEnv& env) {
   const unsigned count = burst.count;
   const uint16_t port = burst.in_port;
   const SubscriberTable::Reader records = env.tables.subscribers.reader();
@@ -121,7 +121,7 @@ void classify_by_source(Burst& burst, const StageEnv& env) {
 
 }  // namespace
 
-void classify_stage(Burst& burst, const StageEnv& env) {
+void classify_node(Burst& burst, const NodeEnv& env) {
   if (env.tables.ports[burst.in_port].classify == ClassifyMode::kLine)
     classify_by_line(burst, env);
   else

@@ -20,7 +20,7 @@
 
 namespace aggr {
 
-struct HandoffMeta {
+struct TransferMeta {
   uint32_t handle;         // subscriber handle at delivery
   uint32_t subscriber_id;  // to detect a handle reused while in flight
   uint16_t l3_length;      // IP bytes, for the counters
@@ -29,24 +29,24 @@ struct HandoffMeta {
 
 // Registers the mbuf dynamic field (idempotent). Call after EAL init, before
 // any worker runs. Throws std::runtime_error on failure.
-void register_handoff_field();
+void register_transfer_field();
 
 namespace detail {
-extern int handoff_field_offset;
+extern int transfer_field_offset;
 }
 
-inline HandoffMeta& handoff_meta(rte_mbuf* m) {
-  return *RTE_MBUF_DYNFIELD(m, detail::handoff_field_offset, HandoffMeta*);
+inline TransferMeta& transfer_meta(rte_mbuf* m) {
+  return *RTE_MBUF_DYNFIELD(m, detail::transfer_field_offset, TransferMeta*);
 }
 
 // One SP/SC ring per ordered pair of workers.
-class HandoffRings {
+class MeterTransferRings {
  public:
   // Throws std::runtime_error when a ring cannot be created.
-  HandoffRings(unsigned workers, unsigned ring_size);
-  ~HandoffRings();
-  HandoffRings(const HandoffRings&) = delete;
-  HandoffRings& operator=(const HandoffRings&) = delete;
+  MeterTransferRings(unsigned workers, unsigned ring_size);
+  ~MeterTransferRings();
+  MeterTransferRings(const MeterTransferRings&) = delete;
+  MeterTransferRings& operator=(const MeterTransferRings&) = delete;
 
   unsigned workers() const { return workers_; }
   rte_ring* ring(unsigned from, unsigned to) const { return rings_[from * workers_ + to]; }

@@ -1,11 +1,11 @@
 // Plan-rate policing with each subscriber's srTCM meter (see MeterTable for
 // why the state has a single writer). Frame bytes are metered: as received
 // upstream, as sent on the access line downstream.
-#include "dataplane/stages/stages.h"
+#include "dataplane/nodes/nodes.h"
 
 namespace aggr {
 
-void police_stage(Burst& burst, const StageEnv& env, Direction dir) {
+void police_node(Burst& burst, const NodeEnv& env, Direction dir) {
   DropReason reason = dir == Direction::kUpstream ? DropReason::kMeterUpstream
                                                   : DropReason::kMeterDownstream;
   for (uint32_t metered = burst.metered; metered; metered &= metered - 1) {

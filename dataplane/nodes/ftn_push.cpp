@@ -2,7 +2,7 @@
 // access tags, decrements the IP TTL, pushes the label stack with TTL and TC
 // per the TTL model, and writes the core Ethernet header.
 #include "dataplane/frame_ops.h"
-#include "dataplane/stages/stages.h"
+#include "dataplane/nodes/nodes.h"
 
 namespace aggr {
 namespace {
@@ -28,7 +28,7 @@ DropReason push_labels(rte_mbuf* m, const PacketContext& ctx, const Nhlfe& nhlfe
 
 }  // namespace
 
-void mpls_push_stage(Burst& burst, const StageEnv& env) {
+void ftn_push_node(Burst& burst, const NodeEnv& env) {
   const Tables& tables = env.tables;
   // Read once: the frame writes below go through uint8_t pointers, which may
   // alias anything, so the compiler would reload these for every packet.

@@ -4,12 +4,12 @@
 // (RFC 3032 section 2.4.1); the last keeps the incoming bottom-of-stack bit.
 // What followed the label, labels or IP, is carried untouched.
 #include "dataplane/frame_ops.h"
-#include "dataplane/stages/stages.h"
+#include "dataplane/nodes/nodes.h"
 #include "dataplane/wire.h"
 
 namespace aggr {
 
-void label_swap_stage(Burst& burst, const StageEnv& env) {
+void label_swap_node(Burst& burst, const NodeEnv& env) {
   const unsigned count = burst.count;
   const Nhlfe* const nhlfes = env.tables.nhlfes.entries();
   for (unsigned i = 0; i < count; ++i) {

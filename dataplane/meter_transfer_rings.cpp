@@ -1,4 +1,4 @@
-#include "dataplane/handoff.h"
+#include "dataplane/meter_transfer_rings.h"
 
 #include <atomic>
 #include <cstdio>
@@ -10,22 +10,22 @@
 namespace aggr {
 
 namespace detail {
-int handoff_field_offset = -1;
+int transfer_field_offset = -1;
 }
 
-void register_handoff_field() {
-  if (detail::handoff_field_offset >= 0) return;
+void register_transfer_field() {
+  if (detail::transfer_field_offset >= 0) return;
   rte_mbuf_dynfield field{};
-  std::snprintf(field.name, sizeof field.name, "aggr_handoff_meta");
-  field.size = sizeof(HandoffMeta);
-  field.align = alignof(HandoffMeta);
+  std::snprintf(field.name, sizeof field.name, "aggr_transfer_meta");
+  field.size = sizeof(TransferMeta);
+  field.align = alignof(TransferMeta);
   int offset = rte_mbuf_dynfield_register(&field);
   if (offset < 0)
-    throw std::runtime_error("cannot register the handoff mbuf field: " + std::string(rte_strerror(rte_errno)));
-  detail::handoff_field_offset = offset;
+    throw std::runtime_error("cannot register the meter transfer mbuf field: " + std::string(rte_strerror(rte_errno)));
+  detail::transfer_field_offset = offset;
 }
 
-HandoffRings::HandoffRings(unsigned workers, unsigned ring_size) : workers_(workers), rings_(workers * workers) {
+MeterTransferRings::MeterTransferRings(unsigned workers, unsigned ring_size) : workers_(workers), rings_(workers * workers) {
   static std::atomic<unsigned> instance{0};
   unsigned id = instance++;
   for (unsigned from = 0; from < workers; ++from)
@@ -35,15 +35,15 @@ HandoffRings::HandoffRings(unsigned workers, unsigned ring_size) : workers_(work
       rte_ring* r = rte_ring_create(name.c_str(), ring_size, SOCKET_ID_ANY, RING_F_SP_ENQ | RING_F_SC_DEQ);
       if (r == nullptr) {
         release();
-        throw std::runtime_error("cannot create handoff ring " + name + ": " + rte_strerror(rte_errno));
+        throw std::runtime_error("cannot create meter transfer ring " + name + ": " + rte_strerror(rte_errno));
       }
       rings_[from * workers + to] = r;
     }
 }
 
-HandoffRings::~HandoffRings() { release(); }
+MeterTransferRings::~MeterTransferRings() { release(); }
 
-void HandoffRings::release() {
+void MeterTransferRings::release() {
   for (rte_ring*& r : rings_) {
     if (r == nullptr) continue;
     rte_mbuf* m;

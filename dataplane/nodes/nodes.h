@@ -1,6 +1,8 @@
-// Pipeline stages. Each stage runs over a whole burst and skips packets that
-// an earlier stage dropped. Stages read tables lock-free and never allocate,
-// lock, log or make system calls.
+// The nodes of the forwarding graph, one file each. A node runs over a whole
+// burst and skips packets that an earlier node dropped; what it learns names
+// each packet's next node (dataplane/graph.h declares, per node, its next
+// nodes and its drop reasons). Nodes read tables lock-free and never
+// allocate, lock, log or make system calls.
 #pragma once
 
 #include <cstdint>
@@ -11,7 +13,7 @@
 
 namespace aggr {
 
-struct StageEnv {
+struct NodeEnv {
   const Tables& tables;
   MeterTable& meters;  // the worker owns the state of the meters it updates
   WorkerCounters& counters;
@@ -28,30 +30,30 @@ enum class AddressRole : uint8_t { kSource, kDestination };
 void lookup_burst_addresses(const Tables& tables, const Burst& burst, AddressRole role, uint32_t* handles,
                             uint32_t only = ~0u);
 
-// Upstream (access port -> core).
-void parse_access_stage(Burst& burst);
-void classify_stage(Burst& burst, const StageEnv& env);
-void mpls_push_stage(Burst& burst, const StageEnv& env);
+// Access ports (upstream): parse Ethernet, tags and IP; then which subscriber sent it.
+void access_input_node(Burst& burst);
+void classify_node(Burst& burst, const NodeEnv& env);
+void ftn_push_node(Burst& burst, const NodeEnv& env);
 
 // Core ports: the label stack against the ILM; sets burst.swap.
-void mpls_input_stage(Burst& burst, const StageEnv& env);
+void mpls_input_node(Burst& burst, const NodeEnv& env);
 // Label swap: packets whose ILM entry swaps (a transit router's traffic).
-void label_swap_stage(Burst& burst, const StageEnv& env);
+void label_swap_node(Burst& burst, const NodeEnv& env);
 // Downstream delivery of popped packets to subscribers' lines.
-void deliver_stage(Burst& burst, const StageEnv& env);
+void subscriber_deliver_node(Burst& burst, const NodeEnv& env);
 // Takes frames of metered subscribers owned by another worker out of the
-// burst, into out.handoff.
-void handoff_stage(Burst& burst, const StageEnv& env, TxBatch& out);
+// burst, into out.transfer.
+void meter_transfer_node(Burst& burst, const NodeEnv& env, TxBatch& out);
 // On the owner: restores the context of handed-off frames.
-void resume_handoff_stage(Burst& burst, const StageEnv& env);
+void meter_transfer_resume_node(Burst& burst, const NodeEnv& env);
 
 // Both directions. Polices the packets in burst.metered.
-void police_stage(Burst& burst, const StageEnv& env, Direction dir);
+void police_node(Burst& burst, const NodeEnv& env, Direction dir);
 // Counts forwarded packets (per ISP and subscriber) and queues them in `out`
 // by out port; counts dropped ones by reason and frees them.
-void account_and_output_stage(Burst& burst, const StageEnv& env, Direction dir, TxBatch& out);
+void account_node(Burst& burst, const NodeEnv& env, Direction dir, TxBatch& out);
 // The same without the counters of subscribers and ISPs (label swap).
-void output_stage(Burst& burst, const StageEnv& env, TxBatch& out);
+void output_node(Burst& burst, const NodeEnv& env, TxBatch& out);
 
 // Starts loading what the last stages will update for a classified packet
 // (its subscriber's counters and, if metered, meter state), so that at scale
@@ -59,7 +61,7 @@ void output_stage(Burst& burst, const StageEnv& env, TxBatch& out);
 // the counter array's address (see SubscriberTable::Reader for why).
 class SubscriberStatePrefetch {
  public:
-  SubscriberStatePrefetch(const StageEnv& env, Direction dir)
+  SubscriberStatePrefetch(const NodeEnv& env, Direction dir)
       : meters_(env.meters), traffic_(env.counters.subscriber_traffic_array(dir)), dir_(dir) {}
   // Returns whether the subscriber is metered in the direction: bit i of Burst::metered.
   bool operator()(uint32_t handle, const SubscriberRecord& s) const {

@@ -5,7 +5,7 @@
 #include <rte_prefetch.h>
 
 #include "dataplane/frame_ops.h"
-#include "dataplane/stages/stages.h"
+#include "dataplane/nodes/nodes.h"
 #include "dataplane/wire.h"
 
 namespace aggr {
@@ -59,7 +59,7 @@ void parse_access_frame(const rte_mbuf* m, PacketContext& ctx) {
 
 }  // namespace
 
-void parse_access_stage(Burst& burst) {
+void access_input_node(Burst& burst) {
   constexpr unsigned kPrefetchAhead = 4;
   const unsigned count = burst.count;
   for (unsigned i = 0; i < count && i < kPrefetchAhead; ++i) rte_prefetch0(frame_start(burst.packets[i]));

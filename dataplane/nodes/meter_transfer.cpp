@@ -1,11 +1,11 @@
 // Downstream frames of metered subscribers owned by another worker leave the
-// burst here, and resume on the owner (see dataplane/handoff.h for why).
-#include "dataplane/handoff.h"
-#include "dataplane/stages/stages.h"
+// burst here, and resume on the owner (see dataplane/meter_transfer_rings.h for why).
+#include "dataplane/meter_transfer_rings.h"
+#include "dataplane/nodes/nodes.h"
 
 namespace aggr {
 
-void handoff_stage(Burst& burst, const StageEnv& env, TxBatch& out) {
+void meter_transfer_node(Burst& burst, const NodeEnv& env, TxBatch& out) {
   if (burst.metered == 0) return;  // only metered frames move
   unsigned kept = 0;
   uint32_t kept_metered = 0;
@@ -16,9 +16,9 @@ void handoff_stage(Burst& burst, const StageEnv& env, TxBatch& out) {
     if (metered && ctx.drop == DropReason::kNone) {
       uint16_t owner = env.tables.ports[ctx.out_port].owner_worker;
       if (owner != env.worker) {
-        handoff_meta(m) = {ctx.handle, ctx.subscriber->id, ctx.l3_length, ctx.out_port};
-        out.handoff[owner][out.handoff_count[owner]++] = m;
-        out.handoff_workers |= 1u << owner;
+        transfer_meta(m) = {ctx.handle, ctx.subscriber->id, ctx.l3_length, ctx.out_port};
+        out.transfer[owner][out.transfer_count[owner]++] = m;
+        out.transfer_workers |= 1u << owner;
         continue;
       }
     }
@@ -33,10 +33,10 @@ void handoff_stage(Burst& burst, const StageEnv& env, TxBatch& out) {
   burst.metered = kept_metered;
 }
 
-void resume_handoff_stage(Burst& burst, const StageEnv& env) {
+void meter_transfer_resume_node(Burst& burst, const NodeEnv& env) {
   burst.metered = 0;
   for (unsigned i = 0; i < burst.count; ++i) {
-    const HandoffMeta& meta = handoff_meta(burst.packets[i]);
+    const TransferMeta& meta = transfer_meta(burst.packets[i]);
     PacketContext& ctx = burst.context[i];
     ctx.reset();
     ctx.handle = meta.handle;

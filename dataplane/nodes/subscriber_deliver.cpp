@@ -4,11 +4,11 @@
 #include <algorithm>
 
 #include "dataplane/frame_ops.h"
-#include "dataplane/stages/stages.h"
+#include "dataplane/nodes/nodes.h"
 
 namespace aggr {
 
-void deliver_stage(Burst& burst, const StageEnv& env) {
+void subscriber_deliver_node(Burst& burst, const NodeEnv& env) {
   const Tables& tables = env.tables;
   const unsigned count = burst.count;
   const SubscriberTable::Reader records = tables.subscribers.reader();

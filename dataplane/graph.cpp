@@ -1,0 +1,121 @@
+#include "dataplane/graph.h"
+
+namespace aggr {
+namespace {
+
+using N = NodeId;
+using D = DropReason;
+
+constexpr N kAccessInputNext[] = {N::kClassify};
+constexpr D kAccessInputDrops[] = {D::kMultiSegment, D::kTruncated, D::kTooManyVlanTags, D::kNotIp, D::kBadIpHeader};
+constexpr N kClassifyNext[] = {N::kPolice};
+constexpr D kClassifyDrops[] = {D::kUnknownLine, D::kUnknownSource, D::kSpoofedSource};
+constexpr N kPoliceNext[] = {N::kFtnPush, N::kAccount};
+constexpr D kPoliceDrops[] = {D::kMeterUpstream, D::kMeterDownstream};
+constexpr N kFtnPushNext[] = {N::kAccount};
+constexpr D kFtnPushDrops[] = {D::kNoFtnEntry, D::kTtlExpired, D::kMtuExceeded, D::kNoHeadroom};
+constexpr N kMplsInputNext[] = {N::kSubscriberDeliver, N::kLabelSwap};
+constexpr D kMplsInputDrops[] = {D::kMultiSegment, D::kTruncated, D::kNotMpls,        D::kTtlExpired,
+                                 D::kReservedLabel, D::kUnknownLabel, D::kLabelStackTooDeep, D::kBadIpHeader};
+constexpr N kLabelSwapNext[] = {N::kOutput};
+constexpr D kLabelSwapDrops[] = {D::kMtuExceeded, D::kNoHeadroom};
+constexpr N kSubscriberDeliverNext[] = {N::kMeterTransfer};
+constexpr D kSubscriberDeliverDrops[] = {D::kUnknownDestination, D::kTtlExpired, D::kMtuExceeded, D::kNoHeadroom};
+constexpr N kMeterTransferNext[] = {N::kPolice, N::kMeterTransferResume};
+constexpr D kMeterTransferDrops[] = {D::kMeterTransferFull};
+constexpr N kMeterTransferResumeNext[] = {N::kPolice};
+constexpr D kMeterTransferResumeDrops[] = {D::kSubscriberGone};
+constexpr N kAccountNext[] = {N::kOutput};
+constexpr D kOutputDrops[] = {D::kTxFailed};
+
+constexpr NodeDescriptor kNodes[] = {
+    {N::kAccessInput, "access-input", kAccessInputNext, kAccessInputDrops},
+    {N::kClassify, "classify", kClassifyNext, kClassifyDrops},
+    {N::kPolice, "police", kPoliceNext, kPoliceDrops},
+    {N::kFtnPush, "ftn-push", kFtnPushNext, kFtnPushDrops},
+    {N::kMplsInput, "mpls-input", kMplsInputNext, kMplsInputDrops},
+    {N::kLabelSwap, "label-swap", kLabelSwapNext, kLabelSwapDrops},
+    {N::kSubscriberDeliver, "subscriber-deliver", kSubscriberDeliverNext, kSubscriberDeliverDrops},
+    {N::kMeterTransfer, "meter-transfer", kMeterTransferNext, kMeterTransferDrops},
+    {N::kMeterTransferResume, "meter-transfer-resume", kMeterTransferResumeNext, kMeterTransferResumeDrops},
+    {N::kAccount, "account", kAccountNext, {}},
+    {N::kOutput, "output", {}, kOutputDrops},
+};
+static_assert(std::size(kNodes) == size_t(NodeId::kCount));
+
+void run_upstream(Burst& burst, const NodeEnv& env, TxBatch& out) {
+  access_input_node(burst);
+  classify_node(burst, env);
+  police_node(burst, env, Direction::kUpstream);
+  ftn_push_node(burst, env);
+  account_node(burst, env, Direction::kUpstream, out);
+}
+
+// Moves the packets of `mask` out of `from` into `to`, keeping the order of
+// both: a node's packets whose next nodes differ go on as separate bursts.
+void split_burst(Burst& from, uint32_t mask, Burst& to) {
+  unsigned kept = 0;
+  to.in_port = from.in_port;
+  for (unsigned i = 0; i < from.count; ++i) {
+    if (mask >> i & 1) {
+      to.packets[to.count] = from.packets[i];
+      to.context[to.count++] = from.context[i];
+    } else if (kept++ != i) {
+      from.packets[kept - 1] = from.packets[i];
+      from.context[kept - 1] = from.context[i];
+    }
+  }
+  from.count = uint16_t(kept);
+}
+
+void run_core(Burst& burst, const NodeEnv& env, TxBatch& out) {
+  mpls_input_node(burst, env);
+  if (burst.swap != 0) {
+    Burst swapped;
+    split_burst(burst, burst.swap, swapped);
+    label_swap_node(swapped, env);
+    output_node(swapped, env, out);
+  }
+  subscriber_deliver_node(burst, env);
+  meter_transfer_node(burst, env, out);
+  police_node(burst, env, Direction::kDownstream);
+  account_node(burst, env, Direction::kDownstream, out);
+}
+
+void drop_all(Burst& burst, const NodeEnv& env, DropReason reason, TxBatch& out) {
+  burst.rx_bytes = 0;
+  for (unsigned i = 0; i < burst.count; ++i) {
+    burst.context[i].drop = reason;
+    burst.rx_bytes += burst.packets[i]->pkt_len;
+  }
+  account_node(burst, env, Direction::kUpstream, out);
+}
+
+}  // namespace
+
+std::span<const NodeDescriptor> graph_nodes() { return kNodes; }
+
+NodeId entry_node(PortRole kind) {
+  // An unused port's frames are dropped before any node (process_burst).
+  return kind == PortRole::kAccess ? NodeId::kAccessInput : NodeId::kMplsInput;
+}
+
+void process_burst(Burst& burst, const NodeEnv& env, TxBatch& out) {
+  // Counted after the graph, whose entry node sums the bytes; the burst's
+  // count is kept now, as nodes may take frames out of it.
+  uint16_t received = burst.count;
+  switch (env.tables.ports[burst.in_port].role) {
+    case PortRole::kAccess: run_upstream(burst, env, out); break;
+    case PortRole::kCore: run_core(burst, env, out); break;
+    case PortRole::kUnused: drop_all(burst, env, DropReason::kNotIp, out); break;
+  }
+  env.counters.port(burst.in_port).rx.add(received, burst.rx_bytes);
+}
+
+void process_transferred_burst(Burst& burst, const NodeEnv& env, TxBatch& out) {
+  meter_transfer_resume_node(burst, env);
+  police_node(burst, env, Direction::kDownstream);
+  account_node(burst, env, Direction::kDownstream, out);
+}
+
+}  // namespace aggr
