@@ -91,10 +91,10 @@ int main(int argc, char** argv) {
     aggr::log_info("forwarding; SIGHUP reloads the configuration, SIGINT or SIGTERM stops");
     router.run();
     aggr::log_info("stopped");
-    aggr::print_summary(std::cout, router.config(), router.port_ids(), router.writer(), router.counters());
+    aggr::print_summary(std::cout, router.config(), router.port_ids(), router.rib(), router.counters());
     if (vm.count("summary-json")) {
       std::ofstream json(vm["summary-json"].as<std::string>());
-      aggr::write_summary_json(json, router.config(), router.port_ids(), router.writer(), router.counters());
+      aggr::write_summary_json(json, router.config(), router.port_ids(), router.rib(), router.counters());
     }
     g_router = nullptr;
   } catch (const std::exception& e) {

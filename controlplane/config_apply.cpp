@@ -53,9 +53,9 @@ SubscriberSpec subscriber_spec(const RouterConfig& c, const SubscriberConfig& s,
 }
 
 std::vector<std::string> apply_config(const RouterConfig& c, const std::vector<uint16_t>& port_ids,
-                                      TableWriter& writer) {
+                                      Rib& rib) {
   // Installing is reloading from nothing.
-  Status s = apply_config_difference(RouterConfig{}, c, port_ids, writer);
+  Status s = apply_config_difference(RouterConfig{}, c, port_ids, rib);
   if (s.ok()) return {};
   return {s.error};
 }

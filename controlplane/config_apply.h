@@ -1,19 +1,19 @@
 // Installs a validated configuration's ISPs, FTN entries, local labels and
-// subscribers through the table writer.
+// subscribers through the table rib.
 #pragma once
 
 #include <string>
 #include <vector>
 
 #include "controlplane/config/config.h"
-#include "dataplane/table_writer.h"
+#include "controlplane/rib/rib.h"
 
 namespace aggr {
 
 // port_ids[i] is the DPDK port id of config.ports[i]. All or nothing: returns
 // the failure (empty on success), naming the element that failed.
 std::vector<std::string> apply_config(const RouterConfig& config, const std::vector<uint16_t>& port_ids,
-                                      TableWriter& writer);
+                                      Rib& rib);
 
 // The dataplane's view of a configured port; device_mac is used when the
 // configuration sets no MAC. owner_worker: index of the worker polling it.

@@ -71,8 +71,8 @@ class Resolved {
 // back.
 class Reconciler {
  public:
-  Reconciler(const Resolved& old, const Resolved& next, TableWriter& writer, ConfigChanges& changes)
-      : old_(old), next_(next), writer_(writer), changes_(changes) {}
+  Reconciler(const Resolved& old, const Resolved& next, Rib& rib, ConfigChanges& changes)
+      : old_(old), next_(next), rib_(rib), changes_(changes) {}
 
   Status run() {
     Status s = new_and_changed_isps();
@@ -86,14 +86,14 @@ class Reconciler {
  private:
   // Records how to undo a change if it succeeded; returns its status with
   // `what` in front of a failure.
-  Status step(const std::string& what, Status done, std::function<Status(TableWriter&)> undo) {
+  Status step(const std::string& what, Status done, std::function<Status(Rib&)> undo) {
     if (!done.ok()) return Status::failure(what + ": " + done.error);
     undo_.push_back(std::move(undo));
     return done;
   }
 
   void roll_back() {
-    for (auto it = undo_.rbegin(); it != undo_.rend(); ++it) (void)(*it)(writer_);
+    for (auto it = undo_.rbegin(); it != undo_.rend(); ++it) (void)(*it)(rib_);
     undo_.clear();
   }
 
@@ -104,24 +104,24 @@ class Reconciler {
       std::string what = "isp " + isp.name;
       auto it = running.find(isp.id);
       if (it == running.end()) {
-        Status s = step(what, writer_.add_isp(isp.id, isp.name), [id = isp.id](TableWriter& w) { return w.remove_isp(id); });
+        Status s = step(what, rib_.add_isp(isp.id, isp.name), [id = isp.id](Rib& w) { return w.remove_isp(id); });
         if (!s.ok()) return s;
-        s = step(what + " FTN", writer_.set_ftn(isp.id, next_.nhlfe(isp)),
-                 [id = isp.id](TableWriter& w) { return w.clear_ftn(id); });
+        s = step(what + " FTN", rib_.set_ftn(isp.id, next_.nhlfe(isp)),
+                 [id = isp.id](Rib& w) { return w.clear_ftn(id); });
         if (!s.ok()) return s;
         ++changes_.isps_added;
         continue;
       }
       const IspConfig& was = *it->second;
       if (was.name != isp.name) {
-        Status s = step(what, writer_.rename_isp(isp.id, isp.name),
-                        [id = isp.id, name = was.name](TableWriter& w) { return w.rename_isp(id, name); });
+        Status s = step(what, rib_.rename_isp(isp.id, isp.name),
+                        [id = isp.id, name = was.name](Rib& w) { return w.rename_isp(id, name); });
         if (!s.ok()) return s;
         ++changes_.isps_renamed;
       }
       if (!same_ftn(was, isp)) {
-        Status s = step(what + " FTN", writer_.set_ftn(isp.id, next_.nhlfe(isp)),
-                        [id = isp.id, nhlfe = old_.nhlfe(was)](TableWriter& w) { return w.set_ftn(id, nhlfe); });
+        Status s = step(what + " FTN", rib_.set_ftn(isp.id, next_.nhlfe(isp)),
+                        [id = isp.id, nhlfe = old_.nhlfe(was)](Rib& w) { return w.set_ftn(id, nhlfe); });
         if (!s.ok()) return s;
         ++changes_.ftns_changed;
       }
@@ -135,18 +135,18 @@ class Reconciler {
     for (const LocalLabelConfig& l : next_.config().local_labels) wanted[l.label] = l.action;
     for (const auto& [label, action] : running) {
       if (wanted.count(label)) continue;
-      Status s = step("local label " + std::to_string(label), writer_.clear_ilm(label),
-                      [label = label, action = action](TableWriter& w) { return w.set_ilm(label, {action, 0}); });
+      Status s = step("local label " + std::to_string(label), rib_.clear_ilm(label),
+                      [label = label, action = action](Rib& w) { return w.set_ilm(label, {action, 0}); });
       if (!s.ok()) return s;
       ++changes_.labels_removed;
     }
     for (const auto& [label, action] : wanted) {
       auto was = running.find(label);
       if (was != running.end() && was->second == action) continue;
-      std::function<Status(TableWriter&)> undo = [label = label](TableWriter& w) { return w.clear_ilm(label); };
+      std::function<Status(Rib&)> undo = [label = label](Rib& w) { return w.clear_ilm(label); };
       if (was != running.end())
-        undo = [label = label, action = was->second](TableWriter& w) { return w.set_ilm(label, {action, 0}); };
-      Status s = step("local label " + std::to_string(label), writer_.set_ilm(label, {action, 0}), std::move(undo));
+        undo = [label = label, action = was->second](Rib& w) { return w.set_ilm(label, {action, 0}); };
+      Status s = step("local label " + std::to_string(label), rib_.set_ilm(label, {action, 0}), std::move(undo));
       if (!s.ok()) return s;
       ++(was == running.end() ? changes_.labels_added : changes_.labels_changed);
     }
@@ -158,8 +158,8 @@ class Reconciler {
   Status subscribers() {
     for (const SubscriberConfig& s : old_.config().subscribers) {
       if (next_.subscriber(s.id) != nullptr) continue;
-      Status st = step("subscriber " + std::to_string(s.id), writer_.remove_subscriber(s.id),
-                       [spec = old_.spec(s)](TableWriter& w) { return w.add_subscriber(spec); });
+      Status st = step("subscriber " + std::to_string(s.id), rib_.remove_subscriber(s.id),
+                       [spec = old_.spec(s)](Rib& w) { return w.add_subscriber(spec); });
       if (!st.ok()) return st;
       ++changes_.subscribers_removed;
     }
@@ -172,14 +172,14 @@ class Reconciler {
       }
       SubscriberSpec before = old_.spec(*was), after = next_.spec(s);
       if (same_spec(before, after)) continue;
-      Status st = step("subscriber " + std::to_string(s.id), writer_.update_subscriber(after),
-                       [before](TableWriter& w) { return w.update_subscriber(before); });
+      Status st = step("subscriber " + std::to_string(s.id), rib_.update_subscriber(after),
+                       [before](Rib& w) { return w.update_subscriber(before); });
       if (!st.ok()) return st;
       ++changes_.subscribers_changed;
     }
     for (const SubscriberConfig* s : added) {
-      Status st = step("subscriber " + std::to_string(s->id), writer_.add_subscriber(next_.spec(*s)),
-                       [id = s->id](TableWriter& w) { return w.remove_subscriber(id); });
+      Status st = step("subscriber " + std::to_string(s->id), rib_.add_subscriber(next_.spec(*s)),
+                       [id = s->id](Rib& w) { return w.remove_subscriber(id); });
       if (!st.ok()) return st;
       ++changes_.subscribers_added;
     }
@@ -191,11 +191,11 @@ class Reconciler {
     for (const IspConfig& isp : next_.config().isps) wanted.insert(isp.id);
     for (const IspConfig& isp : old_.config().isps) {
       if (wanted.count(isp.id)) continue;
-      auto restore = [id = isp.id, name = isp.name, nhlfe = old_.nhlfe(isp)](TableWriter& w) {
+      auto restore = [id = isp.id, name = isp.name, nhlfe = old_.nhlfe(isp)](Rib& w) {
         Status s = w.add_isp(id, name);
         return s.ok() ? w.set_ftn(id, nhlfe) : s;
       };
-      Status s = step("isp " + isp.name, writer_.remove_isp(isp.id), restore);
+      Status s = step("isp " + isp.name, rib_.remove_isp(isp.id), restore);
       if (!s.ok()) return s;
       ++changes_.isps_removed;
     }
@@ -204,9 +204,9 @@ class Reconciler {
 
   const Resolved& old_;
   const Resolved& next_;
-  TableWriter& writer_;
+  Rib& rib_;
   ConfigChanges& changes_;
-  std::vector<std::function<Status(TableWriter&)>> undo_;
+  std::vector<std::function<Status(Rib&)>> undo_;
 };
 
 void append(std::string& out, unsigned n, const char* what) {
@@ -255,12 +255,12 @@ std::vector<std::string> restart_required(const RouterConfig& a, const RouterCon
 }
 
 Status apply_config_difference(const RouterConfig& running, const RouterConfig& next,
-                               const std::vector<uint16_t>& port_ids, TableWriter& writer, ConfigChanges* changes) {
+                               const std::vector<uint16_t>& port_ids, Rib& rib, ConfigChanges* changes) {
   ConfigChanges local;
   ConfigChanges& counted = changes != nullptr ? *changes : local;
   counted = {};
   Resolved old(running, port_ids), wanted(next, port_ids);
-  Status s = Reconciler(old, wanted, writer, counted).run();
+  Status s = Reconciler(old, wanted, rib, counted).run();
   if (!s.ok()) counted = {};
   return s;
 }

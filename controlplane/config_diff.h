@@ -1,12 +1,12 @@
 // Hot reload: from the running configuration to the next one by changing
-// only what differs, through the table writer, all or nothing.
+// only what differs, through the table rib, all or nothing.
 #pragma once
 
 #include <string>
 #include <vector>
 
 #include "controlplane/config/config.h"
-#include "dataplane/table_writer.h"
+#include "controlplane/rib/rib.h"
 
 namespace aggr {
 
@@ -31,7 +31,7 @@ std::vector<std::string> restart_required(const RouterConfig& running, const Rou
 // the steps done so far are undone in reverse order and the failure is
 // returned: the tables are back to `running`.
 Status apply_config_difference(const RouterConfig& running, const RouterConfig& next,
-                               const std::vector<uint16_t>& port_ids, TableWriter& writer,
+                               const std::vector<uint16_t>& port_ids, Rib& rib,
                                ConfigChanges* changes = nullptr);
 
 }  // namespace aggr

@@ -69,7 +69,7 @@ Router::~Router() {
     workers_stop_.store(true);
     join_workers();
   }
-  writer_.reset();
+  rib_.reset();
   tables_.reset();
   transfer_rings_.reset();
   for (uint16_t port : port_ids_) close_port(port);
@@ -113,10 +113,10 @@ void Router::start() {
   }
 
   counters_ = std::make_unique<CounterSet>(workers, limits.isps, limits.subscribers);
-  writer_ = std::make_unique<TableWriter>(*tables_);
-  writer_->attach_counters(counters_.get());
+  rib_ = std::make_unique<Rib>(*tables_);
+  rib_->attach_counters(counters_.get());
   auto started = std::chrono::steady_clock::now();
-  std::vector<std::string> failures = apply_config(config_, port_ids_, *writer_);
+  std::vector<std::string> failures = apply_config(config_, port_ids_, *rib_);
   if (!failures.empty()) {
     std::string all;
     for (const std::string& f : failures) all += "\n  " + f;
@@ -203,7 +203,7 @@ const ReloadRecord& Router::reload() {
   }
   ConfigChanges changes;
   auto started = std::chrono::steady_clock::now();
-  Status applied = apply_config_difference(config_, loaded.config, port_ids_, *writer_, &changes);
+  Status applied = apply_config_difference(config_, loaded.config, port_ids_, *rib_, &changes);
   if (!applied.ok()) {
     restore_token();
     return fail({"could not apply, nothing changed: " + applied.error});
@@ -271,7 +271,7 @@ void Router::run() {
     commands_.wait(std::chrono::milliseconds(10));
     commands_.run_pending();
     if (reload_requested_.exchange(false)) reload();
-    writer_->reclaim();
+    rib_->reclaim();
     auto now = clock::now();
     if (now - last_sample >= std::chrono::seconds(1)) {
       sample_workers();

@@ -12,7 +12,7 @@
 #include "controlplane/config/config.h"
 #include "controlplane/config_diff.h"
 #include "dataplane/counters.h"
-#include "dataplane/table_writer.h"
+#include "controlplane/rib/rib.h"
 #include "dataplane/worker.h"
 
 struct rte_mempool;
@@ -68,8 +68,8 @@ class Router {
   const RouterConfig& config() const { return config_; }
   RouterConfig& running_config() { return config_; }
   const CounterSet& counters() const { return *counters_; }
-  TableWriter& writer() { return *writer_; }
-  const TableWriter& writer() const { return *writer_; }
+  Rib& rib() { return *rib_; }
+  const Rib& rib() const { return *rib_; }
   const std::vector<uint16_t>& port_ids() const { return port_ids_; }
   // Share of the last second each worker spent on loops that moved packets.
   double worker_busy_ratio(unsigned worker) const { return busy_ratio_[worker]; }
@@ -92,7 +92,7 @@ class Router {
   std::vector<uint16_t> port_ids_;
   std::unique_ptr<Tables> tables_;
   std::unique_ptr<CounterSet> counters_;
-  std::unique_ptr<TableWriter> writer_;
+  std::unique_ptr<Rib> rib_;
   std::unique_ptr<MeterTransferRings> transfer_rings_;
   std::vector<std::unique_ptr<Worker>> workers_;
   std::atomic<bool> workers_stop_{false};

@@ -22,11 +22,11 @@ std::string row(const char* format, ...) {
 }  // namespace
 
 void print_summary(std::ostream& out, const RouterConfig& c, const std::vector<uint16_t>& port_ids,
-                   const TableWriter& writer, const CounterSet& counters) {
+                   const Rib& rib, const CounterSet& counters) {
   out << "\nPer-ISP traffic (IP bytes)\n";
   out << row("%-16s %14s %16s %14s %16s\n", "ISP", "up packets", "up bytes", "down packets", "down bytes");
   for (const IspConfig& isp : c.isps) {
-    const IspState* state = writer.isp(isp.id);
+    const IspState* state = rib.isp(isp.id);
     if (state == nullptr) continue;
     Totals up = counters.isp(state->index, Direction::kUpstream);
     Totals down = counters.isp(state->index, Direction::kDownstream);
@@ -52,19 +52,19 @@ void print_summary(std::ostream& out, const RouterConfig& c, const std::vector<u
 }
 
 void write_summary_json(std::ostream& out, const RouterConfig& c, const std::vector<uint16_t>& port_ids,
-                        const TableWriter& writer, const CounterSet& counters) {
+                        const Rib& rib, const CounterSet& counters) {
   auto totals = [](const Totals& t) { return nlohmann::json{{"packets", t.packets}, {"bytes", t.bytes}}; };
   nlohmann::json doc;
   nlohmann::json& isps = doc["isps"] = nlohmann::json::object();
   for (const IspConfig& isp : c.isps) {
-    const IspState* state = writer.isp(isp.id);
+    const IspState* state = rib.isp(isp.id);
     if (state == nullptr) continue;
     isps[isp.name] = {{"up", totals(counters.isp(state->index, Direction::kUpstream))},
                       {"down", totals(counters.isp(state->index, Direction::kDownstream))}};
   }
   nlohmann::json& subscribers = doc["subscribers"] = nlohmann::json::object();
   for (const SubscriberConfig& s : c.subscribers) {
-    auto handle = writer.subscriber_handle(s.id);
+    auto handle = rib.subscriber_handle(s.id);
     if (!handle) continue;
     subscribers[std::to_string(s.id)] = {
         {"up", totals(counters.subscriber(*handle, Direction::kUpstream))},

@@ -6,13 +6,13 @@
 
 #include "controlplane/config/config.h"
 #include "dataplane/counters.h"
-#include "dataplane/table_writer.h"
+#include "controlplane/rib/rib.h"
 
 namespace aggr {
 
 void print_summary(std::ostream& out, const RouterConfig& config, const std::vector<uint16_t>& port_ids,
-                   const TableWriter& writer, const CounterSet& counters);
+                   const Rib& rib, const CounterSet& counters);
 void write_summary_json(std::ostream& out, const RouterConfig& config, const std::vector<uint16_t>& port_ids,
-                        const TableWriter& writer, const CounterSet& counters);
+                        const Rib& rib, const CounterSet& counters);
 
 }  // namespace aggr

@@ -39,7 +39,7 @@
 #include "dataplane/mbuf_pool.h"
 #include "dataplane/graph.h"
 #include "dataplane/nodes/nodes.h"
-#include "dataplane/table_writer.h"
+#include "controlplane/rib/rib.h"
 #include "tools/aggr-gen/frame_builder.h"
 
 using namespace aggr;
@@ -78,7 +78,7 @@ struct Scale {
   uint32_t subscribers, isps;
   std::unique_ptr<Tables> tables;
   std::unique_ptr<CounterSet> counters;
-  std::unique_ptr<TableWriter> writer;
+  std::unique_ptr<Rib> rib;
   std::vector<gen::Bytes> qinq, prefix, downstream;
 
   Scale(uint32_t subs, uint32_t isp_count) : subscribers(subs), isps(isp_count) {
@@ -97,15 +97,15 @@ struct Scale {
     port(kPrefixPort, PortRole::kAccess, ClassifyMode::kSourcePrefix, kAccessMac);
     port(kCorePort, PortRole::kCore, ClassifyMode::kLine, kCoreMac);
     counters = std::make_unique<CounterSet>(1, limits.isps, limits.subscribers);
-    writer = std::make_unique<TableWriter>(*tables);
-    writer->attach_counters(counters.get());
+    rib = std::make_unique<Rib>(*tables);
+    rib->attach_counters(counters.get());
     rte_ether_addr next_hop;
     std::memcpy(next_hop.addr_bytes, kNextHopMac.bytes, 6);
     for (uint32_t i = 1; i <= isp_count; ++i) {
-      check(writer->add_isp(i, "isp" + std::to_string(i)));
-      check(writer->set_ftn(i, {{16000 + i, 1000 + i}, kCorePort, next_hop}));
+      check(rib->add_isp(i, "isp" + std::to_string(i)));
+      check(rib->set_ftn(i, {{16000 + i, 1000 + i}, kCorePort, next_hop}));
     }
-    check(writer->set_ilm(kLocalLabel, {IlmAction::kPopToSubscriber, 0}));
+    check(rib->set_ilm(kLocalLabel, {IlmAction::kPopToSubscriber, 0}));
     SubscriberSpec s;
     std::memcpy(s.cpe_mac.addr_bytes, kCpeMac.bytes, 6);
     s.rate_bps[0] = 1'000'000'000;
@@ -118,7 +118,7 @@ struct Scale {
       s.cvlan = i % 2 ? 0 : uint16_t(1 + (i / 2) % 4000);
       s.addresses[0] = {4, 32, {}};
       store_ipv4(s.addresses[0].bytes, address_of(i));
-      check(writer->add_subscriber(s));
+      check(rib->add_subscriber(s));
     }
     std::mt19937 random(7);
     const uint32_t far_end = 198u << 24 | 18u << 16 | 1u << 8 | 7u;

@@ -1,5 +1,5 @@
 // Control-plane update rate under load: how many table changes per second
-// the control plane makes through the TableWriter while a worker forwards
+// the control plane makes through the Rib while a worker forwards
 // flat out, and whether any frame is lost meanwhile.
 //
 // One process, two lcores: the worker (lcore 1) forwards 64-byte upstream
@@ -117,7 +117,7 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "%s\n", headend.failures[0].c_str());
       return 1;
     }
-    TableWriter& writer = *headend.writer;
+    Rib& rib = *headend.rib;
     std::atomic<bool> stop{false};
     WorkerSetup setup;
     setup.rx = {{port_ids[0], 0}};
@@ -138,16 +138,16 @@ int main(int argc, char** argv) {
         if (updates % 2 == 0) {
           std::vector<uint32_t> labels;
           for (unsigned depth = 0; depth <= (updates / 2) % 3; ++depth) labels.push_back(16 + (updates * 7 + depth) % 1000000);
-          s = writer.set_ftn(1 + (updates / 2) % kIsps, {labels, port_ids[1], config.isps[0].next_hop_mac});
+          s = rib.set_ftn(1 + (updates / 2) % kIsps, {labels, port_ids[1], config.isps[0].next_hop_mac});
         } else {
-          s = writer.set_subscriber_isp(1 + (updates / 2) % subscribers, 1 + (updates / 2 + 1) % kIsps);
+          s = rib.set_subscriber_isp(1 + (updates / 2) % subscribers, 1 + (updates / 2 + 1) % kIsps);
         }
         if (!s.ok()) {
           std::fprintf(stderr, "update %llu failed: %s\n", (unsigned long long)updates, s.error.c_str());
           return 1;
         }
       }
-      writer.reclaim();
+      rib.reclaim();
     }
     Sample changes_end = sample(*headend.counters, port_ids[1]);
     double update_seconds = std::chrono::duration<double>(changes_end.at - changes_start.at).count();

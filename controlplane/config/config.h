@@ -10,7 +10,7 @@
 
 #include <rte_ether.h>
 
-#include "dataplane/table_writer.h"
+#include "controlplane/rib/rib.h"
 #include "dataplane/tables/tables.h"
 
 namespace aggr {

@@ -156,7 +156,7 @@ ChangeResult install(Router& router, const SubscriberConfig& s, bool adding) {
   if (std::vector<std::string> problems = check_subscriber_change(running, s); !problems.empty())
     return failure(409, std::move(problems));
   SubscriberSpec spec = subscriber_spec(running, s, router.port_ids());
-  Status applied = adding ? router.writer().add_subscriber(spec) : router.writer().update_subscriber(spec);
+  Status applied = adding ? router.rib().add_subscriber(spec) : router.rib().update_subscriber(spec);
   if (!applied.ok()) return failure(409, applied.error);
   return {adding ? 201 : 200, {}};
 }
@@ -195,7 +195,7 @@ ChangeResult remove_subscriber(Router& router, uint32_t id) {
   std::vector<SubscriberConfig>& all = router.running_config().subscribers;
   auto it = std::find_if(all.begin(), all.end(), [id](const SubscriberConfig& s) { return s.id == id; });
   if (it == all.end()) return failure(404, "no subscriber " + std::to_string(id));
-  if (Status s = router.writer().remove_subscriber(id); !s.ok()) return failure(409, s.error);
+  if (Status s = router.rib().remove_subscriber(id); !s.ok()) return failure(409, s.error);
   all.erase(it);
   log_info("management: subscriber " + std::to_string(id) + " removed");
   return {};
@@ -213,7 +213,7 @@ ChangeResult modify_isp(Router& router, const std::string& name, const json& bod
   if (port == nullptr || port->role != PortRole::kCore)
     return failure(409, "next_hop port '" + isp.next_hop_port + "' is not a core port");
   uint16_t out_port = router.port_ids()[size_t(port - running.ports.data())];
-  if (Status s = router.writer().set_ftn(isp.id, {isp.labels, out_port, isp.next_hop_mac}, EntrySource::kApi);
+  if (Status s = router.rib().set_ftn(isp.id, {isp.labels, out_port, isp.next_hop_mac}, EntrySource::kApi);
       !s.ok())
     return failure(409, s.error);
   *it = isp;

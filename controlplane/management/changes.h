@@ -1,7 +1,7 @@
 // Management API changes to the running configuration: subscribers added,
 // modified and removed, ISP label stacks and next hops. Each is checked
 // against the running configuration like a configuration file would be,
-// applied through the table writer, and recorded in the running
+// applied through the table rib, and recorded in the running
 // configuration (a later reload replaces them with the file's contents).
 // Control-plane thread only.
 #pragma once

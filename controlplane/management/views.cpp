@@ -29,7 +29,7 @@ json subscriber_json(const Router& r, const SubscriberConfig& s) {
               {"cpe_mac", format_mac(s.cpe_mac)},
               {"addresses", addresses},
               {"rate", {{"up", format_rate(s.rate_bps[0])}, {"down", format_rate(s.rate_bps[1])}}}};
-  if (auto handle = r.writer().subscriber_handle(s.id)) {
+  if (auto handle = r.rib().subscriber_handle(s.id)) {
     const CounterSet& c = r.counters();
     doc["up"] = totals(c.subscriber(*handle, Direction::kUpstream));
     doc["down"] = totals(c.subscriber(*handle, Direction::kDownstream));
@@ -57,8 +57,8 @@ json status_view(Router& r) {
             {"changes", reload.changes},
             {"errors", reload.errors}}},
           {"reloads", {{"succeeded", reload.succeeded}, {"failed", reload.failed}}},
-          {"isps", r.writer().isps().size()},
-          {"subscribers", r.writer().subscriber_count()},
+          {"isps", r.rib().isps().size()},
+          {"subscribers", r.rib().subscriber_count()},
           {"workers", r.counters().workers()},
           {"changes_allowed", r.token_configured()}};
 }
@@ -69,7 +69,7 @@ json ports_view(Router& r) {
   for (size_t i = 0; i < r.config().ports.size(); ++i) {
     const PortConfig& p = r.config().ports[i];
     uint16_t id = r.port_ids()[i];
-    const PortAttributes& a = r.writer().tables().ports[id];
+    const PortAttributes& a = r.rib().tables().ports[id];
     rte_eth_stats stats{};
     rte_eth_stats_get(id, &stats);
     rte_eth_link link{};
@@ -103,7 +103,7 @@ json ports_view(Router& r) {
 json isps_view(Router& r) {
   json isps = json::array();
   for (const IspConfig& isp : r.config().isps) {
-    const IspState* state = r.writer().isp(isp.id);
+    const IspState* state = r.rib().isp(isp.id);
     if (state == nullptr) continue;
     isps.push_back({{"id", isp.id},
                     {"name", state->name},
@@ -137,7 +137,7 @@ json nhlfe_json(Router& r, const NhlfeSpec& nhlfe) {
 // What is installed, whoever installed it; not what a file asked for.
 json fec_view(Router& r) {
   std::map<uint16_t, const IspState*> by_index;
-  for (const auto& [id, state] : r.writer().isps()) by_index.emplace(state.index, &state);
+  for (const auto& [id, state] : r.rib().isps()) by_index.emplace(state.index, &state);
   json fecs = json::array();
   for (const auto& [index, state] : by_index) {
     json entry = {{"fec", state->name}, {"isp_id", state->id}, {"installed", state->ftn.has_value()}};
@@ -152,7 +152,7 @@ json fec_view(Router& r) {
 
 json ilm_view(Router& r) {
   json labels = json::array();
-  for (const auto& [label, state] : r.writer().ilm()) {
+  for (const auto& [label, state] : r.rib().ilm()) {
     json entry = {{"label", label}, {"action", ilm_action_name(state.action)},
                   {"source", entry_source_name(state.source)}};
     if (state.swap) entry.update(nhlfe_json(r, *state.swap));
@@ -164,7 +164,7 @@ json ilm_view(Router& r) {
 json counters_view(Router& r) {
   json doc;
   json& isps = doc["isps"] = json::object();
-  for (const auto& [id, state] : r.writer().isps())
+  for (const auto& [id, state] : r.rib().isps())
     isps[state.name] = {{"up", totals(r.counters().isp(state.index, Direction::kUpstream))},
                         {"down", totals(r.counters().isp(state.index, Direction::kDownstream))}};
   json& ports = doc["ports"] = json::object();

@@ -46,14 +46,14 @@ class Families {
 void isp_metrics(Router& r, Families& out) {
   MetricFamily& packets = out.family("aggr_isp_packets_total", "Packets forwarded per ISP and direction.",
                                      MetricType::Counter);
-  for (const auto& [id, state] : r.writer().isps())
+  for (const auto& [id, state] : r.rib().isps())
     for (Direction d : {Direction::kUpstream, Direction::kDownstream})
       Families::add(packets, {{"isp", state.name}, {"direction", direction_name(d)}},
                     double(r.counters().isp(state.index, d).packets));
   MetricFamily& bytes = out.family("aggr_isp_bytes_total",
                                    "IP bytes (IP header included, link and MPLS headers not) per ISP and direction.",
                                    MetricType::Counter);
-  for (const auto& [id, state] : r.writer().isps())
+  for (const auto& [id, state] : r.rib().isps())
     for (Direction d : {Direction::kUpstream, Direction::kDownstream})
       Families::add(bytes, {{"isp", state.name}, {"direction", direction_name(d)}},
                     double(r.counters().isp(state.index, d).bytes));
@@ -70,7 +70,7 @@ void subscriber_metrics(Router& r, Families& out) {
   std::vector<Row> rows;
   rows.reserve(r.config().subscribers.size());
   for (const SubscriberConfig& s : r.config().subscribers) {
-    auto handle = r.writer().subscriber_handle(s.id);
+    auto handle = r.rib().subscriber_handle(s.id);
     if (!handle) continue;
     rows.push_back({&s, {r.counters().subscriber(*handle, Direction::kUpstream),
                          r.counters().subscriber(*handle, Direction::kDownstream)}});
@@ -152,12 +152,12 @@ void worker_metrics(Router& r, Families& out) {
 }
 
 void table_metrics(Router& r, Families& out) {
-  const TableLimits& limits = r.writer().tables().limits;
+  const TableLimits& limits = r.rib().tables().limits;
   MetricFamily& entries = out.family("aggr_table_entries", "Entries in each table.", MetricType::Gauge);
   MetricFamily& capacity = out.family("aggr_table_capacity", "Entries each table can hold.", MetricType::Gauge);
-  Families::add(entries, {{"table", "isps"}}, double(r.writer().isps().size()));
+  Families::add(entries, {{"table", "isps"}}, double(r.rib().isps().size()));
   Families::add(capacity, {{"table", "isps"}}, double(limits.isps));
-  Families::add(entries, {{"table", "subscribers"}}, double(r.writer().subscriber_count()));
+  Families::add(entries, {{"table", "subscribers"}}, double(r.rib().subscriber_count()));
   Families::add(capacity, {{"table", "subscribers"}}, double(limits.subscribers));
   Families::add(entries, {{"table", "local_labels"}}, double(r.config().local_labels.size()));
   Families::add(capacity, {{"table", "local_labels"}}, double(limits.label_space - 16));

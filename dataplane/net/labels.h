@@ -1,6 +1,6 @@
 // MPLS label values (RFC 3032 section 2.1) and the rules for which of them
 // a router may push or bind, kept once for the configuration, the
-// management API and the FIB writer.
+// management API and the RIB.
 #pragma once
 
 #include <cstdint>

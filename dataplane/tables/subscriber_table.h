@@ -85,7 +85,7 @@ class SubscriberTable {
   // Looks up `count` line keys; handles[i] is kInvalidHandle on a miss.
   void lookup_lines(const uint64_t* keys, unsigned count, uint32_t* handles) const;
 
-  // ---- control-plane side (through TableWriter only) ----
+  // ---- control-plane side (through FibWriter only) ----
   uint32_t allocate_handle();  // kInvalidHandle when full
   void release_handle(uint32_t handle);  // after unpublish; recycled after a grace period
   // Publishes a new version of the handle's record.

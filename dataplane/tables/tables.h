@@ -1,5 +1,5 @@
 // Every table the workers read, with the RCU state that protects them.
-// Workers get a `const Tables&`; only TableWriter (control plane) changes them.
+// Workers get a `const Tables&`; only FibWriter (control plane) changes them.
 #pragma once
 
 #include <cstdint>

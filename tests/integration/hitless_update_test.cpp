@@ -1,7 +1,7 @@
 // Hitless update: a real worker on its own lcore forwards a continuous
 // upstream stream through ring ports while this thread, as the control plane,
 // changes FTN label stacks and subscriber -> ISP mappings: thousands of
-// single changes through the TableWriter, and 100 configuration reloads
+// single changes through the Rib, and 100 configuration reloads
 // (the reload path: YAML files loaded, validated, the difference applied).
 // Every frame that comes out must be byte for byte the frame of its
 // subscriber under some (ISP, label stack) that was in force between the
@@ -117,7 +117,7 @@ class HitlessUpdateTest : public ::testing::Test {
       port_ids.push_back(open_port({p.name, p.device, 1, 1, 1024, 1024, p.mtu}, pool_).port_id);
     headend_ = std::make_unique<test::HeadendHarness>(config_, port_ids);
     for (const std::string& failure : headend_->failures) FAIL() << failure;
-    writer_ = headend_->writer.get();
+    rib_ = headend_->rib.get();
     counters_ = headend_->counters.get();
 
     for (const IspConfig& isp : config_.isps) stacks_[isp.id].set(0, isp.labels);
@@ -166,14 +166,14 @@ class HitlessUpdateTest : public ::testing::Test {
       for (unsigned depth = 0; depth <= (step / 4) % 3; ++depth) labels.push_back(16 + (step * 7 + depth) % 1000000);
       stacks_[isp_id].set(version_, labels);
       const IspConfig& isp = *config_.isp(isp_id == 1 ? "a" : "b");
-      ASSERT_TRUE(writer_->set_ftn(isp_id, {labels, headend_->port_ids[1], isp.next_hop_mac}).ok());
+      ASSERT_TRUE(rib_->set_ftn(isp_id, {labels, headend_->port_ids[1], isp.next_hop_mac}).ok());
     } else {
       uint32_t subscriber_id = 1 + (step / 2) % kSubscribers;
       uint32_t isp_id = 3 - isp_of_[subscriber_id].during(version_, version_).back();
       isp_of_[subscriber_id].set(version_, isp_id);
-      ASSERT_TRUE(writer_->set_subscriber_isp(subscriber_id, isp_id).ok());
+      ASSERT_TRUE(rib_->set_subscriber_isp(subscriber_id, isp_id).ok());
     }
-    writer_->reclaim();
+    rib_->reclaim();
   }
 
   struct Sent {
@@ -220,7 +220,7 @@ class HitlessUpdateTest : public ::testing::Test {
     EXPECT_EQ(counters_->total_drops(), 0u);
     // Each frame was counted under the ISP whose labels it carries.
     for (uint32_t isp_id : {1u, 2u}) {
-      Totals counted = counters_->isp(writer_->isp(isp_id)->index, Direction::kUpstream);
+      Totals counted = counters_->isp(rib_->isp(isp_id)->index, Direction::kUpstream);
       EXPECT_EQ(counted.packets, f.frames_by_isp[isp_id]) << "ISP " << isp_id;
       EXPECT_EQ(counted.bytes, f.bytes_by_isp[isp_id]) << "ISP " << isp_id;
     }
@@ -242,7 +242,7 @@ class HitlessUpdateTest : public ::testing::Test {
   rte_mempool* pool_ = nullptr;
   rte_ring *access_in_ = nullptr, *access_out_ = nullptr, *core_in_ = nullptr, *core_out_ = nullptr;
   std::unique_ptr<test::HeadendHarness> headend_;
-  TableWriter* writer_ = nullptr;
+  Rib* rib_ = nullptr;
   CounterSet* counters_ = nullptr;
   std::unique_ptr<Worker> worker_;
   std::atomic<bool> stop_{false};
@@ -377,11 +377,11 @@ TEST_F(HitlessUpdateTest, HundredReloadsUnderTrafficLoseNothingAndBadConfigurati
     EXPECT_TRUE(restart_required(running, next.config).empty());
     record_in_force(next.config);
     ConfigChanges changes;
-    Status applied = apply_config_difference(running, next.config, headend_->port_ids, *writer_, &changes);
+    Status applied = apply_config_difference(running, next.config, headend_->port_ids, *rib_, &changes);
     EXPECT_TRUE(applied.ok()) << applied.error;
     // 22 of the 64 subscribers move; both FTN entries change.
     EXPECT_EQ(changes.describe(), "2 FTN entries changed, 22 subscribers changed");
-    writer_->reclaim();
+    rib_->reclaim();
     running = next.config;
     return true;
   });
@@ -389,9 +389,9 @@ TEST_F(HitlessUpdateTest, HundredReloadsUnderTrafficLoseNothingAndBadConfigurati
   EXPECT_EQ(refused, 2u);
   expect_every_frame_right(f);
   // The tables hold the last configuration (variant 0 after an even count).
-  EXPECT_EQ(writer_->isp(1)->ftn->labels, (std::vector<uint32_t>{1001}));
-  EXPECT_EQ(writer_->isp(2)->ftn->labels, (std::vector<uint32_t>{2001, 2002}));
-  EXPECT_EQ(writer_->isp(1)->subscribers, kSubscribers / 2);
+  EXPECT_EQ(rib_->isp(1)->ftn->labels, (std::vector<uint32_t>{1001}));
+  EXPECT_EQ(rib_->isp(2)->ftn->labels, (std::vector<uint32_t>{2001, 2002}));
+  EXPECT_EQ(rib_->isp(1)->subscribers, kSubscribers / 2);
   std::printf("reload: %llu frames checked through %u reloads and %u refused ones\n", (unsigned long long)f.received,
               reloads, refused);
 }

@@ -65,15 +65,15 @@ HeadendHarness::HeadendHarness(RouterConfig c, std::vector<uint16_t> ids, TableL
   for (size_t p = 0; p < config.ports.size(); ++p)
     tables->ports[port_ids[p]] = port_attributes(config.ports[p], rte_ether_addr{}, owners[p]);
   counters = std::make_unique<CounterSet>(workers, limits.isps, limits.subscribers);
-  writer = std::make_unique<TableWriter>(*tables);
-  writer->attach_counters(counters.get());
-  failures = apply_config(config, port_ids, *writer);
+  rib = std::make_unique<Rib>(*tables);
+  rib->attach_counters(counters.get());
+  failures = apply_config(config, port_ids, *rib);
 }
 
 HeadendHarness::~HeadendHarness() {
   for (auto& [worker, frames] : handed_off)
     for (rte_mbuf* m : frames) rte_pktmbuf_free(m);
-  writer.reset();
+  rib.reset();
   tables.reset();
 }
 

@@ -13,7 +13,7 @@
 #include "controlplane/config/config.h"
 #include "dataplane/counters.h"
 #include "dataplane/packet_context.h"
-#include "dataplane/table_writer.h"
+#include "controlplane/rib/rib.h"
 #include "tools/aggr-gen/frame_builder.h"
 
 namespace aggr::test {
@@ -50,7 +50,7 @@ class HeadendHarness {
   std::vector<uint16_t> port_ids;
   std::unique_ptr<Tables> tables;
   std::unique_ptr<CounterSet> counters;
-  std::unique_ptr<TableWriter> writer;
+  std::unique_ptr<Rib> rib;
   std::vector<std::string> failures;
   std::map<unsigned, std::vector<rte_mbuf*>> handed_off;  // by receiving worker
   std::map<uint16_t, uint64_t> queued_bytes;  // by out port: the TxBatch byte sums, for the tx counter

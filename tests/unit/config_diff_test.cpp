@@ -33,7 +33,7 @@ struct Installed {
   bool operator==(const Installed&) const = default;
 };
 
-Installed installed(const TableWriter& w) {
+Installed installed(const Rib& w) {
   Installed out;
   for (const auto& [id, state] : w.isps()) out.isps[id] = {state.name, state.ftn ? state.ftn->labels : std::vector<uint32_t>{}};
   for (uint32_t id = 1; id <= 10; ++id)
@@ -89,15 +89,15 @@ TEST_F(ConfigDiffTest, AppliesOnlyTheDifferenceAndBackAgain) {
                 "{id: 5, isp: red, line: {port: access0, svlan: 30, cvlan: 5}, cpe_mac: \"02:00:00:01:00:05\",");
   text = edited(text, "[100.64.0.1/32, ", "[100.64.0.1/32, 100.64.9.0/24, ");
   RouterConfig next = loaded(text);
-  Installed before = installed(*headend_->writer);
+  Installed before = installed(*headend_->rib);
 
   ConfigChanges changes;
-  Status s = apply_config_difference(running_, next, headend_->port_ids, *headend_->writer, &changes);
+  Status s = apply_config_difference(running_, next, headend_->port_ids, *headend_->rib, &changes);
   ASSERT_TRUE(s.ok()) << s.error;
   EXPECT_EQ(changes.describe(),
             "1 ISPs added, 1 ISPs renamed, 1 FTN entries changed, 1 local labels added, 1 local labels removed, "
             "1 subscribers added, 1 subscribers removed, 2 subscribers changed");
-  Installed after = installed(*headend_->writer);
+  Installed after = installed(*headend_->rib);
   EXPECT_EQ(after.isps[1].second, (std::vector<uint32_t>{1001, 1002}));
   EXPECT_EQ(after.isps[2].first, "emerald");
   EXPECT_EQ(after.isps[7].second, std::vector<uint32_t>{7007});
@@ -109,13 +109,13 @@ TEST_F(ConfigDiffTest, AppliesOnlyTheDifferenceAndBackAgain) {
   EXPECT_EQ(after.label_200, IlmAction::kPopToSubscriber);
 
   // Nothing to do the second time; and the way back restores everything.
-  ASSERT_TRUE(apply_config_difference(next, next, headend_->port_ids, *headend_->writer, &changes).ok());
+  ASSERT_TRUE(apply_config_difference(next, next, headend_->port_ids, *headend_->rib, &changes).ok());
   EXPECT_TRUE(changes.empty());
-  ASSERT_TRUE(apply_config_difference(next, running_, headend_->port_ids, *headend_->writer, &changes).ok());
+  ASSERT_TRUE(apply_config_difference(next, running_, headend_->port_ids, *headend_->rib, &changes).ok());
   EXPECT_EQ(changes.describe(),
             "1 ISPs removed, 1 ISPs renamed, 1 FTN entries changed, 1 local labels added, 1 local labels removed, "
             "1 subscribers added, 1 subscribers removed, 2 subscribers changed");
-  EXPECT_EQ(installed(*headend_->writer), before);
+  EXPECT_EQ(installed(*headend_->rib), before);
 }
 
 TEST_F(ConfigDiffTest, AFailureHalfWayUndoesEveryStep) {
@@ -132,14 +132,14 @@ TEST_F(ConfigDiffTest, AFailureHalfWayUndoesEveryStep) {
   text = edited(text, "local_labels:", "  " + isps.substr(2) + "local_labels:");
   RouterConfig next = loaded(text);
   ASSERT_EQ(next.isps.size(), 17u);
-  Installed before = installed(*headend_->writer);
+  Installed before = installed(*headend_->rib);
 
   ConfigChanges changes;
-  Status s = apply_config_difference(running_, next, headend_->port_ids, *headend_->writer, &changes);
+  Status s = apply_config_difference(running_, next, headend_->port_ids, *headend_->rib, &changes);
   EXPECT_EQ(s.error, "isp x14: ISP table full (16)");
   EXPECT_TRUE(changes.empty());
-  EXPECT_EQ(installed(*headend_->writer), before);
-  EXPECT_EQ(headend_->writer->isps().size(), 2u);
+  EXPECT_EQ(installed(*headend_->rib), before);
+  EXPECT_EQ(headend_->rib->isps().size(), 2u);
 }
 
 TEST(CommandQueue, RunsWorkOnTheOwningThreadAndAnswersWhenClosed) {

@@ -40,7 +40,7 @@ class PipelineTest : public ::testing::Test {
     for (const std::string& f : harness_->failures) ADD_FAILURE() << f;
     tables_ = harness_->tables.get();
     counters_ = harness_->counters.get();
-    writer_ = harness_->writer.get();
+    rib_ = harness_->rib.get();
   }
 
   // Sends frames into `port` in bursts; returns what came out, per port.
@@ -60,15 +60,15 @@ class PipelineTest : public ::testing::Test {
     return gen::downstream_frame(config_, sub(id), label, family, 256, mpls_ttl, ip_ttl, ++seq_);
   }
   uint64_t drops(DropReason r) { return counters_->drops(r); }
-  Totals isp(uint32_t id, Direction d) { return counters_->isp(writer_->isp(id)->index, d); }
-  Totals subscriber(uint32_t id, Direction d) { return counters_->subscriber(*writer_->subscriber_handle(id), d); }
+  Totals isp(uint32_t id, Direction d) { return counters_->isp(rib_->isp(id)->index, d); }
+  Totals subscriber(uint32_t id, Direction d) { return counters_->subscriber(*rib_->subscriber_handle(id), d); }
 
   rte_mempool* pool_;
   RouterConfig config_;
   std::unique_ptr<test::HeadendHarness> harness_;
   Tables* tables_;
   CounterSet* counters_;
-  TableWriter* writer_;
+  Rib* rib_;
   uint32_t seq_ = 0;
 };
 
@@ -227,7 +227,7 @@ TEST_F(PipelineTest, MtuAndMissingFtnAreDrops) {
   Bytes oversize = gen::ethernet_frame(gen::Mac{}, gen::Mac{}, {{0x8100, 20}}, 0x0800, gen::ip_packet(s));
   run(0, {oversize});
   EXPECT_EQ(drops(DropReason::kMtuExceeded), 1u);
-  ASSERT_TRUE(writer_->clear_ftn(1).ok());
+  ASSERT_TRUE(rib_->clear_ftn(1).ok());
   run(0, {up(1, 4).input});
   EXPECT_EQ(drops(DropReason::kNoFtnEntry), 1u);
 }
@@ -241,7 +241,7 @@ TEST_F(PipelineTest, MeterDropsTrafficAbovePlanRate) {
   uint64_t conforming = 16384 / frame_len;
   EXPECT_EQ(out[2].size(), conforming);
   EXPECT_EQ(drops(DropReason::kMeterUpstream), 40 - conforming);
-  EXPECT_EQ(counters_->subscriber_meter_drops(*writer_->subscriber_handle(4), Direction::kUpstream), 40 - conforming);
+  EXPECT_EQ(counters_->subscriber_meter_drops(*rib_->subscriber_handle(4), Direction::kUpstream), 40 - conforming);
   // Subscriber 1 has no plan rate: nothing dropped.
   std::vector<Bytes> unmetered;
   for (int i = 0; i < 40; ++i) unmetered.push_back(up(1, 4, 1518).input);
@@ -265,12 +265,12 @@ class MeterTransferTest : public PipelineTest {
     for (const std::string& f : harness_->failures) ADD_FAILURE() << f;
     tables_ = harness_->tables.get();
     counters_ = harness_->counters.get();
-    writer_ = harness_->writer.get();
+    rib_ = harness_->rib.get();
     ASSERT_EQ(tables_->ports[0].owner_worker, 1);
   }
   Totals worker_subscriber(unsigned worker, uint32_t id) {
     Totals t;
-    t += counters_->worker(worker).subscriber_traffic(*writer_->subscriber_handle(id), Direction::kDownstream);
+    t += counters_->worker(worker).subscriber_traffic(*rib_->subscriber_handle(id), Direction::kDownstream);
     return t;
   }
 };
@@ -300,14 +300,14 @@ TEST_F(MeterTransferTest, TheOwnerEnforcesTheDownstreamRate) {
   uint64_t conforming = 16384 / out[0][0].size();
   EXPECT_EQ(out[0].size(), conforming);
   EXPECT_EQ(drops(DropReason::kMeterDownstream), 30 - conforming);
-  EXPECT_EQ(counters_->worker(1).subscriber_meter_drops(*writer_->subscriber_handle(1), Direction::kDownstream).get(),
+  EXPECT_EQ(counters_->worker(1).subscriber_meter_drops(*rib_->subscriber_handle(1), Direction::kDownstream).get(),
             30 - conforming);
 }
 
 TEST_F(MeterTransferTest, FramesOfASubscriberRemovedInFlightAreDroppedAsGone) {
   harness_->run(pool_, 2, {down(1, 4).input, down(1, 6).input}, 1, 0);
   ASSERT_EQ(harness_->handed_off[1].size(), 2u);
-  ASSERT_TRUE(writer_->remove_subscriber(1).ok());
+  ASSERT_TRUE(rib_->remove_subscriber(1).ok());
   EXPECT_TRUE(harness_->run_transfers(1)[0].empty());
   EXPECT_EQ(drops(DropReason::kSubscriberGone), 2u);
 }
@@ -386,8 +386,8 @@ NhlfeSpec swap_to(std::vector<uint32_t> labels, uint16_t port = 2) {
 }
 
 TEST_F(PipelineTest, SwapReplacesTheLabelByteForByte) {
-  ASSERT_TRUE(writer_->set_ilm_swap(500, swap_to({700})).ok());
-  ASSERT_TRUE(writer_->set_ilm_swap(501, swap_to({701, 702})).ok());
+  ASSERT_TRUE(rib_->set_ilm_swap(500, swap_to({700})).ok());
+  ASSERT_TRUE(rib_->set_ilm_swap(501, swap_to({701, 702})).ok());
   Bytes one = labelled_frame({{500, 5, 64}});
   Bytes deeper = labelled_frame({{501, 3, 20}, {900, 1, 99}});
   // Explicit null on top is popped; the label under it is swapped.
@@ -413,7 +413,7 @@ TEST_F(PipelineTest, SwapReplacesTheLabelByteForByte) {
 }
 
 TEST_F(PipelineTest, SwappedAndDeliveredFramesOfOneBurstEachTakeTheirPath) {
-  ASSERT_TRUE(writer_->set_ilm_swap(500, swap_to({700})).ok());
+  ASSERT_TRUE(rib_->set_ilm_swap(500, swap_to({700})).ok());
   auto d1 = down(1, 4), d2 = down(3, 6);
   Bytes transit = labelled_frame({{500, 0, 64}});
   auto out = run(2, {transit, d1.input, transit, d2.input});
@@ -425,7 +425,7 @@ TEST_F(PipelineTest, SwappedAndDeliveredFramesOfOneBurstEachTakeTheirPath) {
 }
 
 TEST_F(PipelineTest, SwapDropsAreCountedByReason) {
-  ASSERT_TRUE(writer_->set_ilm_swap(500, swap_to({700, 701, 702})).ok());
+  ASSERT_TRUE(rib_->set_ilm_swap(500, swap_to({700, 701, 702})).ok());
   Bytes ttl1 = labelled_frame({{500, 0, 1}});
   // The out port's MTU (1500) less two more labels than came in.
   Bytes fits = labelled_frame({{500, 0, 64}}, 1500 - 12);
@@ -437,43 +437,43 @@ TEST_F(PipelineTest, SwapDropsAreCountedByReason) {
 }
 
 TEST_F(PipelineTest, ReplacedAndClearedSwapsRetireTheirNhlfes) {
-  ASSERT_TRUE(writer_->set_ilm_swap(500, swap_to({700})).ok());
+  ASSERT_TRUE(rib_->set_ilm_swap(500, swap_to({700})).ok());
   uint32_t in_use = tables_->nhlfes.in_use();
-  ASSERT_TRUE(writer_->set_ilm_swap(500, swap_to({800})).ok());
+  ASSERT_TRUE(rib_->set_ilm_swap(500, swap_to({800})).ok());
   auto out = run(2, {labelled_frame({{500, 0, 64}})});
   ASSERT_EQ(out[2].size(), 1u);
   EXPECT_EQ(wire::load_be32(out[2][0].data() + 14) >> 12, 800u);
   tables_->rcu.synchronize();  // the grace period of the replaced NHLFE
   EXPECT_EQ(tables_->nhlfes.in_use(), in_use);
-  ASSERT_TRUE(writer_->clear_ilm(500).ok());
+  ASSERT_TRUE(rib_->clear_ilm(500).ok());
   tables_->rcu.synchronize();
   EXPECT_EQ(tables_->nhlfes.in_use(), in_use - 1);
   run(2, {labelled_frame({{500, 0, 64}})});
   EXPECT_EQ(drops(DropReason::kUnknownLabel), 1u);
   // A swap's labels obey the rules of any pushed stack.
-  EXPECT_FALSE(writer_->set_ilm_swap(500, swap_to({7})).ok());
-  EXPECT_FALSE(writer_->set_ilm_swap(500, swap_to({700}, 0)).ok());  // access0 is no core port
-  EXPECT_FALSE(writer_->set_ilm(600, {IlmAction::kSwap, 0}).ok());  // a swap without its NHLFE
+  EXPECT_FALSE(rib_->set_ilm_swap(500, swap_to({7})).ok());
+  EXPECT_FALSE(rib_->set_ilm_swap(500, swap_to({700}, 0)).ok());  // access0 is no core port
+  EXPECT_FALSE(rib_->set_ilm(600, {IlmAction::kSwap, 0}).ok());  // a swap without its NHLFE
 }
 
 TEST_F(PipelineTest, ANeighboursNewMacRewritesExactlyTheNhlfesThroughIt) {
   const rte_ether_addr red_next_hop = {{0x02, 0, 0, 0, 0xff, 0x01}}, moved = {{0x02, 0, 0, 0, 0x77, 0x77}};
   NhlfeSpec via_red = swap_to({701});
   via_red.next_hop_mac = red_next_hop;
-  ASSERT_TRUE(writer_->set_ilm_swap(500, swap_to({700})).ok());
-  ASSERT_TRUE(writer_->set_ilm_swap(501, via_red, EntrySource::kApi).ok());
-  const uint16_t red = writer_->isp(1)->index, green = writer_->isp(2)->index;
+  ASSERT_TRUE(rib_->set_ilm_swap(500, swap_to({700})).ok());
+  ASSERT_TRUE(rib_->set_ilm_swap(501, via_red, EntrySource::kApi).ok());
+  const uint16_t red = rib_->isp(1)->index, green = rib_->isp(2)->index;
   const uint32_t red_before = tables_->ftn.lookup(red), green_before = tables_->ftn.lookup(green);
   const uint32_t swap500_before = tables_->ilm.lookup(500).argument, swap501_before = tables_->ilm.lookup(501).argument;
 
   unsigned rewritten = 0;
-  ASSERT_TRUE(writer_->move_neighbour(2, red_next_hop, moved, &rewritten).ok());
+  ASSERT_TRUE(rib_->move_neighbour(2, red_next_hop, moved, &rewritten).ok());
   EXPECT_EQ(rewritten, 2u);  // red's FTN entry and the swap of 501
   EXPECT_NE(tables_->ftn.lookup(red), red_before);
   EXPECT_NE(tables_->ilm.lookup(501).argument, swap501_before);
   EXPECT_EQ(tables_->ftn.lookup(green), green_before);
   EXPECT_EQ(tables_->ilm.lookup(500).argument, swap500_before);
-  EXPECT_EQ(writer_->ilm().at(501).source, EntrySource::kApi);  // the entry keeps its source
+  EXPECT_EQ(rib_->ilm().at(501).source, EntrySource::kApi);  // the entry keeps its source
 
   // Frames through the neighbour go to its new MAC, the others as before.
   auto red_frame = up(1, 4), green_frame = up(2, 4);
@@ -488,44 +488,44 @@ TEST_F(PipelineTest, ANeighboursNewMacRewritesExactlyTheNhlfesThroughIt) {
 }
 
 TEST_F(PipelineTest, AnEntryReplacedByAnotherSourceReportsTheNewSource) {
-  EXPECT_EQ(writer_->isp(1)->ftn_source, EntrySource::kStatic);
-  NhlfeSpec spec = *writer_->isp(1)->ftn;
+  EXPECT_EQ(rib_->isp(1)->ftn_source, EntrySource::kStatic);
+  NhlfeSpec spec = *rib_->isp(1)->ftn;
   spec.labels = {4242};
-  ASSERT_TRUE(writer_->set_ftn(1, spec, EntrySource::kApi).ok());
-  EXPECT_EQ(writer_->isp(1)->ftn_source, EntrySource::kApi);
-  EXPECT_EQ(writer_->isp(1)->ftn->labels, std::vector<uint32_t>{4242});
-  EXPECT_EQ(writer_->ilm().at(100).source, EntrySource::kStatic);
-  ASSERT_TRUE(writer_->set_ilm_swap(100, swap_to({700}), EntrySource::kLdp).ok());
-  EXPECT_EQ(writer_->ilm().at(100).action, IlmAction::kSwap);
-  EXPECT_EQ(writer_->ilm().at(100).source, EntrySource::kLdp);
-  ASSERT_TRUE(writer_->clear_ilm(100).ok());
-  EXPECT_EQ(writer_->ilm().count(100), 0u);
+  ASSERT_TRUE(rib_->set_ftn(1, spec, EntrySource::kApi).ok());
+  EXPECT_EQ(rib_->isp(1)->ftn_source, EntrySource::kApi);
+  EXPECT_EQ(rib_->isp(1)->ftn->labels, std::vector<uint32_t>{4242});
+  EXPECT_EQ(rib_->ilm().at(100).source, EntrySource::kStatic);
+  ASSERT_TRUE(rib_->set_ilm_swap(100, swap_to({700}), EntrySource::kLdp).ok());
+  EXPECT_EQ(rib_->ilm().at(100).action, IlmAction::kSwap);
+  EXPECT_EQ(rib_->ilm().at(100).source, EntrySource::kLdp);
+  ASSERT_TRUE(rib_->clear_ilm(100).ok());
+  EXPECT_EQ(rib_->ilm().count(100), 0u);
 }
 
 TEST_F(PipelineTest, TableChangesTakeEffectAndFailedChangesChangeNothing) {
   // Move subscriber 1 from red (1001) to green (16001/2002/3003).
-  ASSERT_TRUE(writer_->set_subscriber_isp(1, 2).ok());
+  ASSERT_TRUE(rib_->set_subscriber_isp(1, 2).ok());
   SubscriberConfig moved = sub(1);
   moved.isp = "green";
   auto p = gen::upstream_frame(config_, moved, *config_.isp("green"), 4, 128, 0, 64, 1);
   EXPECT_EQ(run(0, {p.input})[2], std::vector<Bytes>{p.expected});
   // New labels for green.
-  ASSERT_TRUE(writer_->set_ftn(2, {{555}, 2, {{2, 0, 0, 0, 0xff, 2}}}).ok());
+  ASSERT_TRUE(rib_->set_ftn(2, {{555}, 2, {{2, 0, 0, 0, 0xff, 2}}}).ok());
   Bytes out = run(0, {p.input})[2].at(0);
   EXPECT_EQ(wire::mpls_decode(wire::load_be32(out.data() + 14)).label, 555u);
   EXPECT_TRUE(wire::mpls_decode(wire::load_be32(out.data() + 14)).bottom_of_stack);
   // Rejected changes.
-  EXPECT_FALSE(writer_->set_ftn(2, {{1, 2}, 2, {}}).ok());      // reserved label
-  EXPECT_FALSE(writer_->set_ftn(2, {{20}, 0, {}}).ok());        // access port
-  EXPECT_FALSE(writer_->set_subscriber_isp(1, 77).ok());        // no such ISP
-  EXPECT_FALSE(writer_->remove_isp(2).ok());                    // still has subscribers
+  EXPECT_FALSE(rib_->set_ftn(2, {{1, 2}, 2, {}}).ok());      // reserved label
+  EXPECT_FALSE(rib_->set_ftn(2, {{20}, 0, {}}).ok());        // access port
+  EXPECT_FALSE(rib_->set_subscriber_isp(1, 77).ok());        // no such ISP
+  EXPECT_FALSE(rib_->remove_isp(2).ok());                    // still has subscribers
   SubscriberSpec clash = subscriber_spec(config_, sub(2), {0, 1, 2});
   clash.id = 50;
-  EXPECT_FALSE(writer_->add_subscriber(clash).ok());            // line taken
+  EXPECT_FALSE(rib_->add_subscriber(clash).ok());            // line taken
   EXPECT_EQ(run(0, {p.input})[2].size(), 1u);
   // Removal: the line and the addresses are gone.
-  ASSERT_TRUE(writer_->remove_subscriber(1).ok());
-  writer_->reclaim();
+  ASSERT_TRUE(rib_->remove_subscriber(1).ok());
+  rib_->reclaim();
   run(0, {p.input});
   EXPECT_EQ(drops(DropReason::kUnknownLine), 1u);
   run(2, {down(2, 4).input, gen::downstream_frame(config_, sub(1), 100, 4, 256, 64, 64, 9).input});
@@ -543,8 +543,8 @@ TEST(SubscriberScale, OneMillionSubscribersFitAndLoad) {
   auto tables = std::make_unique<Tables>(limits);
   tables->ports[0].role = PortRole::kAccess;
   tables->ports[1].role = PortRole::kCore;
-  TableWriter writer(*tables);
-  ASSERT_TRUE(writer.add_isp(1, "red").ok());
+  Rib rib(*tables);
+  ASSERT_TRUE(rib.add_isp(1, "red").ok());
   auto started = std::chrono::steady_clock::now();
   SubscriberSpec s;
   s.isp_id = 1;
@@ -557,7 +557,7 @@ TEST(SubscriberScale, OneMillionSubscribersFitAndLoad) {
     s.rate_bps[0] = 50'000'000;
     s.addresses[0] = {4, 32, {100, uint8_t(64 + (i >> 16)), uint8_t(i >> 8), uint8_t(i)}};
     s.addresses[1] = {6, 56, {0x20, 0x01, 0x0d, 0xb8, uint8_t(i >> 16), uint8_t(i >> 8), uint8_t(i)}};
-    Status st = writer.add_subscriber(s);
+    Status st = rib.add_subscriber(s);
     ASSERT_TRUE(st.ok()) << i << ": " << st.error;
   }
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();

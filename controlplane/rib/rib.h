@@ -1,8 +1,9 @@
-// The one interface through which anything changes what the workers see.
-//
-// Config loading uses it today; LDP, the management API and the broker will
-// use it later. It runs on the control-plane thread only (single writer), and
-// every call leaves the tables consistent: a failed call changes nothing.
+// The RIB: the control plane's one owner of the running forwarding state
+// (ISPs and their FTN entries, subscribers, ILM entries), each installed
+// entry with its source. It allocates indices, checks every change, and
+// turns it into FIB writes (dataplane/fib_writer.h), which publish by index
+// only. It runs on the control-plane thread only, and every call leaves the
+// tables consistent: a failed call changes nothing.
 #pragma once
 
 #include <cstdint>
@@ -15,6 +16,7 @@
 #include <rte_ether.h>
 
 #include "dataplane/counters.h"
+#include "dataplane/fib_writer.h"
 #include "dataplane/net/entry_source.h"
 #include "dataplane/net/ip_prefix.h"
 #include "dataplane/net/status.h"
@@ -56,12 +58,12 @@ struct IlmState {
   EntrySource source = EntrySource::kStatic;
 };
 
-class TableWriter {
+class Rib {
  public:
-  explicit TableWriter(Tables& tables);
+  explicit Rib(Tables& tables);
 
   // Counters whose per-subscriber entries are zeroed when a handle is reused.
-  void attach_counters(CounterSet* counters) { counters_ = counters; }
+  void attach_counters(CounterSet* counters) { fib_.attach_counters(counters); }
 
   Status add_isp(uint32_t isp_id, const std::string& name);
   Status remove_isp(uint32_t isp_id);
@@ -89,10 +91,10 @@ class TableWriter {
   Status move_neighbour(uint16_t port, const rte_ether_addr& from, const rte_ether_addr& to, unsigned* rewritten);
 
   // Frees superseded table memory whose grace period is over.
-  void reclaim() { tables_.rcu.reclaim(); }
+  void reclaim() { fib_.reclaim(); }
 
   // ---- read-only views for the control plane ----
-  const Tables& tables() const { return tables_; }
+  const Tables& tables() const { return fib_.tables(); }
   const IspState* isp(uint32_t isp_id) const;
   const IspState* isp_by_index(uint16_t index) const;
   const std::unordered_map<uint32_t, IspState>& isps() const { return isps_; }
@@ -107,7 +109,6 @@ class TableWriter {
     SubscriberSpec spec;
   };
 
-  Status make_nhlfe(const NhlfeSpec& spec, Nhlfe* nhlfe) const;
   Status publish_nhlfe(const NhlfeSpec& spec, uint32_t* index);
   void replace_ilm(uint32_t label, IlmEntry entry, IlmState state);
   Status check_spec(const SubscriberSpec& spec, const SubscriberState* existing) const;
@@ -116,9 +117,9 @@ class TableWriter {
   SubscriberRecord make_record(const SubscriberSpec& spec, uint16_t isp_index,
                                const uint16_t profiles[kDirections]) const;
   Status meter_profiles(const SubscriberSpec& spec, uint16_t profiles[kDirections]);
+  const PortAttributes& port(uint16_t id) const { return fib_.tables().ports[id]; }
 
-  Tables& tables_;
-  CounterSet* counters_ = nullptr;
+  FibWriter fib_;
   std::unordered_map<uint32_t, IspState> isps_;
   std::vector<uint32_t> isp_id_by_index_;  // 0 = free (ISP ids are >= 1)
   std::unordered_map<uint32_t, SubscriberState> subscribers_;

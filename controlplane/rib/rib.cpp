@@ -1,11 +1,9 @@
-#include "dataplane/table_writer.h"
+#include "controlplane/rib/rib.h"
 
 #include <algorithm>
 #include <cstring>
 
-#include "dataplane/frame_ops.h"
 #include "dataplane/net/labels.h"
-#include "dataplane/wire.h"
 
 namespace aggr {
 namespace {
@@ -17,12 +15,11 @@ uint64_t default_burst(uint64_t rate_bps) {
 
 }  // namespace
 
-TableWriter::TableWriter(Tables& tables)
-    : tables_(tables), isp_id_by_index_(tables.limits.isps, 0) {}
+Rib::Rib(Tables& tables) : fib_(tables), isp_id_by_index_(tables.limits.isps, 0) {}
 
 // ---------------------------------------------------------------- ISPs / FTN
 
-Status TableWriter::add_isp(uint32_t isp_id, const std::string& name) {
+Status Rib::add_isp(uint32_t isp_id, const std::string& name) {
   if (isp_id == 0) return Status::failure("ISP id 0 is reserved");
   if (isps_.count(isp_id)) return Status::failure("ISP " + std::to_string(isp_id) + " exists");
   auto free_slot = std::find(isp_id_by_index_.begin(), isp_id_by_index_.end(), 0u);
@@ -34,7 +31,7 @@ Status TableWriter::add_isp(uint32_t isp_id, const std::string& name) {
   return Status::success();
 }
 
-Status TableWriter::remove_isp(uint32_t isp_id) {
+Status Rib::remove_isp(uint32_t isp_id) {
   auto it = isps_.find(isp_id);
   if (it == isps_.end()) return Status::failure("no ISP " + std::to_string(isp_id));
   if (it->second.subscribers > 0)
@@ -46,64 +43,48 @@ Status TableWriter::remove_isp(uint32_t isp_id) {
   return Status::success();
 }
 
-Status TableWriter::rename_isp(uint32_t isp_id, const std::string& name) {
+Status Rib::rename_isp(uint32_t isp_id, const std::string& name) {
   auto it = isps_.find(isp_id);
   if (it == isps_.end()) return Status::failure("no ISP " + std::to_string(isp_id));
   it->second.name = name;
   return Status::success();
 }
 
-Status TableWriter::make_nhlfe(const NhlfeSpec& spec, Nhlfe* nhlfe) const {
+Status Rib::publish_nhlfe(const NhlfeSpec& spec, uint32_t* index) {
   if (Status s = check_pushed_labels(spec.labels); !s.ok()) return s;
-  if (spec.out_port >= kMaxPorts || tables_.ports[spec.out_port].role != PortRole::kCore)
+  if (spec.out_port >= kMaxPorts || port(spec.out_port).role != PortRole::kCore)
     return Status::failure("out port " + std::to_string(spec.out_port) + " is not a core port");
-  *nhlfe = Nhlfe{};
-  build_nhlfe_header(*nhlfe, spec.next_hop_mac.addr_bytes, tables_.ports[spec.out_port].mac.addr_bytes,
-                     spec.labels.data(), unsigned(spec.labels.size()));
-  nhlfe->out_port = spec.out_port;
-  // Port MTUs change only with a restart, so the NHLFE can carry the check.
-  nhlfe->max_ip_length = uint16_t(tables_.ports[spec.out_port].mtu - 4 * nhlfe->label_count);
-  return Status::success();
-}
-
-Status TableWriter::publish_nhlfe(const NhlfeSpec& spec, uint32_t* index) {
-  Nhlfe nhlfe;
-  if (Status s = make_nhlfe(spec, &nhlfe); !s.ok()) return s;
-  *index = tables_.nhlfes.publish(nhlfe);
+  *index = fib_.publish_nhlfe(fib_.build_nhlfe(spec.labels, spec.out_port, spec.next_hop_mac));
   if (*index == kNoNhlfe)
-    return Status::failure("NHLFE table full (" + std::to_string(tables_.nhlfes.capacity()) + ")");
+    return Status::failure("NHLFE table full (" + std::to_string(tables().nhlfes.capacity()) + ")");
   return Status::success();
 }
 
-Status TableWriter::set_ftn(uint32_t isp_id, const NhlfeSpec& spec, EntrySource source) {
+Status Rib::set_ftn(uint32_t isp_id, const NhlfeSpec& spec, EntrySource source) {
   auto it = isps_.find(isp_id);
   if (it == isps_.end()) return Status::failure("no ISP " + std::to_string(isp_id));
   uint32_t index;
   if (Status s = publish_nhlfe(spec, &index); !s.ok()) return s;
-  uint32_t old = tables_.ftn.lookup(it->second.index);
-  tables_.ftn.set(it->second.index, index);
-  if (old != kNoNhlfe) tables_.nhlfes.retire(old);
+  fib_.set_ftn(it->second.index, index);
   it->second.ftn = spec;
   it->second.ftn_source = source;
   return Status::success();
 }
 
-Status TableWriter::clear_ftn(uint32_t isp_id) {
+Status Rib::clear_ftn(uint32_t isp_id) {
   auto it = isps_.find(isp_id);
   if (it == isps_.end()) return Status::failure("no ISP " + std::to_string(isp_id));
-  uint32_t old = tables_.ftn.lookup(it->second.index);
-  tables_.ftn.clear(it->second.index);
-  if (old != kNoNhlfe) tables_.nhlfes.retire(old);
+  fib_.set_ftn(it->second.index, kNoNhlfe);
   it->second.ftn.reset();
   return Status::success();
 }
 
-const IspState* TableWriter::isp(uint32_t isp_id) const {
+const IspState* Rib::isp(uint32_t isp_id) const {
   auto it = isps_.find(isp_id);
   return it == isps_.end() ? nullptr : &it->second;
 }
 
-const IspState* TableWriter::isp_by_index(uint16_t index) const {
+const IspState* Rib::isp_by_index(uint16_t index) const {
   return index < isp_id_by_index_.size() && isp_id_by_index_[index] != 0
              ? isp(isp_id_by_index_[index])
              : nullptr;
@@ -111,17 +92,14 @@ const IspState* TableWriter::isp_by_index(uint16_t index) const {
 
 // --------------------------------------------------------------- subscribers
 
-Status TableWriter::check_spec(const SubscriberSpec& spec, const SubscriberState* existing) const {
+Status Rib::check_spec(const SubscriberSpec& spec, const SubscriberState* existing) const {
   if (!isps_.count(spec.isp_id)) return Status::failure("no ISP " + std::to_string(spec.isp_id));
-  if (spec.port >= kMaxPorts || tables_.ports[spec.port].role != PortRole::kAccess)
+  if (spec.port >= kMaxPorts || port(spec.port).role != PortRole::kAccess)
     return Status::failure("port " + std::to_string(spec.port) + " is not an access port");
   if (spec.svlan > 4094 || spec.cvlan > 4094 || (spec.cvlan != 0 && spec.svlan == 0))
     return Status::failure("bad VLAN ids");
-  bool by_line = tables_.ports[spec.port].classify == ClassifyMode::kLine;
-  if (by_line) {
-    uint32_t found = kInvalidHandle;
-    uint64_t key = line_key(spec.port, spec.svlan, spec.cvlan);
-    tables_.subscribers.lookup_lines(&key, 1, &found);
+  if (port(spec.port).classify == ClassifyMode::kLine) {
+    uint32_t found = fib_.line_owner(line_key(spec.port, spec.svlan, spec.cvlan));
     if (found != kInvalidHandle && (existing == nullptr || found != existing->handle))
       return Status::failure("line already belongs to another subscriber");
   }
@@ -132,10 +110,10 @@ Status TableWriter::check_spec(const SubscriberSpec& spec, const SubscriberState
   return Status::success();
 }
 
-Status TableWriter::meter_profiles(const SubscriberSpec& spec, uint16_t profiles[kDirections]) {
+Status Rib::meter_profiles(const SubscriberSpec& spec, uint16_t profiles[kDirections]) {
   for (unsigned d = 0; d < kDirections; ++d) {
     uint64_t burst = spec.burst_bytes[d] ? spec.burst_bytes[d] : default_burst(spec.rate_bps[d]);
-    uint32_t profile = tables_.meters.profile_for(spec.rate_bps[d], burst);
+    uint32_t profile = fib_.meter_profile(spec.rate_bps[d], burst);
     if (profile >= MeterTable::kMaxProfiles)
       return Status::failure("too many distinct plan rates");
     profiles[d] = uint16_t(profile);
@@ -143,7 +121,7 @@ Status TableWriter::meter_profiles(const SubscriberSpec& spec, uint16_t profiles
   return Status::success();
 }
 
-SubscriberRecord TableWriter::make_record(const SubscriberSpec& spec, uint16_t isp_index,
+SubscriberRecord Rib::make_record(const SubscriberSpec& spec, uint16_t isp_index,
                                           const uint16_t profiles[kDirections]) const {
   SubscriberRecord r{};
   r.id = spec.id;
@@ -164,13 +142,9 @@ SubscriberRecord TableWriter::make_record(const SubscriberSpec& spec, uint16_t i
   return r;
 }
 
-Status TableWriter::add_addresses(const std::vector<IpPrefix>& addresses, uint32_t handle) {
+Status Rib::add_addresses(const std::vector<IpPrefix>& addresses, uint32_t handle) {
   for (size_t i = 0; i < addresses.size(); ++i) {
-    const IpPrefix& p = addresses[i];
-    bool added = p.family == 4
-                     ? tables_.addresses.add_ipv4(p.ipv4_host_order(), p.length, handle)
-                     : tables_.addresses.add_ipv6(mask_ipv6(p.bytes, p.length), p.length, handle);
-    if (!added) {
+    if (!fib_.add_address(addresses[i], handle)) {
       remove_addresses({addresses.begin(), addresses.begin() + long(i)});
       return Status::failure("address table full");
     }
@@ -178,39 +152,31 @@ Status TableWriter::add_addresses(const std::vector<IpPrefix>& addresses, uint32
   return Status::success();
 }
 
-void TableWriter::remove_addresses(const std::vector<IpPrefix>& addresses) {
-  for (const IpPrefix& p : addresses) {
-    if (p.family == 4)
-      tables_.addresses.remove_ipv4(p.ipv4_host_order(), p.length);
-    else
-      tables_.addresses.remove_ipv6(mask_ipv6(p.bytes, p.length), p.length);
-  }
+void Rib::remove_addresses(const std::vector<IpPrefix>& addresses) {
+  for (const IpPrefix& p : addresses) fib_.remove_address(p);
 }
 
-Status TableWriter::add_subscriber(const SubscriberSpec& spec) {
+Status Rib::add_subscriber(const SubscriberSpec& spec) {
   if (subscribers_.count(spec.id))
     return Status::failure("subscriber " + std::to_string(spec.id) + " exists");
   if (Status s = check_spec(spec, nullptr); !s.ok()) return s;
   uint16_t profiles[kDirections];
   if (Status s = meter_profiles(spec, profiles); !s.ok()) return s;
-  uint32_t handle = tables_.subscribers.allocate_handle();
+  uint32_t handle = fib_.allocate_handle();
   if (handle == kInvalidHandle) return Status::failure("subscriber table full");
 
   IspState& isp_state = isps_.at(spec.isp_id);
   // Not yet reachable by any worker: safe to reset its meter and counters.
-  tables_.meters.reset(handle, profiles[0], profiles[1]);
-  if (counters_ != nullptr) counters_->reset_subscriber(handle);
-  tables_.subscribers.publish(handle, make_record(spec, isp_state.index, profiles));
+  fib_.reset_subscriber_state(handle, profiles);
+  fib_.publish_subscriber(handle, make_record(spec, isp_state.index, profiles));
   if (Status s = add_addresses(spec.addresses, handle); !s.ok()) {
-    tables_.subscribers.unpublish(handle);
-    tables_.subscribers.release_handle(handle);
+    fib_.remove_subscriber(handle);
     return s;
   }
-  if (tables_.ports[spec.port].classify == ClassifyMode::kLine &&
-      !tables_.subscribers.add_line(line_key(spec.port, spec.svlan, spec.cvlan), handle)) {
+  if (port(spec.port).classify == ClassifyMode::kLine &&
+      !fib_.add_line(line_key(spec.port, spec.svlan, spec.cvlan), handle)) {
     remove_addresses(spec.addresses);
-    tables_.subscribers.unpublish(handle);
-    tables_.subscribers.release_handle(handle);
+    fib_.remove_subscriber(handle);
     return Status::failure("line table full");
   }
   ++isp_state.subscribers;
@@ -218,7 +184,7 @@ Status TableWriter::add_subscriber(const SubscriberSpec& spec) {
   return Status::success();
 }
 
-Status TableWriter::update_subscriber(const SubscriberSpec& spec) {
+Status Rib::update_subscriber(const SubscriberSpec& spec) {
   auto it = subscribers_.find(spec.id);
   if (it == subscribers_.end())
     return Status::failure("no subscriber " + std::to_string(spec.id));
@@ -238,18 +204,18 @@ Status TableWriter::update_subscriber(const SubscriberSpec& spec) {
       added.push_back(p);
   if (Status s = add_addresses(added, state.handle); !s.ok()) return s;
 
-  bool old_by_line = tables_.ports[old.port].classify == ClassifyMode::kLine;
-  bool new_by_line = tables_.ports[spec.port].classify == ClassifyMode::kLine;
+  bool old_by_line = port(old.port).classify == ClassifyMode::kLine;
+  bool new_by_line = port(spec.port).classify == ClassifyMode::kLine;
   uint64_t old_key = line_key(old.port, old.svlan, old.cvlan);
   uint64_t new_key = line_key(spec.port, spec.svlan, spec.cvlan);
   if (new_by_line && (!old_by_line || old_key != new_key) &&
-      !tables_.subscribers.add_line(new_key, state.handle)) {
+      !fib_.add_line(new_key, state.handle)) {
     remove_addresses(added);
     return Status::failure("line table full");
   }
   IspState& new_isp = isps_.at(spec.isp_id);
-  tables_.subscribers.publish(state.handle, make_record(spec, new_isp.index, profiles));
-  if (old_by_line && (!new_by_line || old_key != new_key)) tables_.subscribers.remove_line(old_key);
+  fib_.publish_subscriber(state.handle, make_record(spec, new_isp.index, profiles));
+  if (old_by_line && (!new_by_line || old_key != new_key)) fib_.remove_line(old_key);
   remove_addresses(gone);
   --isps_.at(old.isp_id).subscribers;
   ++new_isp.subscribers;
@@ -257,7 +223,7 @@ Status TableWriter::update_subscriber(const SubscriberSpec& spec) {
   return Status::success();
 }
 
-Status TableWriter::set_subscriber_isp(uint32_t subscriber_id, uint32_t isp_id) {
+Status Rib::set_subscriber_isp(uint32_t subscriber_id, uint32_t isp_id) {
   auto it = subscribers_.find(subscriber_id);
   if (it == subscribers_.end())
     return Status::failure("no subscriber " + std::to_string(subscriber_id));
@@ -266,59 +232,55 @@ Status TableWriter::set_subscriber_isp(uint32_t subscriber_id, uint32_t isp_id) 
   return update_subscriber(spec);
 }
 
-Status TableWriter::remove_subscriber(uint32_t subscriber_id) {
+Status Rib::remove_subscriber(uint32_t subscriber_id) {
   auto it = subscribers_.find(subscriber_id);
   if (it == subscribers_.end())
     return Status::failure("no subscriber " + std::to_string(subscriber_id));
   const SubscriberSpec& spec = it->second.spec;
-  if (tables_.ports[spec.port].classify == ClassifyMode::kLine)
-    tables_.subscribers.remove_line(line_key(spec.port, spec.svlan, spec.cvlan));
+  if (port(spec.port).classify == ClassifyMode::kLine) fib_.remove_line(line_key(spec.port, spec.svlan, spec.cvlan));
   remove_addresses(spec.addresses);
-  tables_.subscribers.unpublish(it->second.handle);
-  tables_.subscribers.release_handle(it->second.handle);
+  fib_.remove_subscriber(it->second.handle);
   --isps_.at(spec.isp_id).subscribers;
   subscribers_.erase(it);
   return Status::success();
 }
 
-std::optional<uint32_t> TableWriter::subscriber_handle(uint32_t subscriber_id) const {
+std::optional<uint32_t> Rib::subscriber_handle(uint32_t subscriber_id) const {
   auto it = subscribers_.find(subscriber_id);
   if (it == subscribers_.end()) return std::nullopt;
   return it->second.handle;
 }
 
-const SubscriberSpec* TableWriter::subscriber(uint32_t subscriber_id) const {
+const SubscriberSpec* Rib::subscriber(uint32_t subscriber_id) const {
   auto it = subscribers_.find(subscriber_id);
   return it == subscribers_.end() ? nullptr : &it->second.spec;
 }
 
 // ----------------------------------------------------------------------- ILM
 
-Status TableWriter::set_ilm(uint32_t label, IlmEntry entry, EntrySource source) {
-  if (Status s = check_local_label(label, tables_.ilm.label_space()); !s.ok()) return s;
+Status Rib::set_ilm(uint32_t label, IlmEntry entry, EntrySource source) {
+  if (Status s = check_local_label(label, tables().ilm.label_space()); !s.ok()) return s;
   if (entry.action == IlmAction::kSwap) return Status::failure("a swap is set with its NHLFE (set_ilm_swap)");
   replace_ilm(label, entry, {entry.action, std::nullopt, source});
   return Status::success();
 }
 
-Status TableWriter::set_ilm_swap(uint32_t label, const NhlfeSpec& out, EntrySource source) {
-  if (Status s = check_local_label(label, tables_.ilm.label_space()); !s.ok()) return s;
+Status Rib::set_ilm_swap(uint32_t label, const NhlfeSpec& out, EntrySource source) {
+  if (Status s = check_local_label(label, tables().ilm.label_space()); !s.ok()) return s;
   uint32_t index;
   if (Status s = publish_nhlfe(out, &index); !s.ok()) return s;
   replace_ilm(label, {IlmAction::kSwap, index}, {IlmAction::kSwap, out, source});
   return Status::success();
 }
 
-Status TableWriter::clear_ilm(uint32_t label) {
-  if (label >= tables_.ilm.label_space()) return Status::failure("label out of range");
+Status Rib::clear_ilm(uint32_t label) {
+  if (label >= tables().ilm.label_space()) return Status::failure("label out of range");
   replace_ilm(label, {}, {});
   return Status::success();
 }
 
-void TableWriter::replace_ilm(uint32_t label, IlmEntry entry, IlmState state) {
-  IlmEntry old = tables_.ilm.lookup(label);
-  tables_.ilm.set(label, entry);
-  if (old.action == IlmAction::kSwap) tables_.nhlfes.retire(old.argument);
+void Rib::replace_ilm(uint32_t label, IlmEntry entry, IlmState state) {
+  fib_.set_ilm(label, entry);
   if (entry.action == IlmAction::kNone)
     ilm_.erase(label);
   else
@@ -327,7 +289,7 @@ void TableWriter::replace_ilm(uint32_t label, IlmEntry entry, IlmState state) {
 
 // ----------------------------------------------------------------- neighbours
 
-Status TableWriter::move_neighbour(uint16_t port, const rte_ether_addr& from, const rte_ether_addr& to,
+Status Rib::move_neighbour(uint16_t port, const rte_ether_addr& from, const rte_ether_addr& to,
                                    unsigned* rewritten) {
   auto through = [&](const NhlfeSpec& spec) {
     return spec.out_port == port && rte_is_same_ether_addr(&spec.next_hop_mac, &from);
