@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "controlplane/management/changes.h"
+#include "dataplane/net/labels.h"
 
 using namespace aggr;
 
@@ -31,10 +32,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   isp.labels = {1001};
   std::vector<std::string> errors;
   read_isp_change(body, isp, errors);
-  if (errors.empty()) {
-    if (isp.labels.empty() || isp.labels.size() > 3) std::abort();
-    for (uint32_t label : isp.labels)
-      if (label < 16 || label > 1048575) std::abort();
-  }
+  // Accepted labels obey the configuration's rule for pushed stacks.
+  if (errors.empty() && !check_pushed_labels(isp.labels).ok()) std::abort();
   return 0;
 }
