@@ -14,23 +14,23 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view text(reinterpret_cast<const char*>(data), size);
 
   rte_ether_addr mac;
-  if (Status error = parse_mac(text, &mac); error.ok()) {
+  if (Status parsed = parse_mac(text, &mac); parsed.ok()) {
     rte_ether_addr again;
     if (!parse_mac(format_mac(mac), &again).ok() || std::memcmp(&mac, &again, sizeof mac) != 0) std::abort();
   }
 
   IpPrefix prefix;
-  if (Status error = parse_prefix(text, &prefix); error.ok()) {
+  if (Status parsed = parse_prefix(text, &prefix); parsed.ok()) {
     IpPrefix again;
     if (!parse_prefix(format_prefix(prefix), &again).ok() || !(again == prefix)) std::abort();
     if (prefix.length > (prefix.family == 4 ? 32 : 128)) std::abort();
   }
 
   uint64_t rate = 0;
-  if (Status error = parse_rate(text, &rate); error.ok()) {
+  if (Status parsed = parse_rate(text, &rate); parsed.ok()) {
     uint64_t again = 0;  // the same rate written in plain bits/s
     if (!parse_rate(std::to_string(rate), &again).ok() || again != rate) std::abort();
-  } else if (error.size() < 8) {
+  } else if (parsed.error.size() < 8) {
     std::abort();  // says nothing useful
   }
 
