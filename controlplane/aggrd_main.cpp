@@ -91,10 +91,11 @@ int main(int argc, char** argv) {
     aggr::log_info("forwarding; SIGHUP reloads the configuration, SIGINT or SIGTERM stops");
     router.run();
     aggr::log_info("stopped");
-    aggr::print_summary(std::cout, router.config(), router.port_ids(), router.rib(), router.counters());
+    const aggr::ControlPlane& control = router.control();
+    aggr::print_summary(std::cout, control.config(), control.port_ids(), control.rib(), control.counters());
     if (vm.count("summary-json")) {
       std::ofstream json(vm["summary-json"].as<std::string>());
-      aggr::write_summary_json(json, router.config(), router.port_ids(), router.rib(), router.counters());
+      aggr::write_summary_json(json, control.config(), control.port_ids(), control.rib(), control.counters());
     }
     g_router = nullptr;
   } catch (const std::exception& e) {

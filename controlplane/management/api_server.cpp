@@ -8,7 +8,7 @@
 #include "controlplane/log.h"
 #include "controlplane/management/changes.h"
 #include "controlplane/management/views.h"
-#include "controlplane/router.h"
+#include "controlplane/control_plane.h"
 
 namespace aggr {
 namespace {
@@ -46,26 +46,26 @@ std::optional<uint64_t> query_number(const httplib::Request& req, const char* na
 }  // namespace
 
 struct ManagementServer::Impl {
-  Router& router;
+  ControlPlane& control;
   httplib::Server server;
   std::thread thread;
 
-  explicit Impl(Router& r) : router(r) {}
+  explicit Impl(ControlPlane& r) : control(r) {}
 
   // Runs `work` on the control-plane thread and sends its reply.
   void run(httplib::Response& res, std::function<Reply()> work, std::chrono::seconds timeout) {
     std::optional<Reply> reply;
     try {
-      reply = router.commands().call<Reply>(std::move(work), timeout);
+      reply = control.commands().call<Reply>(std::move(work), timeout);
     } catch (const std::exception& e) {
       reply = error_reply(500, {std::string("internal error: ") + e.what()});
     }
     send(res, reply ? *reply : error_reply(503, {"the router did not answer (shutting down or busy)"}));
   }
 
-  void view(const char* path, json (*build)(Router&)) {
+  void view(const char* path, json (*build)(ControlPlane&)) {
     server.Get(path, [this, build](const httplib::Request&, httplib::Response& res) {
-      run(res, [this, build] { return Reply{200, build(router)}; }, kViewTimeout);
+      run(res, [this, build] { return Reply{200, build(control)}; }, kViewTimeout);
     });
   }
 
@@ -76,10 +76,10 @@ struct ManagementServer::Impl {
     std::string what = req.method + " " + req.path + " from " + req.remote_addr;
     json body = req.body.empty() ? json::object() : json::parse(req.body, nullptr, false);
     run(res, [this, auth = std::move(auth), what = std::move(what), work = std::move(work), body = std::move(body)] {
-      if (!router.token_configured())
+      if (!control.token_configured())
         return error_reply(403, {"changes are disabled: the configuration names no management.token_file"});
       const std::string bearer = "Bearer ";
-      if (auth.rfind(bearer, 0) != 0 || !router.token_matches(auth.substr(bearer.size()))) {
+      if (auth.rfind(bearer, 0) != 0 || !control.token_matches(auth.substr(bearer.size()))) {
         log_warning("management: refused " + what + ": missing or wrong token");
         return error_reply(401, {"a valid management token is required (Authorization: Bearer <token>)"});
       }
@@ -105,42 +105,42 @@ struct ManagementServer::Impl {
     server.Get("/v1/subscribers", [this](const httplib::Request& req, httplib::Response& res) {
       auto offset = query_number(req, "offset", 0), limit = query_number(req, "limit", kDefaultPage);
       if (!offset || !limit) return send(res, error_reply(400, {"offset and limit must be whole numbers"}));
-      run(res, [this, o = *offset, l = *limit] { return Reply{200, subscribers_view(router, o, l)}; }, kViewTimeout);
+      run(res, [this, o = *offset, l = *limit] { return Reply{200, subscribers_view(control, o, l)}; }, kViewTimeout);
     });
     server.Get(R"(/v1/subscribers/(\d{1,10}))", [this](const httplib::Request& req, httplib::Response& res) {
       uint64_t id = std::stoull(req.matches[1]);
       run(res, [this, id] {
-        auto doc = id <= 0xFFFFFFFF ? subscriber_view(router, uint32_t(id)) : std::nullopt;
+        auto doc = id <= 0xFFFFFFFF ? subscriber_view(control, uint32_t(id)) : std::nullopt;
         return doc ? Reply{200, *doc} : error_reply(404, {"no subscriber " + std::to_string(id)});
       }, kViewTimeout);
     });
     server.Post("/v1/subscribers", [this](const httplib::Request& req, httplib::Response& res) {
       change(req, res, [this](const json& body) {
-        ChangeResult r = add_subscriber(router, body);
+        ChangeResult r = add_subscriber(control, body);
         if (!r.ok()) return outcome(r, {});
-        return outcome(r, subscriber_view(router, body["id"].get<uint32_t>()).value_or(json::object()));
+        return outcome(r, subscriber_view(control, body["id"].get<uint32_t>()).value_or(json::object()));
       });
     });
     server.Patch(R"(/v1/subscribers/(\d{1,10}))", [this](const httplib::Request& req, httplib::Response& res) {
       uint32_t id = uint32_t(std::min<uint64_t>(std::stoull(req.matches[1]), 0xFFFFFFFF));
       change(req, res, [this, id](const json& body) {
-        ChangeResult r = modify_subscriber(router, id, body);
-        return outcome(r, subscriber_view(router, id).value_or(json::object()));
+        ChangeResult r = modify_subscriber(control, id, body);
+        return outcome(r, subscriber_view(control, id).value_or(json::object()));
       });
     });
     server.Delete(R"(/v1/subscribers/(\d{1,10}))", [this](const httplib::Request& req, httplib::Response& res) {
       uint32_t id = uint32_t(std::min<uint64_t>(std::stoull(req.matches[1]), 0xFFFFFFFF));
-      change(req, res, [this, id](const json&) { return outcome(remove_subscriber(router, id), {{"removed", id}}); });
+      change(req, res, [this, id](const json&) { return outcome(remove_subscriber(control, id), {{"removed", id}}); });
     });
     server.Patch(R"(/v1/isps/([^/]+))", [this](const httplib::Request& req, httplib::Response& res) {
       std::string name = req.matches[1];
       change(req, res, [this, name](const json& body) {
-        return outcome(modify_isp(router, name, body), {{"isp", name}});
+        return outcome(modify_isp(control, name, body), {{"isp", name}});
       });
     });
     server.Post("/v1/reload", [this](const httplib::Request& req, httplib::Response& res) {
       change(req, res, [this](const json&) {
-        const ReloadRecord& r = router.reload();
+        const ReloadRecord& r = control.reload();
         json body = {{"generation", r.generation}, {"changes", r.changes}};
         return r.ok ? Reply{200, body} : error_reply(422, r.errors);
       });
@@ -151,7 +151,7 @@ struct ManagementServer::Impl {
   }
 };
 
-ManagementServer::ManagementServer(Router& router, const ListenAddress& listen) : impl_(std::make_unique<Impl>(router)) {
+ManagementServer::ManagementServer(ControlPlane& control, const ListenAddress& listen) : impl_(std::make_unique<Impl>(control)) {
   httplib::Server& server = impl_->server;
   server.new_task_queue = [] { return new httplib::ThreadPool(2); };
   server.set_payload_max_length(kMaxBody);

@@ -1,6 +1,6 @@
 // The management API: HTTP/JSON on a configured address (localhost by
 // default), served by cpp-httplib's threads. Every request runs on the
-// control-plane thread through the router's command queue. GET needs no
+// control-plane thread through the control plane's command queue. GET needs no
 // credential; every change needs "Authorization: Bearer <token>" with the
 // token from management.token_file.
 //
@@ -21,12 +21,12 @@
 
 namespace aggr {
 
-class Router;
+class ControlPlane;
 
 class ManagementServer {
  public:
   // Binds and starts serving; throws std::runtime_error if it cannot bind.
-  ManagementServer(Router& router, const ListenAddress& listen);
+  ManagementServer(ControlPlane& control, const ListenAddress& listen);
   ~ManagementServer();  // stops serving and joins its threads
 
  private:

@@ -6,7 +6,7 @@
 #include "dataplane/net/labels.h"
 #include "controlplane/config_apply.h"
 #include "controlplane/log.h"
-#include "controlplane/router.h"
+#include "controlplane/control_plane.h"
 
 namespace aggr {
 namespace {
@@ -140,8 +140,8 @@ std::string describe(const SubscriberConfig& s) {
   return text;
 }
 
-SubscriberConfig* find_subscriber(Router& router, uint32_t id) {
-  for (SubscriberConfig& s : router.running_config().subscribers)
+SubscriberConfig* find_subscriber(ControlPlane& control, uint32_t id) {
+  for (SubscriberConfig& s : control.running_config().subscribers)
     if (s.id == id) return &s;
   return nullptr;
 }
@@ -151,58 +151,58 @@ ChangeResult failure(int status, std::string error) { return {status, {std::move
 
 // Checks `s` against the running configuration and installs it, as a new
 // subscriber or in place of the one with its id.
-ChangeResult install(Router& router, const SubscriberConfig& s, bool adding) {
-  const RouterConfig& running = router.config();
+ChangeResult install(ControlPlane& control, const SubscriberConfig& s, bool adding) {
+  const RouterConfig& running = control.config();
   if (std::vector<std::string> problems = check_subscriber_change(running, s); !problems.empty())
     return failure(409, std::move(problems));
-  SubscriberSpec spec = subscriber_spec(running, s, router.port_ids());
-  Status applied = adding ? router.rib().add_subscriber(spec) : router.rib().update_subscriber(spec);
+  SubscriberSpec spec = subscriber_spec(running, s, control.port_ids());
+  Status applied = adding ? control.rib().add_subscriber(spec) : control.rib().update_subscriber(spec);
   if (!applied.ok()) return failure(409, applied.error);
   return {adding ? 201 : 200, {}};
 }
 
 }  // namespace
 
-ChangeResult add_subscriber(Router& router, const json& body) {
+ChangeResult add_subscriber(ControlPlane& control, const json& body) {
   SubscriberConfig s;
   std::vector<std::string> errors;
   read_subscriber_change(body, true, s, errors);
   if (!errors.empty()) return failure(400, std::move(errors));
-  if (find_subscriber(router, s.id) != nullptr)
+  if (find_subscriber(control, s.id) != nullptr)
     return failure(409, "subscriber " + std::to_string(s.id) + " exists (modify it instead)");
-  ChangeResult result = install(router, s, true);
+  ChangeResult result = install(control, s, true);
   if (!result.ok()) return result;
-  router.running_config().subscribers.push_back(s);
+  control.running_config().subscribers.push_back(s);
   log_info("management: subscriber " + std::to_string(s.id) + " added (" + describe(s) + ")");
   return result;
 }
 
-ChangeResult modify_subscriber(Router& router, uint32_t id, const json& body) {
-  SubscriberConfig* existing = find_subscriber(router, id);
+ChangeResult modify_subscriber(ControlPlane& control, uint32_t id, const json& body) {
+  SubscriberConfig* existing = find_subscriber(control, id);
   if (existing == nullptr) return failure(404, "no subscriber " + std::to_string(id));
   SubscriberConfig s = *existing;
   std::vector<std::string> errors;
   read_subscriber_change(body, false, s, errors);
   if (!errors.empty()) return failure(400, std::move(errors));
-  ChangeResult result = install(router, s, false);
+  ChangeResult result = install(control, s, false);
   if (!result.ok()) return result;
-  *find_subscriber(router, id) = s;
+  *find_subscriber(control, id) = s;
   log_info("management: subscriber " + std::to_string(id) + " modified (" + describe(s) + ")");
   return result;
 }
 
-ChangeResult remove_subscriber(Router& router, uint32_t id) {
-  std::vector<SubscriberConfig>& all = router.running_config().subscribers;
+ChangeResult remove_subscriber(ControlPlane& control, uint32_t id) {
+  std::vector<SubscriberConfig>& all = control.running_config().subscribers;
   auto it = std::find_if(all.begin(), all.end(), [id](const SubscriberConfig& s) { return s.id == id; });
   if (it == all.end()) return failure(404, "no subscriber " + std::to_string(id));
-  if (Status s = router.rib().remove_subscriber(id); !s.ok()) return failure(409, s.error);
+  if (Status s = control.rib().remove_subscriber(id); !s.ok()) return failure(409, s.error);
   all.erase(it);
   log_info("management: subscriber " + std::to_string(id) + " removed");
   return {};
 }
 
-ChangeResult modify_isp(Router& router, const std::string& name, const json& body) {
-  RouterConfig& running = router.running_config();
+ChangeResult modify_isp(ControlPlane& control, const std::string& name, const json& body) {
+  RouterConfig& running = control.running_config();
   auto it = std::find_if(running.isps.begin(), running.isps.end(), [&](const IspConfig& i) { return i.name == name; });
   if (it == running.isps.end()) return failure(404, "no isp named '" + name + "'");
   IspConfig isp = *it;
@@ -212,8 +212,8 @@ ChangeResult modify_isp(Router& router, const std::string& name, const json& bod
   const PortConfig* port = running.port(isp.next_hop_port);
   if (port == nullptr || port->role != PortRole::kCore)
     return failure(409, "next_hop port '" + isp.next_hop_port + "' is not a core port");
-  uint16_t out_port = router.port_ids()[size_t(port - running.ports.data())];
-  if (Status s = router.rib().set_ftn(isp.id, {isp.labels, out_port, isp.next_hop_mac}, EntrySource::kApi);
+  uint16_t out_port = control.port_ids()[size_t(port - running.ports.data())];
+  if (Status s = control.rib().set_ftn(isp.id, {isp.labels, out_port, isp.next_hop_mac}, EntrySource::kApi);
       !s.ok())
     return failure(409, s.error);
   *it = isp;

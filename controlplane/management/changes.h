@@ -16,7 +16,7 @@
 
 namespace aggr {
 
-class Router;
+class ControlPlane;
 
 struct ChangeResult {
   // 200 changed, 201 created, 400 malformed request, 404 no such object,
@@ -28,12 +28,12 @@ struct ChangeResult {
 
 // Body: {"id", "isp", "line": {"port", "svlan", "cvlan"}, "cpe_mac",
 // "addresses": [...], "rate": {"up", "down"}}, as in the YAML configuration.
-ChangeResult add_subscriber(Router& router, const nlohmann::json& body);
+ChangeResult add_subscriber(ControlPlane& control, const nlohmann::json& body);
 // Body: any of the fields above but id; the others keep their values.
-ChangeResult modify_subscriber(Router& router, uint32_t id, const nlohmann::json& body);
-ChangeResult remove_subscriber(Router& router, uint32_t id);
+ChangeResult modify_subscriber(ControlPlane& control, uint32_t id, const nlohmann::json& body);
+ChangeResult remove_subscriber(ControlPlane& control, uint32_t id);
 // Body: any of {"labels": [...], "next_hop": {"port", "mac"}}.
-ChangeResult modify_isp(Router& router, const std::string& name, const nlohmann::json& body);
+ChangeResult modify_isp(ControlPlane& control, const std::string& name, const nlohmann::json& body);
 
 // The request parsers, exposed for the fuzzer: read the fields present in
 // `body` into the object (with_id: a new subscriber, whose id and main

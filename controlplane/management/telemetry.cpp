@@ -12,7 +12,7 @@
 #include <rte_telemetry.h>
 
 #include "controlplane/management/views.h"
-#include "controlplane/router.h"
+#include "controlplane/control_plane.h"
 
 namespace aggr {
 namespace {
@@ -20,7 +20,7 @@ namespace {
 using nlohmann::json;
 
 std::shared_mutex g_mutex;
-Router* g_router = nullptr;
+ControlPlane* g_control = nullptr;
 
 // Telemetry names allow letters, digits, '_' and '/'.
 std::string telemetry_name(const std::string& key) {
@@ -105,12 +105,12 @@ class Flattener {
 };
 
 // Builds a document on the control-plane thread; nothing if detached.
-std::optional<json> build(std::function<std::optional<json>(Router&)> view) {
+std::optional<json> build(std::function<std::optional<json>(ControlPlane&)> view) {
   std::shared_lock<std::shared_mutex> lock(g_mutex);
-  if (g_router == nullptr) return std::nullopt;
-  Router& router = *g_router;
-  auto result = router.commands().call<std::optional<json>>([&router, view] { return view(router); },
-                                                            std::chrono::seconds(5));
+  if (g_control == nullptr) return std::nullopt;
+  ControlPlane& control = *g_control;
+  auto result = control.commands().call<std::optional<json>>([&control, view] { return view(control); },
+                                                             std::chrono::seconds(5));
   return result ? *result : std::nullopt;
 }
 
@@ -137,30 +137,30 @@ std::optional<json> named(const json& list, const char* name) {
 }
 
 int status(const char*, const char*, rte_tel_data* d) {
-  return reply(build([](Router& r) { return std::optional<json>(status_view(r)); }), d);
+  return reply(build([](ControlPlane& r) { return std::optional<json>(status_view(r)); }), d);
 }
 int isps(const char*, const char*, rte_tel_data* d) {
-  return reply_names(build([](Router& r) { return std::optional<json>(isps_view(r)); }), d);
+  return reply_names(build([](ControlPlane& r) { return std::optional<json>(isps_view(r)); }), d);
 }
 int isp(const char*, const char* params, rte_tel_data* d) {
   std::string name = params ? params : "";
-  return reply(build([name](Router& r) { return named(isps_view(r), name.c_str()); }), d);
+  return reply(build([name](ControlPlane& r) { return named(isps_view(r), name.c_str()); }), d);
 }
 int ports(const char*, const char*, rte_tel_data* d) {
-  return reply_names(build([](Router& r) { return std::optional<json>(ports_view(r)); }), d);
+  return reply_names(build([](ControlPlane& r) { return std::optional<json>(ports_view(r)); }), d);
 }
 int port(const char*, const char* params, rte_tel_data* d) {
   std::string name = params ? params : "";
-  return reply(build([name](Router& r) { return named(ports_view(r), name.c_str()); }), d);
+  return reply(build([name](ControlPlane& r) { return named(ports_view(r), name.c_str()); }), d);
 }
 int subscriber(const char*, const char* params, rte_tel_data* d) {
   char* end = nullptr;
   unsigned long id = params ? std::strtoul(params, &end, 10) : 0;
   if (params == nullptr || *params == '\0' || *end != '\0' || id == 0 || id > 0xFFFFFFFF) return -EINVAL;
-  return reply(build([id](Router& r) { return subscriber_view(r, uint32_t(id)); }), d);
+  return reply(build([id](ControlPlane& r) { return subscriber_view(r, uint32_t(id)); }), d);
 }
 int fec(const char*, const char*, rte_tel_data* d) {
-  return reply(build([](Router& r) {
+  return reply(build([](ControlPlane& r) {
                  json by_fec = json::object();
                  for (json entry : fec_view(r)) {
                    std::string name = entry["fec"].get<std::string>();
@@ -172,7 +172,7 @@ int fec(const char*, const char*, rte_tel_data* d) {
                d);
 }
 int ilm(const char*, const char*, rte_tel_data* d) {
-  return reply(build([](Router& r) {
+  return reply(build([](ControlPlane& r) {
                  json by_label = json::object();
                  for (json entry : ilm_view(r)) {
                    std::string label = std::to_string(entry["label"].get<uint32_t>());
@@ -184,15 +184,15 @@ int ilm(const char*, const char*, rte_tel_data* d) {
                d);
 }
 int drops(const char*, const char*, rte_tel_data* d) {
-  return reply(build([](Router& r) { return std::optional<json>(drops_view(r)); }), d);
+  return reply(build([](ControlPlane& r) { return std::optional<json>(drops_view(r)); }), d);
 }
 int workers(const char*, const char*, rte_tel_data* d) {
-  return reply(build([](Router& r) { return std::optional<json>(workers_view(r)); }), d);
+  return reply(build([](ControlPlane& r) { return std::optional<json>(workers_view(r)); }), d);
 }
 
 }  // namespace
 
-void register_telemetry(Router* router) {
+void register_telemetry(ControlPlane* control) {
   static std::once_flag registered;
   std::call_once(registered, [] {
     rte_telemetry_register_cmd("/aggr/status", status, "aggrd: configuration generation, reloads, table sizes");
@@ -207,12 +207,12 @@ void register_telemetry(Router* router) {
     rte_telemetry_register_cmd("/aggr/workers", workers, "aggrd: workers' ports, polls and busy ratio");
   });
   std::unique_lock<std::shared_mutex> lock(g_mutex);
-  g_router = router;
+  g_control = control;
 }
 
 void unregister_telemetry() {
   std::unique_lock<std::shared_mutex> lock(g_mutex);
-  g_router = nullptr;
+  g_control = nullptr;
 }
 
 }  // namespace aggr

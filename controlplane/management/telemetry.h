@@ -13,10 +13,10 @@
 
 namespace aggr {
 
-class Router;
+class ControlPlane;
 
-// Registers the commands (once per process) and points them at `router`.
-void register_telemetry(Router* router);
+// Registers the commands (once per process) and points them at `control`.
+void register_telemetry(ControlPlane* control);
 // Detaches them: from now on they answer with an error. Waits for a command
 // that is running.
 void unregister_telemetry();

@@ -5,7 +5,7 @@
 #include <rte_ethdev.h>
 
 #include "controlplane/config/values.h"
-#include "controlplane/router.h"
+#include "controlplane/control_plane.h"
 
 namespace aggr {
 namespace {
@@ -14,13 +14,13 @@ using nlohmann::json;
 
 json totals(const Totals& t) { return {{"packets", t.packets}, {"bytes", t.bytes}}; }
 
-std::string port_name(const Router& r, uint16_t port_id) {
+std::string port_name(const ControlPlane& r, uint16_t port_id) {
   for (size_t i = 0; i < r.port_ids().size(); ++i)
     if (r.port_ids()[i] == port_id) return r.config().ports[i].name;
   return "port" + std::to_string(port_id);
 }
 
-json subscriber_json(const Router& r, const SubscriberConfig& s) {
+json subscriber_json(const ControlPlane& r, const SubscriberConfig& s) {
   json addresses = json::array();
   for (const IpPrefix& p : s.addresses) addresses.push_back(format_prefix(p));
   json doc = {{"id", s.id},
@@ -45,7 +45,7 @@ double seconds_since_epoch(std::chrono::system_clock::time_point t) {
 
 }  // namespace
 
-json status_view(Router& r) {
+json status_view(ControlPlane& r) {
   const ReloadRecord& reload = r.last_reload();
   return {{"version", AGGR_VERSION},
           {"name", r.config().name},
@@ -63,7 +63,7 @@ json status_view(Router& r) {
           {"changes_allowed", r.token_configured()}};
 }
 
-json ports_view(Router& r) {
+json ports_view(ControlPlane& r) {
   json ports = json::array();
   std::vector<unsigned> pollers = r.config().port_workers();
   for (size_t i = 0; i < r.config().ports.size(); ++i) {
@@ -100,7 +100,7 @@ json ports_view(Router& r) {
   return ports;
 }
 
-json isps_view(Router& r) {
+json isps_view(ControlPlane& r) {
   json isps = json::array();
   for (const IspConfig& isp : r.config().isps) {
     const IspState* state = r.rib().isp(isp.id);
@@ -116,26 +116,26 @@ json isps_view(Router& r) {
   return isps;
 }
 
-json subscribers_view(Router& r, size_t offset, size_t limit) {
+json subscribers_view(ControlPlane& r, size_t offset, size_t limit) {
   const std::vector<SubscriberConfig>& all = r.config().subscribers;
   json list = json::array();
   for (size_t i = offset; i < all.size() && i - offset < limit; ++i) list.push_back(subscriber_json(r, all[i]));
   return {{"total", all.size()}, {"offset", offset}, {"subscribers", list}};
 }
 
-std::optional<json> subscriber_view(Router& r, uint32_t id) {
+std::optional<json> subscriber_view(ControlPlane& r, uint32_t id) {
   for (const SubscriberConfig& s : r.config().subscribers)
     if (s.id == id) return subscriber_json(r, s);
   return std::nullopt;
 }
 
-json nhlfe_json(Router& r, const NhlfeSpec& nhlfe) {
+json nhlfe_json(ControlPlane& r, const NhlfeSpec& nhlfe) {
   return {{"labels", nhlfe.labels}, {"out_port", port_name(r, nhlfe.out_port)},
           {"next_hop_mac", format_mac(nhlfe.next_hop_mac)}};
 }
 
 // What is installed, whoever installed it; not what a file asked for.
-json fec_view(Router& r) {
+json fec_view(ControlPlane& r) {
   std::map<uint16_t, const IspState*> by_index;
   for (const auto& [id, state] : r.rib().isps()) by_index.emplace(state.index, &state);
   json fecs = json::array();
@@ -150,7 +150,7 @@ json fec_view(Router& r) {
   return fecs;
 }
 
-json ilm_view(Router& r) {
+json ilm_view(ControlPlane& r) {
   json labels = json::array();
   for (const auto& [label, state] : r.rib().ilm()) {
     json entry = {{"label", label}, {"action", ilm_action_name(state.action)},
@@ -161,7 +161,7 @@ json ilm_view(Router& r) {
   return labels;
 }
 
-json counters_view(Router& r) {
+json counters_view(ControlPlane& r) {
   json doc;
   json& isps = doc["isps"] = json::object();
   for (const auto& [id, state] : r.rib().isps())
@@ -175,14 +175,14 @@ json counters_view(Router& r) {
   return doc;
 }
 
-json drops_view(Router& r) {
+json drops_view(ControlPlane& r) {
   json drops = json::object();
   for (unsigned reason = 1; reason < kDropReasonCount; ++reason)
     drops[std::string(drop_reason_name(DropReason(reason)))] = r.counters().drops(DropReason(reason));
   return drops;
 }
 
-json workers_view(Router& r) {
+json workers_view(ControlPlane& r) {
   json workers = json::array();
   std::vector<unsigned> pollers = r.config().port_workers();
   double tsc_hz = double(rte_get_tsc_hz());

@@ -1,4 +1,4 @@
-// The router's state as JSON documents: one function per `aggrctl show`
+// The control plane's state as JSON documents: one function per `aggrctl show`
 // view, shared by the management API and DPDK telemetry. Control-plane
 // thread only (they read the table writer's bookkeeping).
 #pragma once
@@ -11,18 +11,18 @@
 
 namespace aggr {
 
-class Router;
+class ControlPlane;
 
-nlohmann::json status_view(Router& router);
-nlohmann::json ports_view(Router& router);
-nlohmann::json isps_view(Router& router);
+nlohmann::json status_view(ControlPlane& control);
+nlohmann::json ports_view(ControlPlane& control);
+nlohmann::json isps_view(ControlPlane& control);
 // Subscribers in configuration order, `limit` of them from `offset`.
-nlohmann::json subscribers_view(Router& router, size_t offset, size_t limit);
-std::optional<nlohmann::json> subscriber_view(Router& router, uint32_t id);
-nlohmann::json fec_view(Router& router);
-nlohmann::json ilm_view(Router& router);
-nlohmann::json counters_view(Router& router);
-nlohmann::json drops_view(Router& router);
-nlohmann::json workers_view(Router& router);
+nlohmann::json subscribers_view(ControlPlane& control, size_t offset, size_t limit);
+std::optional<nlohmann::json> subscriber_view(ControlPlane& control, uint32_t id);
+nlohmann::json fec_view(ControlPlane& control);
+nlohmann::json ilm_view(ControlPlane& control);
+nlohmann::json counters_view(ControlPlane& control);
+nlohmann::json drops_view(ControlPlane& control);
+nlohmann::json workers_view(ControlPlane& control);
 
 }  // namespace aggr

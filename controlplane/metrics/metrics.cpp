@@ -9,7 +9,7 @@
 #include <prometheus/exposer.h>
 #include <rte_ethdev.h>
 
-#include "controlplane/router.h"
+#include "controlplane/control_plane.h"
 
 namespace aggr {
 namespace {
@@ -43,7 +43,7 @@ class Families {
   std::deque<MetricFamily> families_;  // a deque: references to earlier families stay valid
 };
 
-void isp_metrics(Router& r, Families& out) {
+void isp_metrics(ControlPlane& r, Families& out) {
   MetricFamily& packets = out.family("aggr_isp_packets_total", "Packets forwarded per ISP and direction.",
                                      MetricType::Counter);
   for (const auto& [id, state] : r.rib().isps())
@@ -59,7 +59,7 @@ void isp_metrics(Router& r, Families& out) {
                     double(r.counters().isp(state.index, d).bytes));
 }
 
-void subscriber_metrics(Router& r, Families& out) {
+void subscriber_metrics(ControlPlane& r, Families& out) {
   const MetricsConfig& m = r.config().metrics;
   if (m.subscribers == SubscriberMetrics::kOff) return;
   struct Row {
@@ -93,7 +93,7 @@ void subscriber_metrics(Router& r, Families& out) {
     }
 }
 
-void port_metrics(Router& r, Families& out) {
+void port_metrics(ControlPlane& r, Families& out) {
   struct Stat {
     const char* name;
     const char* help;
@@ -125,14 +125,14 @@ void port_metrics(Router& r, Families& out) {
   }
 }
 
-void drop_metrics(Router& r, Families& out) {
+void drop_metrics(ControlPlane& r, Families& out) {
   MetricFamily& f = out.family("aggr_drops_total", "Packets dropped, by reason.", MetricType::Counter);
   for (unsigned reason = 1; reason < kDropReasonCount; ++reason)
     Families::add(f, {{"reason", std::string(drop_reason_name(DropReason(reason)))}},
                   double(r.counters().drops(DropReason(reason))));
 }
 
-void worker_metrics(Router& r, Families& out) {
+void worker_metrics(ControlPlane& r, Families& out) {
   MetricFamily& ratio = out.family("aggr_worker_busy_ratio",
                                    "Share of the last second the worker spent in polls that moved packets.",
                                    MetricType::Gauge);
@@ -151,7 +151,7 @@ void worker_metrics(Router& r, Families& out) {
   }
 }
 
-void table_metrics(Router& r, Families& out) {
+void table_metrics(ControlPlane& r, Families& out) {
   const TableLimits& limits = r.rib().tables().limits;
   MetricFamily& entries = out.family("aggr_table_entries", "Entries in each table.", MetricType::Gauge);
   MetricFamily& capacity = out.family("aggr_table_capacity", "Entries each table can hold.", MetricType::Gauge);
@@ -163,7 +163,7 @@ void table_metrics(Router& r, Families& out) {
   Families::add(capacity, {{"table", "local_labels"}}, double(limits.label_space - 16));
 }
 
-void config_metrics(Router& r, Families& out) {
+void config_metrics(ControlPlane& r, Families& out) {
   const ReloadRecord& reload = r.last_reload();
   Families::add(out.family("aggr_config_generation", "Configuration generation in force (1 at start, +1 per reload).",
                            MetricType::Gauge),
@@ -182,36 +182,36 @@ void config_metrics(Router& r, Families& out) {
 
 // Scrapes run on the exposer's threads; the families are built on the
 // control-plane thread, which owns the state they describe.
-class RouterCollectable : public prometheus::Collectable {
+class ControlPlaneCollectable : public prometheus::Collectable {
  public:
-  explicit RouterCollectable(Router& router) : router_(router) {}
+  explicit ControlPlaneCollectable(ControlPlane& control) : control_(control) {}
   std::vector<MetricFamily> Collect() const override {
-    Router& router = router_;
-    auto families = router.commands().call<std::vector<MetricFamily>>(
-        [&router] { return collect_router_metrics(router); }, std::chrono::seconds(5));
+    ControlPlane& control = control_;
+    auto families = control.commands().call<std::vector<MetricFamily>>(
+        [&control] { return collect_router_metrics(control); }, std::chrono::seconds(5));
     return families ? std::move(*families) : std::vector<MetricFamily>{};
   }
 
  private:
-  Router& router_;
+  ControlPlane& control_;
 };
 
 }  // namespace
 
-std::vector<MetricFamily> collect_router_metrics(Router& router) {
+std::vector<MetricFamily> collect_router_metrics(ControlPlane& control) {
   Families out;
-  isp_metrics(router, out);
-  subscriber_metrics(router, out);
-  port_metrics(router, out);
-  drop_metrics(router, out);
-  worker_metrics(router, out);
-  table_metrics(router, out);
-  config_metrics(router, out);
+  isp_metrics(control, out);
+  subscriber_metrics(control, out);
+  port_metrics(control, out);
+  drop_metrics(control, out);
+  worker_metrics(control, out);
+  table_metrics(control, out);
+  config_metrics(control, out);
   return out.take();
 }
 
-MetricsExposer::MetricsExposer(Router& router, const ListenAddress& listen)
-    : collectable_(std::make_shared<RouterCollectable>(router)) {
+MetricsExposer::MetricsExposer(ControlPlane& control, const ListenAddress& listen)
+    : collectable_(std::make_shared<ControlPlaneCollectable>(control)) {
   std::string address = listen.host.find(':') != std::string::npos ? "[" + listen.host + "]" : listen.host;
   try {
     exposer_ = std::make_unique<prometheus::Exposer>(address + ":" + std::to_string(listen.port), 1);

@@ -33,15 +33,15 @@ class Exposer;
 
 namespace aggr {
 
-class Router;
+class ControlPlane;
 
-// Every family, built from the router's state. Control-plane thread only.
-std::vector<prometheus::MetricFamily> collect_router_metrics(Router& router);
+// Every family, built from the control plane's state. Control-plane thread only.
+std::vector<prometheus::MetricFamily> collect_router_metrics(ControlPlane& control);
 
 class MetricsExposer {
  public:
   // Serves /metrics on `listen`; throws std::runtime_error if it cannot bind.
-  MetricsExposer(Router& router, const ListenAddress& listen);
+  MetricsExposer(ControlPlane& control, const ListenAddress& listen);
   ~MetricsExposer();
 
  private:

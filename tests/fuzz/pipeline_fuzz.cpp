@@ -1,10 +1,11 @@
-// libFuzzer target: whole frames through the headend pipeline (parse,
-// classify, police, push/pop, rewrite, account) over real mbufs and tables.
+// libFuzzer target: whole frames through the forwarding graph (parse,
+// classify, police, push, pop, swap, rewrite, account) over real mbufs and
+// tables.
 //
 // Input: a sequence of records, each
 //   [selector] [length] [patches...]
 // selector picks the in port and a valid template frame (upstream QinQ,
-// single tag, source prefix, IPv6, downstream labelled) or, with its top bit,
+// single tag, source prefix, IPv6, downstream labelled, transit labelled) or, with its top bit,
 // raw bytes; `length` truncates or extends the frame; each patch XORs one
 // byte. Templates take the fuzzer deep into the pipeline at once, patches
 // and raw bytes take it everywhere else.
@@ -67,6 +68,9 @@ void initialise() {
   if (!loaded.ok() || state->pool == nullptr) std::abort();
   state->headend = std::make_unique<test::HeadendHarness>(loaded.config);
   if (!state->headend->failures.empty()) std::abort();
+  // A transit label too: swapped for two labels towards core0's next hop.
+  constexpr uint32_t kSwapLabel = 500;
+  if (!state->headend->rib->set_ilm_swap(kSwapLabel, {{700, 701}, 2, {{2, 0, 0, 0, 0xee, 1}}}).ok()) std::abort();
   const RouterConfig& c = state->headend->config;
   for (const SubscriberConfig& s : c.subscribers)
     for (uint8_t family : {4, 6}) {
@@ -77,6 +81,7 @@ void initialise() {
       state->templates.push_back(
           {access_port, gen::upstream_frame(c, s, *c.isp(s.isp), family, 128, 46, 64, 1).input});
       state->templates.push_back({2, gen::downstream_frame(c, s, 100, family, 128, 64, 64, 2).input});
+      state->templates.push_back({2, gen::downstream_frame(c, s, kSwapLabel, family, 128, 64, 64, 3).input});
     }
 }
 

@@ -1,0 +1,156 @@
+#include "controlplane/control_plane.h"
+
+#include <fstream>
+#include <stdexcept>
+
+#include "controlplane/config_apply.h"
+#include "controlplane/log.h"
+#include "controlplane/management/api_server.h"
+#include "controlplane/management/telemetry.h"
+#include "controlplane/metrics/metrics.h"
+
+namespace aggr {
+
+ControlPlane::ControlPlane(RouterConfig config) : config_(std::move(config)) { load_token(); }
+
+ControlPlane::~ControlPlane() { stop_services(); }
+
+void ControlPlane::install(Tables& tables, CounterSet& counters, std::vector<uint16_t> port_ids) {
+  counters_ = &counters;
+  port_ids_ = std::move(port_ids);
+  rib_ = std::make_unique<Rib>(tables);
+  rib_->attach_counters(&counters);
+  auto started = std::chrono::steady_clock::now();
+  std::vector<std::string> failures = apply_config(config_, port_ids_, *rib_);
+  if (!failures.empty()) {
+    std::string all;
+    for (const std::string& f : failures) all += "\n  " + f;
+    throw std::runtime_error("the configuration could not be installed:" + all);
+  }
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  log_info("configuration installed: " + std::to_string(config_.isps.size()) + " ISPs, " +
+           std::to_string(config_.subscribers.size()) + " subscribers, " +
+           std::to_string(config_.local_labels.size()) + " local labels in " + std::to_string(seconds) + " s");
+  busy_ratio_.assign(counters.workers(), 0.0);
+  last_cycles_.assign(counters.workers(), {0, 0});
+}
+
+void ControlPlane::start_services() {
+  if (config_.management.listen.enabled) {
+    management_ = std::make_unique<ManagementServer>(*this, config_.management.listen);
+    log_info("management API on http://" + config_.management.listen.to_string() +
+             (token_.empty() ? " (read only: no management.token_file)" : ""));
+  }
+  if (config_.metrics.listen.enabled) {
+    metrics_ = std::make_unique<MetricsExposer>(*this, config_.metrics.listen);
+    log_info("Prometheus metrics on http://" + config_.metrics.listen.to_string() + "/metrics");
+  }
+  register_telemetry(this);
+}
+
+void ControlPlane::stop_services() {
+  // Closing the queue first answers the services' waiting requests at once.
+  commands_.close();
+  unregister_telemetry();
+  management_.reset();
+  metrics_.reset();
+}
+
+void ControlPlane::poll(std::chrono::milliseconds wait) {
+  commands_.wait(wait);
+  commands_.run_pending();
+  rib_->reclaim();
+  auto now = std::chrono::steady_clock::now();
+  if (now - last_sample_ >= std::chrono::seconds(1)) {
+    sample_workers();
+    last_sample_ = now;
+  }
+}
+
+void ControlPlane::load_token() {
+  token_.clear();
+  const std::string& file = config_.management.token_file;
+  if (file.empty()) return;
+  std::ifstream in(file);
+  if (!in) throw std::runtime_error("cannot read the management token file " + file);
+  std::getline(in, token_);
+  while (!token_.empty() && (token_.back() == '\r' || token_.back() == ' ')) token_.pop_back();
+  if (token_.size() < 16) throw std::runtime_error("the management token in " + file + " is shorter than 16 characters");
+}
+
+bool ControlPlane::token_matches(const std::string& token) const {
+  if (token_.empty() || token.size() != token_.size()) return false;
+  unsigned char differences = 0;
+  for (size_t i = 0; i < token.size(); ++i) differences |= (unsigned char)(token[i] ^ token_[i]);
+  return differences == 0;
+}
+
+const ReloadRecord& ControlPlane::reload() {
+  ReloadRecord record;
+  record.generation = last_reload_.generation;
+  record.succeeded = last_reload_.succeeded;
+  record.failed = last_reload_.failed;
+  auto fail = [&](std::vector<std::string> errors) -> const ReloadRecord& {
+    record.ok = false;
+    record.errors = std::move(errors);
+    ++record.failed;
+    log_error("reload of " + config_.file + " refused; still running generation " +
+              std::to_string(record.generation) + ":");
+    for (const std::string& e : record.errors) log_error("  " + e);
+    last_reload_ = std::move(record);
+    return last_reload_;
+  };
+  log_info("reloading " + config_.file);
+  LoadResult loaded = load_config(config_.file);
+  if (!loaded.ok()) {
+    std::vector<std::string> errors;
+    for (const ConfigError& e : loaded.errors) errors.push_back(e.to_string());
+    return fail(std::move(errors));
+  }
+  std::vector<std::string> restart = restart_required(config_, loaded.config);
+  if (!restart.empty()) return fail(std::move(restart));
+  // The token file is read before anything is applied, so that a bad one
+  // refuses the reload as a whole.
+  std::string previous_token = token_, previous_token_file = config_.management.token_file;
+  auto restore_token = [&] {
+    token_ = previous_token;
+    config_.management.token_file = previous_token_file;
+  };
+  config_.management.token_file = loaded.config.management.token_file;
+  try {
+    load_token();
+  } catch (const std::exception& e) {
+    restore_token();
+    return fail({e.what()});
+  }
+  ConfigChanges changes;
+  auto started = std::chrono::steady_clock::now();
+  Status applied = apply_config_difference(config_, loaded.config, port_ids_, *rib_, &changes);
+  if (!applied.ok()) {
+    restore_token();
+    return fail({"could not apply, nothing changed: " + applied.error});
+  }
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  config_ = std::move(loaded.config);
+  configure_logging(config_.logging);
+  record.ok = true;
+  record.generation += 1;
+  record.changes = changes.describe();
+  ++record.succeeded;
+  last_reload_ = std::move(record);
+  log_info("configuration generation " + std::to_string(last_reload_.generation) + " applied in " +
+           std::to_string(seconds) + " s: " + last_reload_.changes);
+  return last_reload_;
+}
+
+void ControlPlane::sample_workers() {
+  for (unsigned w = 0; w < busy_ratio_.size(); ++w) {
+    const WorkerCounters& c = counters_->worker(w);
+    uint64_t cycles = c.cycles.get(), busy = c.busy_cycles.get();
+    uint64_t d_cycles = cycles - last_cycles_[w].first, d_busy = busy - last_cycles_[w].second;
+    busy_ratio_[w] = d_cycles == 0 ? 0.0 : double(d_busy) / double(d_cycles);
+    last_cycles_[w] = {cycles, busy};
+  }
+}
+
+}  // namespace aggr
