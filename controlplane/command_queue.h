@@ -1,6 +1,6 @@
 // Work for the control-plane thread, posted from other threads.
 //
-// The table writer and the router's bookkeeping have one owner, the
+// The RIB and the control plane's bookkeeping have one owner, the
 // control-plane thread. The management API, the Prometheus exposer and DPDK
 // telemetry run on threads of their own, so they do not touch that state:
 // they post a function here and wait for its result. The control-plane loop

@@ -22,7 +22,7 @@ PortAttributes port_attributes(const PortConfig& port, const rte_ether_addr& dev
 // Index (into worker_lcores) of the worker polling each port.
 std::vector<unsigned> port_owner_workers(const RouterConfig& config);
 
-// The table writer's form of a configured subscriber.
+// The RIB's form of a configured subscriber.
 SubscriberSpec subscriber_spec(const SubscriberConfig& s, uint32_t isp_id, uint16_t port_id);
 SubscriberSpec subscriber_spec(const RouterConfig& config, const SubscriberConfig& s,
                                const std::vector<uint16_t>& port_ids);

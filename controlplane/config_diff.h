@@ -27,7 +27,7 @@ std::vector<std::string> restart_required(const RouterConfig& running, const Rou
 // Changes the tables from `running` to `next` (both validated; port_ids as
 // for apply_config): ISPs and FTN entries first, then local labels, then
 // subscribers (removed, changed, added), then ISPs that are gone. Each step
-// is hitless on its own (the table writer's guarantee). If any step fails,
+// is hitless on its own (the RIB's guarantee). If any step fails,
 // the steps done so far are undone in reverse order and the failure is
 // returned: the tables are back to `running`.
 Status apply_config_difference(const RouterConfig& running, const RouterConfig& next,

@@ -1,6 +1,6 @@
 // The control plane's state as JSON documents: one function per `aggrctl show`
 // view, shared by the management API and DPDK telemetry. Control-plane
-// thread only (they read the table writer's bookkeeping).
+// thread only (they read the RIB).
 #pragma once
 
 #include <cstddef>

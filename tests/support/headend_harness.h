@@ -1,4 +1,4 @@
-// A headend's tables, counters and table writer built from a configuration,
+// A headend's tables, counters and RIB built from a configuration,
 // without EAL ports: what the pipeline tests, the hitless-update test and the
 // pipeline fuzzer share. Needs EAL initialised (tables live in EAL memory).
 #pragma once
