@@ -77,7 +77,7 @@ class alignas(64) WorkerCounters {
   // of a subscriber's counters together would.
   TrafficCounter& subscriber_traffic(uint32_t handle, Direction d) { return traffic_[unsigned(d)][handle]; }
   Counter& subscriber_meter_drops(uint32_t handle, Direction d) { return meter_drops_[unsigned(d)][handle]; }
-  // The direction's counters of every handle, indexed by handle: for a stage
+  // The direction's counters of every handle, indexed by handle: for a node
   // to hold in a register over a burst.
   TrafficCounter* subscriber_traffic_array(Direction d) { return traffic_[unsigned(d)].get(); }
   // The same for ISPs, by ISP index.

@@ -1,4 +1,4 @@
-// Frame parsing and rewriting on plain bytes. The stages apply these to
+// Frame parsing and rewriting on plain bytes. The nodes apply these to
 // mbufs; tests and fuzzers call them directly on arrays. Defined here, inline,
 // because every packet goes through them: a call per helper costs more than
 // most of their bodies.

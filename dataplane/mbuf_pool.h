@@ -13,7 +13,7 @@ namespace aggr {
 // There DPDK keeps every mbuf within one 4 KiB page, in case pages are not
 // IOVA-contiguous, so a 2.3 KiB mbuf takes a page of its own: mbufs lie
 // 4 KiB apart, their headers and frames all map to the same few L1 sets, and
-// a burst of 32 evicts itself between pipeline stages. With IOVA as VA a
+// a burst of 32 evicts itself between nodes. With IOVA as VA a
 // buffer contiguous in virtual memory is contiguous for DMA too, so this pool
 // packs them (2,368 bytes apart), which also saves 40% of their memory.
 // Measured: 1k-subscriber upstream forwarding +44% (benchmarks/README.md).

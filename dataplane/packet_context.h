@@ -1,6 +1,6 @@
-// What the stages of one pipeline learn about each packet of a burst.
-// Stages run one after the other over the whole burst (VPP style); a packet
-// whose `drop` is set is skipped by later stages and freed at the end.
+// What the nodes of the graph learn about each packet of a burst.
+// Nodes run one after the other over the whole burst (VPP style); a packet
+// whose `drop` is set is skipped by later nodes and freed at the end.
 #pragma once
 
 #include <cstdint>
@@ -51,11 +51,11 @@ struct Burst {
   PacketContext context[kBurstSize];
   uint16_t count = 0;
   uint16_t in_port = 0;
-  // Frame bytes as received, for the port counter: summed by the pipeline's
-  // first stage, which reads each mbuf's header anyway (a pass of its own
+  // Frame bytes as received, for the port counter: summed by the graph's
+  // entry node, which reads each mbuf's header anyway (a pass of its own
   // over the burst's mbufs cost 5% of the upstream rate).
   uint32_t rx_bytes = 0;
-  // Bit i: packet i's subscriber has a meter in the pipeline's direction.
+  // Bit i: packet i's subscriber has a meter in the path's direction.
   // Set where the subscriber becomes known (classify, deliver, resumed
   // transfer), so that policing and meter transfer skip unmetered bursts at once.
   uint32_t metered = 0;

@@ -1,5 +1,5 @@
 // Byte-level helpers for the headers the fast path reads and writes.
-// Everything here works on plain byte pointers so that stages and tests can
+// Everything here works on plain byte pointers so that nodes and tests can
 // use it without DPDK buffers.
 #pragma once
 

@@ -1,7 +1,7 @@
 // Upstream parse: Ethernet, up to two VLAN tags, IPv4 or IPv6 header checks.
 // Plain IPv4 (no options, at most two tags) takes a shortcut past the
 // general parsers (frame_ops.h, parse_plain_ipv4): 21 fewer instructions a
-// QinQ packet, a quarter of the stage.
+// QinQ packet, a quarter of the node.
 #include <rte_prefetch.h>
 
 #include "dataplane/frame_ops.h"

@@ -55,9 +55,9 @@ void account_node(Burst& burst, const NodeEnv& env, Direction dir, TxBatch& out)
 // The same without the counters of subscribers and ISPs (label swap).
 void output_node(Burst& burst, const NodeEnv& env, TxBatch& out);
 
-// Starts loading what the last stages will update for a classified packet
+// Starts loading what the last nodes will update for a classified packet
 // (its subscriber's counters and, if metered, meter state), so that at scale
-// those misses overlap with the stages in between. Made once a burst, holding
+// those misses overlap with the nodes in between. Made once a burst, holding
 // the counter array's address (see SubscriberTable::Reader for why).
 class SubscriberStatePrefetch {
  public:

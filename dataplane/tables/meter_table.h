@@ -41,7 +41,7 @@ class MeterTable {
            RTE_COLOR_GREEN;
   }
 
-  // Starts loading a meter's state, a few stages before conforms() needs it.
+  // Starts loading a meter's state, a few nodes before conforms() needs it.
   void prefetch(uint32_t handle, Direction dir) const {
     rte_prefetch0(&state_[size_t(handle) * kDirections + unsigned(dir)]);
   }

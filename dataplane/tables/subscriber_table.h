@@ -52,7 +52,7 @@ class SubscriberTable {
 
  public:
   // ---- worker side ----
-  // How a stage reads records over a burst: a copy of the table's storage
+  // How a node reads records over a burst: a copy of the table's storage
   // address, which stays in a register through the loop. Read through the
   // table itself, it would be reloaded after every acquire load of `current`.
   class Reader {
