@@ -87,7 +87,9 @@ class Rib {
   // A neighbour on `port` that moved from one MAC to another: every NHLFE
   // through it (FTN and ILM swap entries alike), and only those, is
   // published anew with the new MAC and its entries re-pointed, each
-  // hitless. `rewritten` counts them.
+  // hitless. `rewritten` counts them. Unlike the other calls it is not all
+  // or nothing: a full NHLFE table stops it with the entries rewritten so
+  // far on the new MAC (none is ever left pointing nowhere).
   Status move_neighbour(uint16_t port, const rte_ether_addr& from, const rte_ether_addr& to, unsigned* rewritten);
 
   // Frees superseded table memory whose grace period is over.
