@@ -88,7 +88,7 @@ void drop_all(Burst& burst, const NodeEnv& env, DropReason reason, TxBatch& out)
     burst.context[i].drop = reason;
     burst.rx_bytes += burst.packets[i]->pkt_len;
   }
-  account_node(burst, env, Direction::kUpstream, out);
+  output_node(burst, env, out);
 }
 
 }  // namespace
