@@ -22,10 +22,9 @@ class FtnTable {
     return isp < capacity_ ? entries_[isp].load(std::memory_order_acquire) : kNoNhlfe;
   }
 
-  // Control-plane side: the NHLFE must be published first. The caller
+  // Control-plane side (kNoNhlfe: none): the NHLFE must be published first. The caller
   // retires the index it replaces.
   void set(uint16_t isp, uint32_t nhlfe) { entries_[isp].store(nhlfe, std::memory_order_release); }
-  void clear(uint16_t isp) { set(isp, kNoNhlfe); }
 
  private:
   uint32_t capacity_;

@@ -27,12 +27,12 @@ class IlmTable {
     return {IlmAction(word & 0xFF), uint32_t(word >> 32)};
   }
 
-  // Control-plane side. No reclamation needed: entries are values.
+  // Control-plane side. The entry is a value; the caller retires the NHLFE
+  // of a swap it replaces (FibWriter::set_ilm).
   void set(uint32_t label, IlmEntry entry) {
     entries_[label].store(uint64_t(entry.argument) << 32 | uint8_t(entry.action),
                           std::memory_order_release);
   }
-  void clear(uint32_t label) { set(label, {}); }
 
  private:
   uint32_t size_;
