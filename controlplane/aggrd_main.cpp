@@ -92,10 +92,10 @@ int main(int argc, char** argv) {
     router.run();
     aggr::log_info("stopped");
     const aggr::ControlPlane& control = router.control();
-    aggr::print_summary(std::cout, control.config(), control.port_ids(), control.rib(), control.counters());
+    aggr::print_summary(std::cout, control.port_ids(), control.rib(), control.counters());
     if (vm.count("summary-json")) {
       std::ofstream json(vm["summary-json"].as<std::string>());
-      aggr::write_summary_json(json, control.config(), control.port_ids(), control.rib(), control.counters());
+      aggr::write_summary_json(json, control.port_ids(), control.rib(), control.counters());
     }
     g_router = nullptr;
   } catch (const std::exception& e) {

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 
-#include "controlplane/config_diff.h"
 
 namespace aggr {
 namespace {
@@ -50,14 +49,6 @@ SubscriberSpec subscriber_spec(const SubscriberConfig& s, uint32_t isp_id, uint1
 SubscriberSpec subscriber_spec(const RouterConfig& c, const SubscriberConfig& s,
                                const std::vector<uint16_t>& port_ids) {
   return subscriber_spec(s, c.isp(s.isp)->id, port_id_of(c, s.port, port_ids));
-}
-
-std::vector<std::string> apply_config(const RouterConfig& c, const std::vector<uint16_t>& port_ids,
-                                      Rib& rib) {
-  // Installing is reloading from nothing.
-  Status s = apply_config_difference(RouterConfig{}, c, port_ids, rib);
-  if (s.ok()) return {};
-  return {s.error};
 }
 
 }  // namespace aggr

@@ -1,5 +1,6 @@
-// Installs a validated configuration's ISPs, FTN entries, local labels and
-// subscribers through the table rib.
+// From a validated configuration to what the dataplane and the RIB take:
+// port attributes, worker assignment, subscriber specs. Installing the
+// entries themselves is reconcile_config's (config_diff.h).
 #pragma once
 
 #include <string>
@@ -9,11 +10,6 @@
 #include "controlplane/rib/rib.h"
 
 namespace aggr {
-
-// port_ids[i] is the DPDK port id of config.ports[i]. All or nothing: returns
-// the failure (empty on success), naming the element that failed.
-std::vector<std::string> apply_config(const RouterConfig& config, const std::vector<uint16_t>& port_ids,
-                                      Rib& rib);
 
 // The dataplane's view of a configured port; device_mac is used when the
 // configuration sets no MAC. owner_worker: index of the worker polling it.

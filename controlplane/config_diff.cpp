@@ -33,19 +33,13 @@ bool same_spec(const SubscriberSpec& a, const SubscriberSpec& b) {
          a.burst_bytes[1] == b.burst_bytes[1];
 }
 
-bool same_ftn(const IspConfig& a, const IspConfig& b) {
-  return a.labels == b.labels && a.next_hop_port == b.next_hop_port && same_mac(a.next_hop_mac, b.next_hop_mac);
-}
-
-// The installed form of one configuration: ISPs by name, ports by name and
-// every subscriber's spec, with lookups that stay fast at a million.
+// The installed form of the next configuration: ISPs by name, ports by
+// name, with lookups that stay fast at a million subscribers.
 class Resolved {
  public:
   Resolved(const RouterConfig& c, const std::vector<uint16_t>& port_ids) : config_(c), port_ids_(port_ids) {
     for (const IspConfig& isp : c.isps) isps_.emplace(isp.name, &isp);
     for (size_t i = 0; i < c.ports.size(); ++i) port_index_.emplace(c.ports[i].name, i);
-    subscribers_.reserve(c.subscribers.size());
-    for (const SubscriberConfig& s : c.subscribers) subscribers_.emplace(s.id, &s);
   }
 
   const RouterConfig& config() const { return config_; }
@@ -54,25 +48,27 @@ class Resolved {
   SubscriberSpec spec(const SubscriberConfig& s) const {
     return subscriber_spec(s, isps_.at(s.isp)->id, port_id(s.port));
   }
-  const SubscriberConfig* subscriber(uint32_t id) const {
-    auto it = subscribers_.find(id);
-    return it == subscribers_.end() ? nullptr : it->second;
-  }
 
  private:
   const RouterConfig& config_;
   const std::vector<uint16_t>& port_ids_;
   std::unordered_map<std::string, const IspConfig*> isps_;
   std::unordered_map<std::string, size_t> port_index_;
-  std::unordered_map<uint32_t, const SubscriberConfig*> subscribers_;
 };
 
-// Applies the difference step by step, remembering how to take each step
-// back.
+// Puts back what a source wanted for a label (or nothing).
+Status restore_ilm(Rib& rib, uint32_t label, EntrySource source, const std::optional<IlmState>& wanted) {
+  if (!wanted) return rib.clear_ilm(label, source);
+  if (wanted->action == IlmAction::kSwap) return rib.set_ilm_swap(label, *wanted->swap, source);
+  return rib.set_ilm(label, {wanted->action, wanted->argument}, source);
+}
+
+// Makes the RIB's static entries those of the next configuration, step by
+// step, remembering how to take each step back. Entries of other sources
+// stay, except where the file names the same subscriber: the file's wins.
 class Reconciler {
  public:
-  Reconciler(const Resolved& old, const Resolved& next, Rib& rib, ConfigChanges& changes)
-      : old_(old), next_(next), rib_(rib), changes_(changes) {}
+  Reconciler(const Resolved& next, Rib& rib, ConfigChanges& changes) : next_(next), rib_(rib), changes_(changes) {}
 
   Status run() {
     Status s = new_and_changed_isps();
@@ -98,12 +94,10 @@ class Reconciler {
   }
 
   Status new_and_changed_isps() {
-    std::unordered_map<uint32_t, const IspConfig*> running;
-    for (const IspConfig& isp : old_.config().isps) running.emplace(isp.id, &isp);
     for (const IspConfig& isp : next_.config().isps) {
       std::string what = "isp " + isp.name;
-      auto it = running.find(isp.id);
-      if (it == running.end()) {
+      const IspState* was = rib_.isp(isp.id);
+      if (was == nullptr) {
         Status s = step(what, rib_.add_isp(isp.id, isp.name), [id = isp.id](Rib& w) { return w.remove_isp(id); });
         if (!s.ok()) return s;
         s = step(what + " FTN", rib_.set_ftn(isp.id, next_.nhlfe(isp)),
@@ -112,43 +106,47 @@ class Reconciler {
         ++changes_.isps_added;
         continue;
       }
-      const IspConfig& was = *it->second;
-      if (was.name != isp.name) {
-        Status s = step(what, rib_.rename_isp(isp.id, isp.name),
-                        [id = isp.id, name = was.name](Rib& w) { return w.rename_isp(id, name); });
+      if (was->name != isp.name) {
+        // Each undo is made before its step, which changes what it copies.
+        auto undo = [id = isp.id, name = was->name](Rib& w) { return w.rename_isp(id, name); };
+        Status s = step(what, rib_.rename_isp(isp.id, isp.name), undo);
         if (!s.ok()) return s;
         ++changes_.isps_renamed;
       }
-      if (!same_ftn(was, isp)) {
-        Status s = step(what + " FTN", rib_.set_ftn(isp.id, next_.nhlfe(isp)),
-                        [id = isp.id, nhlfe = old_.nhlfe(was)](Rib& w) { return w.set_ftn(id, nhlfe); });
-        if (!s.ok()) return s;
-        ++changes_.ftns_changed;
-      }
+      auto static_ftn = was->ftn_wanted.find(EntrySource::kStatic);
+      NhlfeSpec wanted = next_.nhlfe(isp);
+      if (static_ftn != was->ftn_wanted.end() && static_ftn->second == wanted) continue;
+      std::function<Status(Rib&)> undo = [id = isp.id](Rib& w) { return w.clear_ftn(id); };
+      if (static_ftn != was->ftn_wanted.end())
+        undo = [id = isp.id, before = static_ftn->second](Rib& w) { return w.set_ftn(id, before); };
+      Status s = step(what + " FTN", rib_.set_ftn(isp.id, wanted), std::move(undo));
+      if (!s.ok()) return s;
+      ++changes_.ftns_changed;
     }
     return Status::success();
   }
 
   Status local_labels() {
-    std::map<uint32_t, IlmAction> running, wanted;
-    for (const LocalLabelConfig& l : old_.config().local_labels) running[l.label] = l.action;
-    for (const LocalLabelConfig& l : next_.config().local_labels) wanted[l.label] = l.action;
-    for (const auto& [label, action] : running) {
+    std::map<uint32_t, IlmState> wanted;
+    for (const LocalLabelConfig& l : next_.config().local_labels)
+      wanted[l.label] = {l.action, std::nullopt, EntrySource::kStatic, 0};
+    for (uint32_t label : rib_.ilm_labels(EntrySource::kStatic)) {
       if (wanted.count(label)) continue;
+      std::optional<IlmState> before = *rib_.ilm_wanted(label, EntrySource::kStatic);
       Status s = step("local label " + std::to_string(label), rib_.clear_ilm(label),
-                      [label = label, action = action](Rib& w) { return w.set_ilm(label, {action, 0}); });
+                      [label, before](Rib& w) { return restore_ilm(w, label, EntrySource::kStatic, before); });
       if (!s.ok()) return s;
       ++changes_.labels_removed;
     }
-    for (const auto& [label, action] : wanted) {
-      auto was = running.find(label);
-      if (was != running.end() && was->second == action) continue;
-      std::function<Status(Rib&)> undo = [label = label](Rib& w) { return w.clear_ilm(label); };
-      if (was != running.end())
-        undo = [label = label, action = was->second](Rib& w) { return w.set_ilm(label, {action, 0}); };
-      Status s = step("local label " + std::to_string(label), rib_.set_ilm(label, {action, 0}), std::move(undo));
+    for (const auto& [label, state] : wanted) {
+      const IlmState* was = rib_.ilm_wanted(label, EntrySource::kStatic);
+      if (was != nullptr && *was == state) continue;
+      std::optional<IlmState> before = was ? std::optional(*was) : std::nullopt;
+      Status s = step("local label " + std::to_string(label),
+                      restore_ilm(rib_, label, EntrySource::kStatic, state),
+                      [label = label, before](Rib& w) { return restore_ilm(w, label, EntrySource::kStatic, before); });
       if (!s.ok()) return s;
-      ++(was == running.end() ? changes_.labels_added : changes_.labels_changed);
+      ++(before ? changes_.labels_changed : changes_.labels_added);
     }
     return Status::success();
   }
@@ -156,24 +154,31 @@ class Reconciler {
   // Removals first (they free lines and addresses that others may take),
   // then changes, then additions.
   Status subscribers() {
-    for (const SubscriberConfig& s : old_.config().subscribers) {
-      if (next_.subscriber(s.id) != nullptr) continue;
-      Status st = step("subscriber " + std::to_string(s.id), rib_.remove_subscriber(s.id),
-                       [spec = old_.spec(s)](Rib& w) { return w.add_subscriber(spec); });
+    std::unordered_set<uint32_t> named;
+    named.reserve(next_.config().subscribers.size());
+    for (const SubscriberConfig& s : next_.config().subscribers) named.insert(s.id);
+    std::vector<uint32_t> gone;
+    for (const auto& [id, state] : rib_.subscribers())
+      if (state.source == EntrySource::kStatic && !named.count(id)) gone.push_back(id);
+    for (uint32_t id : gone) {
+      auto undo = [spec = *rib_.subscriber(id)](Rib& w) { return w.add_subscriber(spec); };
+      Status st = step("subscriber " + std::to_string(id), rib_.remove_subscriber(id), undo);
       if (!st.ok()) return st;
       ++changes_.subscribers_removed;
     }
     std::vector<const SubscriberConfig*> added;
     for (const SubscriberConfig& s : next_.config().subscribers) {
-      const SubscriberConfig* was = old_.subscriber(s.id);
-      if (was == nullptr) {
+      auto was = rib_.subscribers().find(s.id);
+      if (was == rib_.subscribers().end()) {
         added.push_back(&s);
         continue;
       }
-      SubscriberSpec before = old_.spec(*was), after = next_.spec(s);
-      if (same_spec(before, after)) continue;
-      Status st = step("subscriber " + std::to_string(s.id), rib_.update_subscriber(after),
-                       [before](Rib& w) { return w.update_subscriber(before); });
+      SubscriberSpec after = next_.spec(s);
+      if (was->second.source == EntrySource::kStatic && same_spec(was->second.spec, after)) continue;
+      auto undo = [before = was->second.spec, source = was->second.source](Rib& w) {
+        return w.update_subscriber(before, source);
+      };
+      Status st = step("subscriber " + std::to_string(s.id), rib_.update_subscriber(after), undo);
       if (!st.ok()) return st;
       ++changes_.subscribers_changed;
     }
@@ -189,11 +194,15 @@ class Reconciler {
   Status removed_isps() {
     std::unordered_set<uint32_t> wanted;
     for (const IspConfig& isp : next_.config().isps) wanted.insert(isp.id);
-    for (const IspConfig& isp : old_.config().isps) {
-      if (wanted.count(isp.id)) continue;
-      auto restore = [id = isp.id, name = isp.name, nhlfe = old_.nhlfe(isp)](Rib& w) {
-        Status s = w.add_isp(id, name);
-        return s.ok() ? w.set_ftn(id, nhlfe) : s;
+    std::vector<IspState> gone;
+    for (const auto& [id, isp] : rib_.isps())
+      if (!wanted.count(id)) gone.push_back(isp);
+    for (const IspState& isp : gone) {
+      auto restore = [isp](Rib& w) {
+        Status s = w.add_isp(isp.id, isp.name);
+        for (const auto& [source, spec] : isp.ftn_wanted)
+          if (s.ok()) s = w.set_ftn(isp.id, spec, source);
+        return s;
       };
       Status s = step("isp " + isp.name, rib_.remove_isp(isp.id), restore);
       if (!s.ok()) return s;
@@ -202,7 +211,6 @@ class Reconciler {
     return Status::success();
   }
 
-  const Resolved& old_;
   const Resolved& next_;
   Rib& rib_;
   ConfigChanges& changes_;
@@ -254,13 +262,13 @@ std::vector<std::string> restart_required(const RouterConfig& a, const RouterCon
   return out;
 }
 
-Status apply_config_difference(const RouterConfig& running, const RouterConfig& next,
-                               const std::vector<uint16_t>& port_ids, Rib& rib, ConfigChanges* changes) {
+Status reconcile_config(const RouterConfig& next, const std::vector<uint16_t>& port_ids, Rib& rib,
+                        ConfigChanges* changes) {
   ConfigChanges local;
   ConfigChanges& counted = changes != nullptr ? *changes : local;
   counted = {};
-  Resolved old(running, port_ids), wanted(next, port_ids);
-  Status s = Reconciler(old, wanted, rib, counted).run();
+  Resolved wanted(next, port_ids);
+  Status s = Reconciler(wanted, rib, counted).run();
   if (!s.ok()) counted = {};
   return s;
 }

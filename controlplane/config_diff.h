@@ -1,5 +1,5 @@
-// Hot reload: from the running configuration to the next one by changing
-// only what differs, through the table rib, all or nothing.
+// Installing and reloading the configuration file: the RIB's static
+// entries become the file's by changing only what differs, all or nothing.
 #pragma once
 
 #include <string>
@@ -24,14 +24,15 @@ struct ConfigChanges {
 // listening addresses), one message each; empty when a reload can go ahead.
 std::vector<std::string> restart_required(const RouterConfig& running, const RouterConfig& next);
 
-// Changes the tables from `running` to `next` (both validated; port_ids as
-// for apply_config): ISPs and FTN entries first, then local labels, then
-// subscribers (removed, changed, added), then ISPs that are gone. Each step
-// is hitless on its own (the RIB's guarantee). If any step fails,
-// the steps done so far are undone in reverse order and the failure is
-// returned: the tables are back to `running`.
-Status apply_config_difference(const RouterConfig& running, const RouterConfig& next,
-                               const std::vector<uint16_t>& port_ids, Rib& rib,
-                               ConfigChanges* changes = nullptr);
+// Makes the RIB's static entries those of `next` (validated; port_ids[i] is
+// the DPDK port of next.ports[i]): ISPs and FTN entries first, then local
+// labels, then subscribers (removed, changed, added), then ISPs that are
+// gone. Entries of other sources (API, LDP, broker) stay, except that a
+// subscriber the file names is the file's, whoever changed it last. Each
+// step is hitless on its own (the RIB's guarantee). If any step fails, the
+// steps done so far are undone in reverse order and the failure is
+// returned: the RIB is as it was.
+Status reconcile_config(const RouterConfig& next, const std::vector<uint16_t>& port_ids, Rib& rib,
+                        ConfigChanges* changes = nullptr);
 
 }  // namespace aggr

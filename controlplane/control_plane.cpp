@@ -10,6 +10,17 @@
 #include "controlplane/metrics/metrics.h"
 
 namespace aggr {
+namespace {
+
+// Once installed, the file's ISPs, labels and subscribers live in the RIB,
+// the one owner of running state; the copy here would only go stale.
+void keep_settings_only(RouterConfig& config) {
+  config.isps = {};
+  config.subscribers = {};
+  config.local_labels = {};
+}
+
+}  // namespace
 
 ControlPlane::ControlPlane(RouterConfig config) : config_(std::move(config)) { load_token(); }
 
@@ -20,17 +31,16 @@ void ControlPlane::install(Tables& tables, CounterSet& counters, std::vector<uin
   port_ids_ = std::move(port_ids);
   rib_ = std::make_unique<Rib>(tables);
   rib_->attach_counters(&counters);
+  for (size_t i = 0; i < config_.ports.size(); ++i) rib_->name_port(port_ids_[i], config_.ports[i].name);
   auto started = std::chrono::steady_clock::now();
-  std::vector<std::string> failures = apply_config(config_, port_ids_, *rib_);
-  if (!failures.empty()) {
-    std::string all;
-    for (const std::string& f : failures) all += "\n  " + f;
-    throw std::runtime_error("the configuration could not be installed:" + all);
-  }
+  // Installing is reconciling an empty RIB with the file.
+  if (Status s = reconcile_config(config_, port_ids_, *rib_); !s.ok())
+    throw std::runtime_error("the configuration could not be installed: " + s.error);
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   log_info("configuration installed: " + std::to_string(config_.isps.size()) + " ISPs, " +
            std::to_string(config_.subscribers.size()) + " subscribers, " +
            std::to_string(config_.local_labels.size()) + " local labels in " + std::to_string(seconds) + " s");
+  keep_settings_only(config_);
   busy_ratio_.assign(counters.workers(), 0.0);
   last_cycles_.assign(counters.workers(), {0, 0});
 }
@@ -125,13 +135,14 @@ const ReloadRecord& ControlPlane::reload() {
   }
   ConfigChanges changes;
   auto started = std::chrono::steady_clock::now();
-  Status applied = apply_config_difference(config_, loaded.config, port_ids_, *rib_, &changes);
+  Status applied = reconcile_config(loaded.config, port_ids_, *rib_, &changes);
   if (!applied.ok()) {
     restore_token();
     return fail({"could not apply, nothing changed: " + applied.error});
   }
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   config_ = std::move(loaded.config);
+  keep_settings_only(config_);
   configure_logging(config_.logging);
   record.ok = true;
   record.generation += 1;

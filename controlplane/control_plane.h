@@ -61,9 +61,9 @@ class ControlPlane {
   const ReloadRecord& reload();
 
   // ---- what the services read (control-plane thread) ----
-  // The running configuration: the file's, plus management API changes.
+  // The file's settings (ports, workers, listeners, limits): what a reload
+  // cannot change. Its ISPs, labels and subscribers are in the RIB.
   const RouterConfig& config() const { return config_; }
-  RouterConfig& running_config() { return config_; }
   Rib& rib() { return *rib_; }
   const Rib& rib() const { return *rib_; }
   const CounterSet& counters() const { return *counters_; }

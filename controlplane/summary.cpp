@@ -1,5 +1,6 @@
 #include "controlplane/summary.h"
 
+#include <algorithm>
 #include <cstdarg>
 #include <cstdio>
 #include <ostream>
@@ -19,25 +20,31 @@ std::string row(const char* format, ...) {
   return buffer;
 }
 
+// The RIB's ISPs in the order they were installed (their index).
+std::vector<const IspState*> isps_in_order(const Rib& rib) {
+  std::vector<const IspState*> isps;
+  for (const auto& [id, state] : rib.isps()) isps.push_back(&state);
+  std::sort(isps.begin(), isps.end(), [](const IspState* a, const IspState* b) { return a->index < b->index; });
+  return isps;
+}
+
 }  // namespace
 
-void print_summary(std::ostream& out, const RouterConfig& c, const std::vector<uint16_t>& port_ids,
-                   const Rib& rib, const CounterSet& counters) {
+void print_summary(std::ostream& out, const std::vector<uint16_t>& port_ids, const Rib& rib,
+                   const CounterSet& counters) {
   out << "\nPer-ISP traffic (IP bytes)\n";
   out << row("%-16s %14s %16s %14s %16s\n", "ISP", "up packets", "up bytes", "down packets", "down bytes");
-  for (const IspConfig& isp : c.isps) {
-    const IspState* state = rib.isp(isp.id);
-    if (state == nullptr) continue;
+  for (const IspState* state : isps_in_order(rib)) {
     Totals up = counters.isp(state->index, Direction::kUpstream);
     Totals down = counters.isp(state->index, Direction::kDownstream);
-    out << row("%-16s %14llu %16llu %14llu %16llu\n", isp.name.c_str(), (unsigned long long)up.packets,
+    out << row("%-16s %14llu %16llu %14llu %16llu\n", state->name.c_str(), (unsigned long long)up.packets,
                (unsigned long long)up.bytes, (unsigned long long)down.packets, (unsigned long long)down.bytes);
   }
   out << "\nPorts (frame bytes)\n";
   out << row("%-16s %14s %16s %14s %16s\n", "port", "rx packets", "rx bytes", "tx packets", "tx bytes");
-  for (size_t i = 0; i < c.ports.size(); ++i) {
-    Totals rx = counters.port_rx(port_ids[i]), tx = counters.port_tx(port_ids[i]);
-    out << row("%-16s %14llu %16llu %14llu %16llu\n", c.ports[i].name.c_str(), (unsigned long long)rx.packets,
+  for (uint16_t port : port_ids) {
+    Totals rx = counters.port_rx(port), tx = counters.port_tx(port);
+    out << row("%-16s %14llu %16llu %14llu %16llu\n", rib.port_name(port).c_str(), (unsigned long long)rx.packets,
                (unsigned long long)rx.bytes, (unsigned long long)tx.packets, (unsigned long long)tx.bytes);
   }
   out << "\nDrops by reason\n";
@@ -51,31 +58,26 @@ void print_summary(std::ostream& out, const RouterConfig& c, const std::vector<u
   if (!any) out << "(none)\n";
 }
 
-void write_summary_json(std::ostream& out, const RouterConfig& c, const std::vector<uint16_t>& port_ids,
-                        const Rib& rib, const CounterSet& counters) {
+void write_summary_json(std::ostream& out, const std::vector<uint16_t>& port_ids, const Rib& rib,
+                        const CounterSet& counters) {
   auto totals = [](const Totals& t) { return nlohmann::json{{"packets", t.packets}, {"bytes", t.bytes}}; };
   nlohmann::json doc;
   nlohmann::json& isps = doc["isps"] = nlohmann::json::object();
-  for (const IspConfig& isp : c.isps) {
-    const IspState* state = rib.isp(isp.id);
-    if (state == nullptr) continue;
-    isps[isp.name] = {{"up", totals(counters.isp(state->index, Direction::kUpstream))},
+  for (const IspState* state : isps_in_order(rib)) {
+    isps[state->name] = {{"up", totals(counters.isp(state->index, Direction::kUpstream))},
                       {"down", totals(counters.isp(state->index, Direction::kDownstream))}};
   }
   nlohmann::json& subscribers = doc["subscribers"] = nlohmann::json::object();
-  for (const SubscriberConfig& s : c.subscribers) {
-    auto handle = rib.subscriber_handle(s.id);
-    if (!handle) continue;
-    subscribers[std::to_string(s.id)] = {
-        {"up", totals(counters.subscriber(*handle, Direction::kUpstream))},
-        {"down", totals(counters.subscriber(*handle, Direction::kDownstream))},
-        {"meter_drops_up", counters.subscriber_meter_drops(*handle, Direction::kUpstream)},
-        {"meter_drops_down", counters.subscriber_meter_drops(*handle, Direction::kDownstream)}};
+  for (const auto& [id, s] : rib.subscribers()) {
+    subscribers[std::to_string(id)] = {
+        {"up", totals(counters.subscriber(s.handle, Direction::kUpstream))},
+        {"down", totals(counters.subscriber(s.handle, Direction::kDownstream))},
+        {"meter_drops_up", counters.subscriber_meter_drops(s.handle, Direction::kUpstream)},
+        {"meter_drops_down", counters.subscriber_meter_drops(s.handle, Direction::kDownstream)}};
   }
   nlohmann::json& ports = doc["ports"] = nlohmann::json::object();
-  for (size_t i = 0; i < c.ports.size(); ++i)
-    ports[c.ports[i].name] = {{"rx", totals(counters.port_rx(port_ids[i]))},
-                              {"tx", totals(counters.port_tx(port_ids[i]))}};
+  for (uint16_t port : port_ids)
+    ports[rib.port_name(port)] = {{"rx", totals(counters.port_rx(port))}, {"tx", totals(counters.port_tx(port))}};
   nlohmann::json& drops = doc["drops"] = nlohmann::json::object();
   for (unsigned r = 1; r < kDropReasonCount; ++r)
     drops[std::string(drop_reason_name(DropReason(r)))] = counters.drops(DropReason(r));

@@ -4,15 +4,18 @@
 
 #include <iosfwd>
 
-#include "controlplane/config/config.h"
+#include <vector>
+
 #include "dataplane/counters.h"
 #include "controlplane/rib/rib.h"
 
 namespace aggr {
 
-void print_summary(std::ostream& out, const RouterConfig& config, const std::vector<uint16_t>& port_ids,
-                   const Rib& rib, const CounterSet& counters);
-void write_summary_json(std::ostream& out, const RouterConfig& config, const std::vector<uint16_t>& port_ids,
-                        const Rib& rib, const CounterSet& counters);
+// The ISPs, subscribers and port names come from the RIB; port_ids lists
+// the ports to report, in order.
+void print_summary(std::ostream& out, const std::vector<uint16_t>& port_ids, const Rib& rib,
+                   const CounterSet& counters);
+void write_summary_json(std::ostream& out, const std::vector<uint16_t>& port_ids, const Rib& rib,
+                        const CounterSet& counters);
 
 }  // namespace aggr

@@ -147,10 +147,5 @@ void parse_yaml_config(const std::string& path, RouterConfig& config,
 void load_subscribers_file(const std::string& path, RouterConfig& config,
                            std::vector<ConfigError>& errors);
 void validate_config(const RouterConfig& config, std::vector<ConfigError>& errors);
-// The same checks for one subscriber added to (or, same id, replacing one
-// in) a running configuration: references, line and address clashes,
-// limits. Returns the problems, empty when it may be installed. Linear in
-// the number of subscribers: for management changes, not bulk loads.
-std::vector<std::string> check_subscriber_change(const RouterConfig& config, const SubscriberConfig& s);
 
 }  // namespace aggr

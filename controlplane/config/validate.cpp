@@ -7,6 +7,7 @@
 
 #include "controlplane/config/config.h"
 #include "controlplane/config/values.h"
+#include "controlplane/rib/subscriber_rules.h"
 #include "dataplane/net/labels.h"
 
 namespace aggr {
@@ -16,33 +17,36 @@ std::string where_text(const SourceLocation& w) {
   return w.file + ":" + std::to_string(w.line) + ":" + std::to_string(w.column);
 }
 
-struct OwnedPrefix {
-  unsigned __int128 first, last;
+// The file's addresses in address order, each with where it was written.
+struct WrittenPrefix {
   const IpPrefix* prefix;
   const SubscriberConfig* owner;
   const SourceLocation* where;
 };
 
-unsigned __int128 prefix_value(const IpPrefix& p) {
-  unsigned __int128 v = 0;
-  unsigned bytes = p.family == 4 ? 4 : 16;
-  for (unsigned i = 0; i < bytes; ++i) v = v << 8 | p.bytes[i];
-  return v;
-}
-
-void check_overlaps(std::vector<OwnedPrefix>& prefixes, std::vector<ConfigError>& errors) {
-  std::sort(prefixes.begin(), prefixes.end(), [](const OwnedPrefix& a, const OwnedPrefix& b) {
-    return a.first != b.first ? a.first < b.first : a.last > b.last;
-  });
-  const OwnedPrefix* widest = nullptr;  // the prefix reaching furthest so far
-  for (const OwnedPrefix& p : prefixes) {
-    if (widest != nullptr && p.first <= widest->last) {
-      errors.push_back({*p.where, "address " + format_prefix(*p.prefix) + " overlaps " +
-                                      format_prefix(*widest->prefix) + " of subscriber " +
-                                      std::to_string(widest->owner->id) + " at " + where_text(*widest->where)});
-      if (p.last <= widest->last) continue;
+// Checked in address order (wider first at the same start), so that each
+// overlap is reported once, at the later prefix, naming the earlier.
+void check_overlaps(std::vector<WrittenPrefix>& prefixes, std::vector<ConfigError>& errors) {
+  auto key = [](const IpPrefix& p) {
+    unsigned __int128 v = 0;
+    for (unsigned i = 0; i < (p.family == 4 ? 4u : 16u); ++i) v = v << 8 | p.bytes[i];
+    return std::pair(v, p.length);
+  };
+  std::sort(prefixes.begin(), prefixes.end(),
+            [&](const WrittenPrefix& a, const WrittenPrefix& b) { return key(*a.prefix) < key(*b.prefix); });
+  // The owners recorded here are positions in `prefixes` (plus one), so
+  // that an overlap leads back to where the earlier prefix was written.
+  AddressOwners owners;
+  for (size_t i = 0; i < prefixes.size(); ++i) {
+    const WrittenPrefix& p = prefixes[i];
+    std::vector<AddressOwners::Overlap> found = owners.overlaps(*p.prefix);
+    if (found.empty()) {
+      owners.add(*p.prefix, uint32_t(i + 1));
+      continue;
     }
-    widest = &p;
+    const WrittenPrefix& earlier = prefixes[found.front().owner - 1];
+    errors.push_back({*p.where, AddressOwners::describe(*p.prefix, {*earlier.prefix, earlier.owner->id}) + " at " +
+                                    where_text(*earlier.where)});
   }
 }
 
@@ -99,23 +103,14 @@ void check_isps(const RouterConfig& c, std::vector<ConfigError>& errors) {
     errors.push_back({c.isps[c.limits.isps].where, "more ISPs than limits.isps (" + std::to_string(c.limits.isps) + ")"});
 }
 
-unsigned __int128 prefix_last(const IpPrefix& p, unsigned __int128 first) {
-  unsigned bits = p.family == 4 ? 32 : 128;
-  unsigned __int128 span = p.length == 0 ? ~(unsigned __int128)0 >> (128 - bits)
-                                         : (((unsigned __int128)1 << (bits - p.length)) - 1);
-  return first + span;
-}
-
 // The checks of one subscriber on its own: references, tags, addresses.
 // Returns the line's port, or nullptr when it has none to check clashes on.
 const PortConfig* check_subscriber_fields(const RouterConfig& c, const SubscriberConfig& s,
                                           std::vector<ConfigError>& errors) {
   if (c.isp(s.isp) == nullptr)
     errors.push_back({s.isp_where, "subscriber " + std::to_string(s.id) + ": no isp named '" + s.isp + "'"});
-  if (s.cvlan != 0 && s.svlan == 0)
-    errors.push_back({s.line_where, "subscriber " + std::to_string(s.id) + ": a cvlan needs an svlan"});
-  if (s.addresses.empty())
-    errors.push_back({s.where, "subscriber " + std::to_string(s.id) + " needs at least one address"});
+  if (Status tags = check_line_tags(s.id, s.svlan, s.cvlan); !tags.ok()) errors.push_back({s.line_where, tags.error});
+  if (Status some = check_has_addresses(s.id, s.addresses); !some.ok()) errors.push_back({s.where, some.error});
   const PortConfig* port = c.port(s.port);
   if (port == nullptr) {
     errors.push_back({s.line_where, "subscriber " + std::to_string(s.id) + ": no port named '" + s.port + "'"});
@@ -126,14 +121,10 @@ const PortConfig* check_subscriber_fields(const RouterConfig& c, const Subscribe
   return port;
 }
 
-std::string line_text(const SubscriberConfig& s) {
-  return "line (" + s.port + ", svlan " + std::to_string(s.svlan) + ", cvlan " + std::to_string(s.cvlan) + ")";
-}
-
 void check_subscribers(const RouterConfig& c, std::vector<ConfigError>& errors) {
   std::unordered_map<uint32_t, const SubscriberConfig*> ids;
   std::unordered_map<uint64_t, const SubscriberConfig*> lines;
-  std::vector<OwnedPrefix> v4, v6;
+  std::vector<WrittenPrefix> prefixes;
 
   for (const SubscriberConfig& s : c.subscribers) {
     if (!ids.emplace(s.id, &s).second)
@@ -142,16 +133,11 @@ void check_subscribers(const RouterConfig& c, std::vector<ConfigError>& errors) 
     if (port != nullptr && port->classify == ClassifyMode::kLine) {
       uint64_t key = line_key(uint16_t(port - c.ports.data()), s.svlan, s.cvlan);
       if (!lines.emplace(key, &s).second)
-        errors.push_back({s.line_where, line_text(s) + " already belongs to subscriber " + std::to_string(lines[key]->id)});
+        errors.push_back({s.line_where, line_taken(s.port, s.svlan, s.cvlan, lines[key]->id)});
     }
-    for (size_t a = 0; a < s.addresses.size(); ++a) {
-      const IpPrefix& p = s.addresses[a];
-      unsigned __int128 first = prefix_value(p);
-      (p.family == 4 ? v4 : v6).push_back({first, prefix_last(p, first), &p, &s, &s.address_where[a]});
-    }
+    for (size_t a = 0; a < s.addresses.size(); ++a) prefixes.push_back({&s.addresses[a], &s, &s.address_where[a]});
   }
-  check_overlaps(v4, errors);
-  check_overlaps(v6, errors);
+  check_overlaps(prefixes, errors);
   if (c.subscribers.size() > c.limits.subscribers)
     errors.push_back({c.subscribers[c.limits.subscribers].where,
                       "more subscribers than limits.subscribers (" + std::to_string(c.limits.subscribers) + ")"});
@@ -175,35 +161,6 @@ void check_listeners(const RouterConfig& c, std::vector<ConfigError>& errors) {
 }
 
 }  // namespace
-
-std::vector<std::string> check_subscriber_change(const RouterConfig& c, const SubscriberConfig& s) {
-  std::vector<ConfigError> errors;
-  const PortConfig* port = check_subscriber_fields(c, s, errors);
-  bool by_line = port != nullptr && port->classify == ClassifyMode::kLine;
-  bool replacing = false;
-  for (const SubscriberConfig& other : c.subscribers) {
-    if (other.id == s.id) {
-      replacing = true;
-      continue;
-    }
-    if (by_line && other.port == s.port && other.svlan == s.svlan && other.cvlan == s.cvlan)
-      errors.push_back({s.line_where, line_text(s) + " already belongs to subscriber " + std::to_string(other.id)});
-    for (const IpPrefix& mine : s.addresses)
-      for (const IpPrefix& theirs : other.addresses) {
-        if (mine.family != theirs.family) continue;
-        unsigned __int128 a = prefix_value(mine), b = prefix_value(theirs);
-        if (a <= prefix_last(theirs, b) && b <= prefix_last(mine, a))
-          errors.push_back({s.where, "address " + format_prefix(mine) + " overlaps " + format_prefix(theirs) +
-                                         " of subscriber " + std::to_string(other.id)});
-      }
-  }
-  if (!replacing && c.subscribers.size() >= c.limits.subscribers)
-    errors.push_back({s.where, "the subscriber table is full (limits.subscribers " +
-                                   std::to_string(c.limits.subscribers) + ")"});
-  std::vector<std::string> messages;
-  for (const ConfigError& e : errors) messages.push_back(e.message);
-  return messages;
-}
 
 void validate_config(const RouterConfig& c, std::vector<ConfigError>& errors) {
   check_workers(c, errors);

@@ -138,6 +138,10 @@ struct ManagementServer::Impl {
         return outcome(modify_isp(control, name, body), {{"isp", name}});
       });
     });
+    server.Delete(R"(/v1/isps/([^/]+)/ftn)", [this](const httplib::Request& req, httplib::Response& res) {
+      std::string name = req.matches[1];
+      change(req, res, [this, name](const json&) { return outcome(reset_isp(control, name), {{"isp", name}}); });
+    });
     server.Post("/v1/reload", [this](const httplib::Request& req, httplib::Response& res) {
       change(req, res, [this](const json&) {
         const ReloadRecord& r = control.reload();

@@ -6,6 +6,7 @@
 #include "dataplane/net/labels.h"
 #include "controlplane/config_apply.h"
 #include "controlplane/log.h"
+#include "controlplane/rib/rib.h"
 #include "controlplane/control_plane.h"
 
 namespace aggr {
@@ -140,23 +141,39 @@ std::string describe(const SubscriberConfig& s) {
   return text;
 }
 
-SubscriberConfig* find_subscriber(ControlPlane& control, uint32_t id) {
-  for (SubscriberConfig& s : control.running_config().subscribers)
-    if (s.id == id) return &s;
-  return nullptr;
-}
-
 ChangeResult failure(int status, std::vector<std::string> errors) { return {status, std::move(errors)}; }
 ChangeResult failure(int status, std::string error) { return {status, {std::move(error)}}; }
 
-// Checks `s` against the running configuration and installs it, as a new
-// subscriber or in place of the one with its id.
+// An installed subscriber as a request writes it, so that a change can
+// start from it.
+SubscriberConfig written(const Rib& rib, const SubscriberSpec& spec) {
+  SubscriberConfig s;
+  s.id = spec.id;
+  s.isp = rib.isp(spec.isp_id)->name;
+  s.port = rib.port_name(spec.port);
+  s.svlan = spec.svlan;
+  s.cvlan = spec.cvlan;
+  s.cpe_mac = spec.cpe_mac;
+  s.addresses = spec.addresses;
+  s.rate_bps[0] = spec.rate_bps[0];
+  s.rate_bps[1] = spec.rate_bps[1];
+  return s;
+}
+
+// Resolves the names of a request to the RIB's ids and installs it through
+// the RIB's checks (the rules the configuration file obeys), as a new
+// subscriber or in place of the one with its id. The API owns it from then on.
 ChangeResult install(ControlPlane& control, const SubscriberConfig& s, bool adding) {
-  const RouterConfig& running = control.config();
-  if (std::vector<std::string> problems = check_subscriber_change(running, s); !problems.empty())
-    return failure(409, std::move(problems));
-  SubscriberSpec spec = subscriber_spec(running, s, control.port_ids());
-  Status applied = adding ? control.rib().add_subscriber(spec) : control.rib().update_subscriber(spec);
+  Rib& rib = control.rib();
+  std::vector<std::string> problems;
+  const IspState* isp = rib.isp_named(s.isp);
+  std::optional<uint16_t> port = rib.port_named(s.port);
+  if (isp == nullptr) problems.push_back("subscriber " + std::to_string(s.id) + ": no isp named '" + s.isp + "'");
+  if (!port) problems.push_back("subscriber " + std::to_string(s.id) + ": no port named '" + s.port + "'");
+  if (!problems.empty()) return failure(409, std::move(problems));
+  SubscriberSpec spec = subscriber_spec(s, isp->id, *port);
+  if (problems = rib.subscriber_problems(spec); !problems.empty()) return failure(409, std::move(problems));
+  Status applied = adding ? rib.add_subscriber(spec, EntrySource::kApi) : rib.update_subscriber(spec, EntrySource::kApi);
   if (!applied.ok()) return failure(409, applied.error);
   return {adding ? 201 : 200, {}};
 }
@@ -168,59 +185,64 @@ ChangeResult add_subscriber(ControlPlane& control, const json& body) {
   std::vector<std::string> errors;
   read_subscriber_change(body, true, s, errors);
   if (!errors.empty()) return failure(400, std::move(errors));
-  if (find_subscriber(control, s.id) != nullptr)
+  if (control.rib().subscriber(s.id) != nullptr)
     return failure(409, "subscriber " + std::to_string(s.id) + " exists (modify it instead)");
   ChangeResult result = install(control, s, true);
-  if (!result.ok()) return result;
-  control.running_config().subscribers.push_back(s);
-  log_info("management: subscriber " + std::to_string(s.id) + " added (" + describe(s) + ")");
+  if (result.ok()) log_info("management: subscriber " + std::to_string(s.id) + " added (" + describe(s) + ")");
   return result;
 }
 
 ChangeResult modify_subscriber(ControlPlane& control, uint32_t id, const json& body) {
-  SubscriberConfig* existing = find_subscriber(control, id);
+  const SubscriberSpec* existing = control.rib().subscriber(id);
   if (existing == nullptr) return failure(404, "no subscriber " + std::to_string(id));
-  SubscriberConfig s = *existing;
+  SubscriberConfig s = written(control.rib(), *existing);
   std::vector<std::string> errors;
   read_subscriber_change(body, false, s, errors);
   if (!errors.empty()) return failure(400, std::move(errors));
   ChangeResult result = install(control, s, false);
-  if (!result.ok()) return result;
-  *find_subscriber(control, id) = s;
-  log_info("management: subscriber " + std::to_string(id) + " modified (" + describe(s) + ")");
+  if (result.ok()) log_info("management: subscriber " + std::to_string(id) + " modified (" + describe(s) + ")");
   return result;
 }
 
 ChangeResult remove_subscriber(ControlPlane& control, uint32_t id) {
-  std::vector<SubscriberConfig>& all = control.running_config().subscribers;
-  auto it = std::find_if(all.begin(), all.end(), [id](const SubscriberConfig& s) { return s.id == id; });
-  if (it == all.end()) return failure(404, "no subscriber " + std::to_string(id));
+  if (control.rib().subscriber(id) == nullptr) return failure(404, "no subscriber " + std::to_string(id));
   if (Status s = control.rib().remove_subscriber(id); !s.ok()) return failure(409, s.error);
-  all.erase(it);
   log_info("management: subscriber " + std::to_string(id) + " removed");
   return {};
 }
 
 ChangeResult modify_isp(ControlPlane& control, const std::string& name, const json& body) {
-  RouterConfig& running = control.running_config();
-  auto it = std::find_if(running.isps.begin(), running.isps.end(), [&](const IspConfig& i) { return i.name == name; });
-  if (it == running.isps.end()) return failure(404, "no isp named '" + name + "'");
-  IspConfig isp = *it;
+  Rib& rib = control.rib();
+  const IspState* state = rib.isp_named(name);
+  if (state == nullptr) return failure(404, "no isp named '" + name + "'");
+  // The change starts from the installed entry, whoever installed it.
+  IspConfig isp;
+  if (state->ftn) {
+    isp.labels = state->ftn->labels;
+    isp.next_hop_port = rib.port_name(state->ftn->out_port);
+    isp.next_hop_mac = state->ftn->next_hop_mac;
+  }
   std::vector<std::string> errors;
   read_isp_change(body, isp, errors);
   if (!errors.empty()) return failure(400, std::move(errors));
-  const PortConfig* port = running.port(isp.next_hop_port);
-  if (port == nullptr || port->role != PortRole::kCore)
+  std::optional<uint16_t> out_port = rib.port_named(isp.next_hop_port);
+  if (!out_port || rib.tables().ports[*out_port].role != PortRole::kCore)
     return failure(409, "next_hop port '" + isp.next_hop_port + "' is not a core port");
-  uint16_t out_port = control.port_ids()[size_t(port - running.ports.data())];
-  if (Status s = control.rib().set_ftn(isp.id, {isp.labels, out_port, isp.next_hop_mac}, EntrySource::kApi);
-      !s.ok())
+  if (Status s = rib.set_ftn(state->id, {isp.labels, *out_port, isp.next_hop_mac}, EntrySource::kApi); !s.ok())
     return failure(409, s.error);
-  *it = isp;
   std::string labels;
   for (uint32_t l : isp.labels) labels += " " + std::to_string(l);
   log_info("management: isp " + name + " FTN set to labels" + labels + " via " + isp.next_hop_port + " " +
            format_mac(isp.next_hop_mac));
+  return {};
+}
+
+ChangeResult reset_isp(ControlPlane& control, const std::string& name) {
+  const IspState* state = control.rib().isp_named(name);
+  if (state == nullptr) return failure(404, "no isp named '" + name + "'");
+  if (!state->ftn_wanted.count(EntrySource::kApi)) return failure(404, "isp " + name + " has no FTN entry set by the API");
+  if (Status s = control.rib().clear_ftn(state->id, EntrySource::kApi); !s.ok()) return failure(409, s.error);
+  log_info("management: isp " + name + " FTN set by the API withdrawn");
   return {};
 }
 

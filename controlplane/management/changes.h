@@ -1,9 +1,9 @@
-// Management API changes to the running configuration: subscribers added,
-// modified and removed, ISP label stacks and next hops. Each is checked
-// against the running configuration like a configuration file would be,
-// applied through the table rib, and recorded in the running
-// configuration (a later reload replaces them with the file's contents).
-// Control-plane thread only.
+// Management API changes: subscribers added, modified and removed, ISP
+// label stacks and next hops. Each goes into the RIB as the API's entry,
+// checked by the rules a configuration file obeys. A reload leaves the
+// API's entries alone, except a subscriber the file names (the file's
+// wins); the API's FTN entry for an ISP is preferred to the file's until
+// it is withdrawn (reset_isp). Control-plane thread only.
 #pragma once
 
 #include <cstdint>
@@ -34,6 +34,8 @@ ChangeResult modify_subscriber(ControlPlane& control, uint32_t id, const nlohman
 ChangeResult remove_subscriber(ControlPlane& control, uint32_t id);
 // Body: any of {"labels": [...], "next_hop": {"port", "mac"}}.
 ChangeResult modify_isp(ControlPlane& control, const std::string& name, const nlohmann::json& body);
+// Withdraws the API's FTN entry for the ISP: the next source's takes over.
+ChangeResult reset_isp(ControlPlane& control, const std::string& name);
 
 // The request parsers, exposed for the fuzzer: read the fields present in
 // `body` into the object (with_id: a new subscriber, whose id and main

@@ -1,6 +1,9 @@
 #include "controlplane/management/views.h"
 
+#include <algorithm>
 #include <chrono>
+#include <iterator>
+#include <map>
 
 #include <rte_ethdev.h>
 
@@ -14,29 +17,32 @@ using nlohmann::json;
 
 json totals(const Totals& t) { return {{"packets", t.packets}, {"bytes", t.bytes}}; }
 
-std::string port_name(const ControlPlane& r, uint16_t port_id) {
-  for (size_t i = 0; i < r.port_ids().size(); ++i)
-    if (r.port_ids()[i] == port_id) return r.config().ports[i].name;
-  return "port" + std::to_string(port_id);
-}
-
-json subscriber_json(const ControlPlane& r, const SubscriberConfig& s) {
+json subscriber_json(const ControlPlane& r, const SubscriberState& state) {
+  const SubscriberSpec& s = state.spec;
   json addresses = json::array();
   for (const IpPrefix& p : s.addresses) addresses.push_back(format_prefix(p));
-  json doc = {{"id", s.id},
-              {"isp", s.isp},
-              {"line", {{"port", s.port}, {"svlan", s.svlan}, {"cvlan", s.cvlan}}},
-              {"cpe_mac", format_mac(s.cpe_mac)},
-              {"addresses", addresses},
-              {"rate", {{"up", format_rate(s.rate_bps[0])}, {"down", format_rate(s.rate_bps[1])}}}};
-  if (auto handle = r.rib().subscriber_handle(s.id)) {
-    const CounterSet& c = r.counters();
-    doc["up"] = totals(c.subscriber(*handle, Direction::kUpstream));
-    doc["down"] = totals(c.subscriber(*handle, Direction::kDownstream));
-    doc["meter_drops"] = {{"up", c.subscriber_meter_drops(*handle, Direction::kUpstream)},
-                          {"down", c.subscriber_meter_drops(*handle, Direction::kDownstream)}};
-  }
-  return doc;
+  const CounterSet& c = r.counters();
+  return {{"id", s.id},
+          {"isp", r.rib().isp(s.isp_id)->name},
+          {"line", {{"port", r.rib().port_name(s.port)}, {"svlan", s.svlan}, {"cvlan", s.cvlan}}},
+          {"cpe_mac", format_mac(s.cpe_mac)},
+          {"addresses", addresses},
+          {"rate", {{"up", format_rate(s.rate_bps[0])}, {"down", format_rate(s.rate_bps[1])}}},
+          {"source", entry_source_name(state.source)},
+          {"up", totals(c.subscriber(state.handle, Direction::kUpstream))},
+          {"down", totals(c.subscriber(state.handle, Direction::kDownstream))},
+          {"meter_drops",
+           {{"up", c.subscriber_meter_drops(state.handle, Direction::kUpstream)},
+            {"down", c.subscriber_meter_drops(state.handle, Direction::kDownstream)}}}};
+}
+
+// The RIB's ISPs in the order they were installed (their index).
+std::vector<const IspState*> isps_in_order(const Rib& rib) {
+  std::map<uint16_t, const IspState*> by_index;
+  for (const auto& [id, state] : rib.isps()) by_index.emplace(state.index, &state);
+  std::vector<const IspState*> isps;
+  for (const auto& [index, state] : by_index) isps.push_back(state);
+  return isps;
 }
 
 double seconds_since_epoch(std::chrono::system_clock::time_point t) {
@@ -100,46 +106,52 @@ json ports_view(ControlPlane& r) {
   return ports;
 }
 
+json nhlfe_json(ControlPlane& r, const NhlfeSpec& nhlfe) {
+  return {{"labels", nhlfe.labels}, {"out_port", r.rib().port_name(nhlfe.out_port)},
+          {"next_hop_mac", format_mac(nhlfe.next_hop_mac)}};
+}
+
 json isps_view(ControlPlane& r) {
   json isps = json::array();
-  for (const IspConfig& isp : r.config().isps) {
-    const IspState* state = r.rib().isp(isp.id);
-    if (state == nullptr) continue;
-    isps.push_back({{"id", isp.id},
-                    {"name", state->name},
-                    {"subscribers", state->subscribers},
-                    {"labels", isp.labels},
-                    {"next_hop", {{"port", isp.next_hop_port}, {"mac", format_mac(isp.next_hop_mac)}}},
-                    {"up", totals(r.counters().isp(state->index, Direction::kUpstream))},
-                    {"down", totals(r.counters().isp(state->index, Direction::kDownstream))}});
+  for (const IspState* state : isps_in_order(r.rib())) {
+    json isp = {{"id", state->id},
+                {"name", state->name},
+                {"subscribers", state->subscribers},
+                {"labels", json::array()},
+                {"next_hop", nullptr},
+                {"up", totals(r.counters().isp(state->index, Direction::kUpstream))},
+                {"down", totals(r.counters().isp(state->index, Direction::kDownstream))}};
+    if (state->ftn) {
+      isp["labels"] = state->ftn->labels;
+      isp["next_hop"] = {{"port", r.rib().port_name(state->ftn->out_port)},
+                         {"mac", format_mac(state->ftn->next_hop_mac)}};
+      isp["source"] = entry_source_name(state->ftn_source);
+    }
+    isps.push_back(isp);
   }
   return isps;
 }
 
+// Pages through the RIB's subscribers by id.
 json subscribers_view(ControlPlane& r, size_t offset, size_t limit) {
-  const std::vector<SubscriberConfig>& all = r.config().subscribers;
+  const auto& all = r.rib().subscribers();
   json list = json::array();
-  for (size_t i = offset; i < all.size() && i - offset < limit; ++i) list.push_back(subscriber_json(r, all[i]));
+  auto it = all.begin();
+  std::advance(it, std::min(offset, all.size()));
+  for (; it != all.end() && list.size() < limit; ++it) list.push_back(subscriber_json(r, it->second));
   return {{"total", all.size()}, {"offset", offset}, {"subscribers", list}};
 }
 
 std::optional<json> subscriber_view(ControlPlane& r, uint32_t id) {
-  for (const SubscriberConfig& s : r.config().subscribers)
-    if (s.id == id) return subscriber_json(r, s);
-  return std::nullopt;
-}
-
-json nhlfe_json(ControlPlane& r, const NhlfeSpec& nhlfe) {
-  return {{"labels", nhlfe.labels}, {"out_port", port_name(r, nhlfe.out_port)},
-          {"next_hop_mac", format_mac(nhlfe.next_hop_mac)}};
+  auto it = r.rib().subscribers().find(id);
+  if (it == r.rib().subscribers().end()) return std::nullopt;
+  return subscriber_json(r, it->second);
 }
 
 // What is installed, whoever installed it; not what a file asked for.
 json fec_view(ControlPlane& r) {
-  std::map<uint16_t, const IspState*> by_index;
-  for (const auto& [id, state] : r.rib().isps()) by_index.emplace(state.index, &state);
   json fecs = json::array();
-  for (const auto& [index, state] : by_index) {
+  for (const IspState* state : isps_in_order(r.rib())) {
     json entry = {{"fec", state->name}, {"isp_id", state->id}, {"installed", state->ftn.has_value()}};
     if (state->ftn) {
       entry.update(nhlfe_json(r, *state->ftn));

@@ -63,18 +63,15 @@ void subscriber_metrics(ControlPlane& r, Families& out) {
   const MetricsConfig& m = r.config().metrics;
   if (m.subscribers == SubscriberMetrics::kOff) return;
   struct Row {
-    const SubscriberConfig* s;
+    const SubscriberSpec* s;
     Totals dir[kDirections];
     uint64_t bytes() const { return dir[0].bytes + dir[1].bytes; }
   };
   std::vector<Row> rows;
-  rows.reserve(r.config().subscribers.size());
-  for (const SubscriberConfig& s : r.config().subscribers) {
-    auto handle = r.rib().subscriber_handle(s.id);
-    if (!handle) continue;
-    rows.push_back({&s, {r.counters().subscriber(*handle, Direction::kUpstream),
-                         r.counters().subscriber(*handle, Direction::kDownstream)}});
-  }
+  rows.reserve(r.rib().subscriber_count());
+  for (const auto& [id, state] : r.rib().subscribers())
+    rows.push_back({&state.spec, {r.counters().subscriber(state.handle, Direction::kUpstream),
+                                  r.counters().subscriber(state.handle, Direction::kDownstream)}});
   if (m.subscribers == SubscriberMetrics::kTop && rows.size() > m.top_subscribers) {
     auto by_bytes = [](const Row& a, const Row& b) { return a.bytes() > b.bytes(); };
     std::partial_sort(rows.begin(), rows.begin() + m.top_subscribers, rows.end(), by_bytes);
@@ -87,7 +84,9 @@ void subscriber_metrics(ControlPlane& r, Families& out) {
   for (const Row& row : rows)
     for (Direction d : {Direction::kUpstream, Direction::kDownstream}) {
       std::vector<ClientMetric::Label> labels = {
-          {"subscriber", std::to_string(row.s->id)}, {"isp", row.s->isp}, {"direction", direction_name(d)}};
+          {"subscriber", std::to_string(row.s->id)},
+          {"isp", r.rib().isp(row.s->isp_id)->name},
+          {"direction", direction_name(d)}};
       Families::add(packets, labels, double(row.dir[unsigned(d)].packets));
       Families::add(bytes, labels, double(row.dir[unsigned(d)].bytes));
     }
@@ -159,7 +158,7 @@ void table_metrics(ControlPlane& r, Families& out) {
   Families::add(capacity, {{"table", "isps"}}, double(limits.isps));
   Families::add(entries, {{"table", "subscribers"}}, double(r.rib().subscriber_count()));
   Families::add(capacity, {{"table", "subscribers"}}, double(limits.subscribers));
-  Families::add(entries, {{"table", "local_labels"}}, double(r.config().local_labels.size()));
+  Families::add(entries, {{"table", "local_labels"}}, double(r.rib().ilm().size()));
   Families::add(capacity, {{"table", "local_labels"}}, double(limits.label_space - 16));
 }
 

@@ -1,9 +1,13 @@
 // The RIB: the control plane's one owner of the running forwarding state
-// (ISPs and their FTN entries, subscribers, ILM entries), each installed
-// entry with its source. It allocates indices, checks every change, and
-// turns it into FIB writes (dataplane/fib_writer.h), which publish by index
-// only. It runs on the control-plane thread only, and every call leaves the
-// tables consistent: a failed call changes nothing.
+// (ISPs and their FTN entries, subscribers, ILM entries), each entry with
+// its source. It allocates indices, checks every change (the rules of
+// subscriber_rules.h and labels.h, the same the configuration file obeys),
+// and turns it into FIB writes (dataplane/fib_writer.h), which publish by
+// index only. Where several sources want the same FTN or ILM entry, each
+// wish is kept and the most preferred is installed (entry_source.h), so
+// that withdrawing one uncovers the next. It runs on the control-plane
+// thread only, and every call leaves the tables consistent: a failed call
+// changes nothing.
 #pragma once
 
 #include <cstdint>
@@ -20,6 +24,7 @@
 #include "dataplane/net/entry_source.h"
 #include "dataplane/net/ip_prefix.h"
 #include "dataplane/net/status.h"
+#include "controlplane/rib/subscriber_rules.h"
 #include "dataplane/tables/tables.h"
 
 namespace aggr {
@@ -28,6 +33,7 @@ struct NhlfeSpec {
   std::vector<uint32_t> labels;  // outermost first, 1..3 entries
   uint16_t out_port = 0;
   rte_ether_addr next_hop_mac{};
+  bool operator==(const NhlfeSpec& o) const;
 };
 
 struct SubscriberSpec {
@@ -47,15 +53,24 @@ struct IspState {
   std::string name;
   uint16_t index;
   uint32_t subscribers = 0;
-  std::optional<NhlfeSpec> ftn;  // installed
+  std::map<EntrySource, NhlfeSpec> ftn_wanted;  // each source's FTN entry
+  std::optional<NhlfeSpec> ftn;                 // installed: the most preferred
   EntrySource ftn_source = EntrySource::kStatic;
 };
 
-// An installed ILM entry, as views report it.
+// An ILM entry, as a source wants it and as views report the installed one.
 struct IlmState {
   IlmAction action = IlmAction::kNone;
   std::optional<NhlfeSpec> swap;  // the out labels and next hop of a swap
   EntrySource source = EntrySource::kStatic;
+  uint32_t argument = 0;  // of the other actions (IlmEntry's)
+  bool operator==(const IlmState&) const = default;
+};
+
+struct SubscriberState {
+  uint32_t handle;
+  SubscriberSpec spec;
+  EntrySource source;
 };
 
 class Rib {
@@ -65,29 +80,44 @@ class Rib {
   // Counters whose per-subscriber entries are zeroed when a handle is reused.
   void attach_counters(CounterSet* counters) { fib_.attach_counters(counters); }
 
+  // Port names, for messages and views (the dataplane knows ports by id).
+  void name_port(uint16_t port, std::string name);
+  const std::string& port_name(uint16_t port) const;
+  std::optional<uint16_t> port_named(const std::string& name) const;
+
   Status add_isp(uint32_t isp_id, const std::string& name);
   Status remove_isp(uint32_t isp_id);
   // The name is the control plane's; the dataplane knows ISPs by index.
   Status rename_isp(uint32_t isp_id, const std::string& name);
+  // `source`'s FTN entry for the ISP; installed if no more preferred source
+  // has one.
   Status set_ftn(uint32_t isp_id, const NhlfeSpec& nhlfe, EntrySource source = EntrySource::kStatic);
-  Status clear_ftn(uint32_t isp_id);
+  // Withdraws `source`'s entry; the next preferred one, if any, takes over.
+  Status clear_ftn(uint32_t isp_id, EntrySource source = EntrySource::kStatic);
 
-  Status add_subscriber(const SubscriberSpec& spec);
+  // Every rule a new subscriber (or, same id, a replacement) breaks, one
+  // message each, in words an operator can act on; empty when it may go in.
+  std::vector<std::string> subscriber_problems(const SubscriberSpec& spec) const;
+  // A subscriber belongs to one source; replacing it makes it the new
+  // source's.
+  Status add_subscriber(const SubscriberSpec& spec, EntrySource source = EntrySource::kStatic);
   // Replaces the subscriber's whole spec (same id), changing only what differs.
-  Status update_subscriber(const SubscriberSpec& spec);
+  Status update_subscriber(const SubscriberSpec& spec, EntrySource source = EntrySource::kStatic);
   Status set_subscriber_isp(uint32_t subscriber_id, uint32_t isp_id);
   Status remove_subscriber(uint32_t subscriber_id);
 
-  // Any action but a swap, which needs its NHLFE:
+  // `source`'s ILM entry for `label`, installed if no more preferred source
+  // has one. Any action but a swap, which needs its NHLFE:
   Status set_ilm(uint32_t label, IlmEntry entry, EntrySource source = EntrySource::kStatic);
   // The label swapped for `out`'s labels towards its next hop.
   Status set_ilm_swap(uint32_t label, const NhlfeSpec& out, EntrySource source = EntrySource::kStatic);
-  Status clear_ilm(uint32_t label);
+  // Withdraws `source`'s entry; the next preferred one, if any, takes over.
+  Status clear_ilm(uint32_t label, EntrySource source = EntrySource::kStatic);
 
-  // A neighbour on `port` that moved from one MAC to another: every NHLFE
-  // through it (FTN and ILM swap entries alike), and only those, is
-  // published anew with the new MAC and its entries re-pointed, each
-  // hitless. `rewritten` counts them. Unlike the other calls it is not all
+  // A neighbour on `port` that moved from one MAC to another: every entry
+  // through it (FTN and ILM swap entries alike, installed or waiting), and
+  // only those, takes the new MAC; the installed ones get a new NHLFE and
+  // are re-pointed, each hitless. `rewritten` counts those. Unlike the other calls it is not all
   // or nothing: a full NHLFE table stops it with the entries rewritten so
   // far on the new MAC (none is ever left pointing nowhere).
   Status move_neighbour(uint16_t port, const rte_ether_addr& from, const rte_ether_addr& to, unsigned* rewritten);
@@ -99,21 +129,29 @@ class Rib {
   const Tables& tables() const { return fib_.tables(); }
   const IspState* isp(uint32_t isp_id) const;
   const IspState* isp_by_index(uint16_t index) const;
+  const IspState* isp_named(const std::string& name) const;
   const std::unordered_map<uint32_t, IspState>& isps() const { return isps_; }
+  // Installed entries by label.
   const std::map<uint32_t, IlmState>& ilm() const { return ilm_; }
+  // What `source` wants for `label` (installed or not); nullptr if nothing.
+  const IlmState* ilm_wanted(uint32_t label, EntrySource source) const;
+  // Labels `source` has an entry for.
+  std::vector<uint32_t> ilm_labels(EntrySource source) const;
   std::optional<uint32_t> subscriber_handle(uint32_t subscriber_id) const;
   const SubscriberSpec* subscriber(uint32_t subscriber_id) const;
+  // By id, in order.
+  const std::map<uint32_t, SubscriberState>& subscribers() const { return subscribers_; }
   size_t subscriber_count() const { return subscribers_.size(); }
 
  private:
-  struct SubscriberState {
-    uint32_t handle;
-    SubscriberSpec spec;
-  };
-
+  Status check_nhlfe(const NhlfeSpec& spec) const;
   Status publish_nhlfe(const NhlfeSpec& spec, uint32_t* index);
-  void replace_ilm(uint32_t label, IlmEntry entry, IlmState state);
-  Status check_spec(const SubscriberSpec& spec, const SubscriberState* existing) const;
+  Status install_ftn(IspState& isp);
+  Status install_ilm(uint32_t label);
+  template <typename Wanted, typename Install>
+  Status change_wanted(std::map<EntrySource, Wanted>& wanted, EntrySource source, std::optional<Wanted> value,
+                       Install install);
+  Status check_spec(const SubscriberSpec& spec) const;
   Status add_addresses(const std::vector<IpPrefix>& addresses, uint32_t handle);
   void remove_addresses(const std::vector<IpPrefix>& addresses);
   SubscriberRecord make_record(const SubscriberSpec& spec, uint16_t isp_index,
@@ -124,8 +162,11 @@ class Rib {
   FibWriter fib_;
   std::unordered_map<uint32_t, IspState> isps_;
   std::vector<uint32_t> isp_id_by_index_;  // 0 = free (ISP ids are >= 1)
-  std::unordered_map<uint32_t, SubscriberState> subscribers_;
-  std::map<uint32_t, IlmState> ilm_;  // installed entries by label
+  std::map<uint32_t, SubscriberState> subscribers_;
+  AddressOwners address_owners_;
+  std::map<uint32_t, std::map<EntrySource, IlmState>> ilm_wanted_;  // each source's entry by label
+  std::map<uint32_t, IlmState> ilm_;                                // installed entries by label
+  std::vector<std::string> port_names_;
 };
 
 }  // namespace aggr

@@ -19,4 +19,18 @@ constexpr std::string_view entry_source_name(EntrySource source) {
   return "unknown";
 }
 
+// Where sources want the same entry (an ISP's FTN entry, a label's ILM
+// entry), the most preferred one is installed and the others wait behind
+// it: an operator's explicit change over the broker's, the broker's over
+// a protocol's, a protocol's over the configuration file's fallback.
+constexpr unsigned entry_source_preference(EntrySource source) {
+  switch (source) {
+    case EntrySource::kStatic: return 0;
+    case EntrySource::kLdp: return 1;
+    case EntrySource::kBroker: return 2;
+    case EntrySource::kApi: return 3;
+  }
+  return 0;
+}
+
 }  // namespace aggr

@@ -377,7 +377,7 @@ TEST_F(HitlessUpdateTest, HundredReloadsUnderTrafficLoseNothingAndBadConfigurati
     EXPECT_TRUE(restart_required(running, next.config).empty());
     record_in_force(next.config);
     ConfigChanges changes;
-    Status applied = apply_config_difference(running, next.config, headend_->port_ids, *rib_, &changes);
+    Status applied = reconcile_config(next.config, headend_->port_ids, *rib_, &changes);
     EXPECT_TRUE(applied.ok()) << applied.error;
     // 22 of the 64 subscribers move; both FTN entries change.
     EXPECT_EQ(changes.describe(), "2 FTN entries changed, 22 subscribers changed");

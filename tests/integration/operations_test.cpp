@@ -240,6 +240,19 @@ TEST_F(OperationsTest, ChangesNeedTheTokenAndBadOnesChangeNothing) {
   EXPECT_EQ(bad_label.output, "aggrctl: label 3 is reserved (RFC 3032) and cannot be pushed\n");
   EXPECT_EQ(aggrctl_json({"show", "fec"})[0]["labels"], (std::vector<uint32_t>{1001, 1002}));
 
+  // A reload leaves the API's entries alone; withdrawn, the file's FTN entry returns.
+  EXPECT_EQ(aggrctl_json({"show", "subscribers", "9"})["source"], "api");
+  EXPECT_EQ(aggrctl_json({"show", "subscribers", "1"})["source"], "static");
+  test::ProcessResult reloaded = aggrctl({"reload"}, true);
+  EXPECT_EQ(reloaded.output, "reloaded: generation 2 (no changes)\n");
+  EXPECT_EQ(aggrctl_json({"show", "subscribers", "9"})["isp"], "green");
+  EXPECT_EQ(aggrctl_json({"show", "fec"})[0]["labels"], (std::vector<uint32_t>{1001, 1002}));
+  test::ProcessResult reset = aggrctl({"isp", "reset", "red"}, true);
+  EXPECT_EQ(reset.output, "isp red reset\n");
+  EXPECT_EQ(aggrctl_json({"show", "fec"})[0]["labels"], (std::vector<uint32_t>{1001}));
+  EXPECT_EQ(aggrctl_json({"show", "fec"})[0]["source"], "static");
+  EXPECT_EQ(aggrctl({"isp", "reset", "red"}, true).output, "aggrctl: isp red has no FTN entry set by the API\n");
+
   ASSERT_EQ(aggrctl({"subscriber", "del", "9"}, true).exit_code, 0);
   test::ProcessResult gone = aggrctl({"show", "subscribers", "9"});
   EXPECT_EQ(gone.exit_code, 1);

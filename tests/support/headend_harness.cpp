@@ -1,5 +1,6 @@
 #include "tests/support/headend_harness.h"
 
+
 #include <unistd.h>
 
 #include <atomic>
@@ -10,6 +11,7 @@
 #include <rte_mbuf.h>
 
 #include "controlplane/config_apply.h"
+#include "controlplane/config_diff.h"
 #include "dataplane/meter_transfer_rings.h"
 #include "dataplane/graph.h"
 
@@ -67,7 +69,8 @@ HeadendHarness::HeadendHarness(RouterConfig c, std::vector<uint16_t> ids, TableL
   counters = std::make_unique<CounterSet>(workers, limits.isps, limits.subscribers);
   rib = std::make_unique<Rib>(*tables);
   rib->attach_counters(counters.get());
-  failures = apply_config(config, port_ids, *rib);
+  for (size_t p = 0; p < config.ports.size(); ++p) rib->name_port(port_ids[p], config.ports[p].name);
+  if (Status s = reconcile_config(config, port_ids, *rib); !s.ok()) failures.push_back(s.error);
 }
 
 HeadendHarness::~HeadendHarness() {

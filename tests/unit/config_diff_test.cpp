@@ -1,10 +1,12 @@
 // Reload by difference: what needs a restart, what a reload changes in the
-// tables, and that a reload failing half-way leaves the tables as they were.
+// tables, that a reload failing half-way leaves the tables as they were,
+// and what a reload does to entries of other sources than the file.
 #include <gtest/gtest.h>
 
 #include <thread>
 
 #include "controlplane/command_queue.h"
+#include "controlplane/config_apply.h"
 #include "controlplane/config_diff.h"
 #include "tests/support/headend_harness.h"
 #include "tests/unit/eal_environment.h"
@@ -92,7 +94,7 @@ TEST_F(ConfigDiffTest, AppliesOnlyTheDifferenceAndBackAgain) {
   Installed before = installed(*headend_->rib);
 
   ConfigChanges changes;
-  Status s = apply_config_difference(running_, next, headend_->port_ids, *headend_->rib, &changes);
+  Status s = reconcile_config(next, headend_->port_ids, *headend_->rib, &changes);
   ASSERT_TRUE(s.ok()) << s.error;
   EXPECT_EQ(changes.describe(),
             "1 ISPs added, 1 ISPs renamed, 1 FTN entries changed, 1 local labels added, 1 local labels removed, "
@@ -109,9 +111,9 @@ TEST_F(ConfigDiffTest, AppliesOnlyTheDifferenceAndBackAgain) {
   EXPECT_EQ(after.label_200, IlmAction::kPopToSubscriber);
 
   // Nothing to do the second time; and the way back restores everything.
-  ASSERT_TRUE(apply_config_difference(next, next, headend_->port_ids, *headend_->rib, &changes).ok());
+  ASSERT_TRUE(reconcile_config(next, headend_->port_ids, *headend_->rib, &changes).ok());
   EXPECT_TRUE(changes.empty());
-  ASSERT_TRUE(apply_config_difference(next, running_, headend_->port_ids, *headend_->rib, &changes).ok());
+  ASSERT_TRUE(reconcile_config(running_, headend_->port_ids, *headend_->rib, &changes).ok());
   EXPECT_EQ(changes.describe(),
             "1 ISPs removed, 1 ISPs renamed, 1 FTN entries changed, 1 local labels added, 1 local labels removed, "
             "1 subscribers added, 1 subscribers removed, 2 subscribers changed");
@@ -135,11 +137,93 @@ TEST_F(ConfigDiffTest, AFailureHalfWayUndoesEveryStep) {
   Installed before = installed(*headend_->rib);
 
   ConfigChanges changes;
-  Status s = apply_config_difference(running_, next, headend_->port_ids, *headend_->rib, &changes);
+  Status s = reconcile_config(next, headend_->port_ids, *headend_->rib, &changes);
   EXPECT_EQ(s.error, "isp x14: ISP table full (16)");
   EXPECT_TRUE(changes.empty());
   EXPECT_EQ(installed(*headend_->rib), before);
   EXPECT_EQ(headend_->rib->isps().size(), 2u);
+}
+
+TEST_F(ConfigDiffTest, AReloadKeepsTheApisEntriesButTheFileWinsWhatItNames) {
+  Rib& rib = *headend_->rib;
+  // The API adds subscriber 9, modifies the file's subscriber 4 and sets its
+  // own FTN entry for red.
+  SubscriberSpec nine = subscriber_spec(running_, running_.subscribers[3], headend_->port_ids);
+  nine.id = 9;
+  nine.svlan = 31;
+  nine.addresses = {running_.subscribers[1].addresses[0]};
+  nine.addresses[0].bytes[3] = 64;  // 100.64.0.64/29
+  ASSERT_TRUE(rib.add_subscriber(nine, EntrySource::kApi).ok());
+  SubscriberSpec four = *rib.subscriber(4);
+  four.rate_bps[1] = 5'000'000;
+  ASSERT_TRUE(rib.update_subscriber(four, EntrySource::kApi).ok());
+  NhlfeSpec api_ftn = *rib.isp(1)->ftn;
+  api_ftn.labels = {4242};
+  ASSERT_TRUE(rib.set_ftn(1, api_ftn, EntrySource::kApi).ok());
+
+  // A reload whose file changes red's labels.
+  ConfigChanges changes;
+  RouterConfig next = loaded(edited(test::kPipelineTestConfig, "labels: [1001]", "labels: [1009]"));
+  ASSERT_TRUE(reconcile_config(next, headend_->port_ids, rib, &changes).ok());
+  EXPECT_EQ(changes.describe(), "1 FTN entries changed, 1 subscribers changed");
+  ASSERT_NE(rib.subscriber(9), nullptr);  // the API's own subscriber stays
+  EXPECT_EQ(rib.subscribers().at(9).source, EntrySource::kApi);
+  EXPECT_EQ(rib.subscriber(4)->rate_bps[1], 0u);  // the file names 4: its version is back
+  EXPECT_EQ(rib.subscribers().at(4).source, EntrySource::kStatic);
+  EXPECT_EQ(rib.isp(1)->ftn->labels, std::vector<uint32_t>{4242});  // the API's FTN entry stays in force
+  EXPECT_EQ(rib.isp(1)->ftn_source, EntrySource::kApi);
+  EXPECT_EQ(headend_->tables->nhlfes.at(headend_->tables->ftn.lookup(rib.isp(1)->index)).labels[0], 4242u);
+
+  // Withdrawn, the API's entry uncovers the file's new one.
+  ASSERT_TRUE(rib.clear_ftn(1, EntrySource::kApi).ok());
+  EXPECT_EQ(rib.isp(1)->ftn->labels, std::vector<uint32_t>{1009});
+  EXPECT_EQ(rib.isp(1)->ftn_source, EntrySource::kStatic);
+  EXPECT_FALSE(rib.clear_ftn(1, EntrySource::kApi).ok());  // nothing left to withdraw
+
+  // A file that takes the API subscriber's line is refused as a whole.
+  std::string taken = edited(test::kPipelineTestConfig, "{id: 4, isp: red, line: {port: access0, svlan: 30, cvlan: 5}",
+                             "{id: 4, isp: red, line: {port: access0, svlan: 31, cvlan: 5}");
+  Installed before = installed(rib);
+  Status refused = reconcile_config(loaded(taken), headend_->port_ids, rib, &changes);
+  EXPECT_EQ(refused.error, "subscriber 4: line (access0, svlan 31, cvlan 5) already belongs to subscriber 9");
+  EXPECT_EQ(installed(rib), before);
+}
+
+TEST_F(ConfigDiffTest, TheRibChecksASubscriberByTheFilesRules) {
+  Rib& rib = *headend_->rib;
+  SubscriberSpec s = *rib.subscriber(2);
+  EXPECT_EQ(rib.subscriber_problems(s), std::vector<std::string>{}) << "replacing itself";
+  s.id = 7;
+  s.svlan = 10;
+  s.cvlan = 1;
+  s.addresses = rib.subscriber(1)->addresses;
+  s.isp_id = 77;
+  EXPECT_EQ(rib.subscriber_problems(s),
+            (std::vector<std::string>{"subscriber 7: no ISP 77",
+                                      "line (access0, svlan 10, cvlan 1) already belongs to subscriber 1",
+                                      "address 100.64.0.1/32 overlaps 100.64.0.1/32 of subscriber 1",
+                                      "address 2001:db8:1::/56 overlaps 2001:db8:1::/56 of subscriber 1"}));
+  s = *rib.subscriber(2);
+  s.id = 7;
+  s.svlan = 0;
+  s.cvlan = 9;
+  s.addresses = {s.addresses[0], s.addresses[0]};
+  s.addresses[1].length = 30;
+  EXPECT_EQ(rib.subscriber_problems(s),
+            (std::vector<std::string>{"subscriber 7: a cvlan needs an svlan",
+                                      "address 100.64.0.8/29 overlaps 100.64.0.8/29 of subscriber 2",
+                                      "address 100.64.0.8/30 overlaps 100.64.0.8/29 of subscriber 2",
+                                      "address 100.64.0.8/30 overlaps 100.64.0.8/29 of subscriber 7"}));
+  s.addresses.clear();
+  s.port = 2;  // core0
+  EXPECT_EQ(rib.subscriber_problems(s),
+            (std::vector<std::string>{"subscriber 7: a cvlan needs an svlan", "subscriber 7 needs at least one address",
+                                      "subscriber 7: port core0 is not an access port"}));
+  // A subscriber's own addresses may move within what it owns.
+  SubscriberSpec two = *rib.subscriber(2);
+  two.addresses[0].length = 30;
+  EXPECT_TRUE(rib.update_subscriber(two).ok());
+  EXPECT_EQ(rib.subscriber_problems(s).size(), 3u);
 }
 
 TEST(CommandQueue, RunsWorkOnTheOwningThreadAndAnswersWhenClosed) {

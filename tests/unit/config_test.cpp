@@ -190,34 +190,6 @@ TEST(Config, OperationsSectionsLoad) {
   EXPECT_FALSE(off.config.metrics.listen.enabled);
 }
 
-TEST(Config, OneSubscriberIsCheckedAgainstTheRunningConfiguration) {
-  LoadResult r = load_config(write_temp(kGood));
-  ASSERT_TRUE(r.ok());
-  SubscriberConfig s = r.config.subscribers[1];  // id 2
-  EXPECT_EQ(check_subscriber_change(r.config, s), std::vector<std::string>{}) << "replacing itself";
-  s.id = 3;
-  s.cvlan = 1;
-  s.addresses = r.config.subscribers[0].addresses;
-  s.isp = "purple";
-  std::vector<std::string> problems = check_subscriber_change(r.config, s);
-  ASSERT_EQ(problems.size(), 4u);
-  EXPECT_EQ(problems[0], "subscriber 3: no isp named 'purple'");
-  EXPECT_EQ(problems[1], "line (access0, svlan 10, cvlan 1) already belongs to subscriber 1");
-  EXPECT_EQ(problems[2], "address 100.64.0.1/32 overlaps 100.64.0.1/32 of subscriber 1");
-  EXPECT_EQ(problems[3], "address 2001:db8::/56 overlaps 2001:db8::/56 of subscriber 1");
-  r.config.limits.subscribers = 2;
-  s = r.config.subscribers[1];
-  s.id = 3;
-  s.cvlan = 3;
-  IpPrefix other;
-  other.family = 4;
-  other.length = 32;
-  other.bytes[0] = 100, other.bytes[1] = 64, other.bytes[3] = 99;
-  s.addresses = {other};
-  EXPECT_EQ(check_subscriber_change(r.config, s),
-            std::vector<std::string>{"the subscriber table is full (limits.subscribers 2)"});
-}
-
 TEST(Config, EveryErrorIsReportedNotJustTheFirst) {
   std::string text = replaced(replaced(kGood, "mtu: 1500", "mtu: big"), "mac: 02:00:00:00:00:01", "mac: nope");
   LoadResult r = load_config(write_temp(text));

@@ -498,8 +498,19 @@ TEST_F(PipelineTest, AnEntryReplacedByAnotherSourceReportsTheNewSource) {
   ASSERT_TRUE(rib_->set_ilm_swap(100, swap_to({700}), EntrySource::kLdp).ok());
   EXPECT_EQ(rib_->ilm().at(100).action, IlmAction::kSwap);
   EXPECT_EQ(rib_->ilm().at(100).source, EntrySource::kLdp);
+  // Each withdrawn, the next preferred source's entry takes over.
+  ASSERT_TRUE(rib_->clear_ilm(100, EntrySource::kLdp).ok());
+  EXPECT_EQ(rib_->ilm().at(100).action, IlmAction::kPopToSubscriber);
+  EXPECT_EQ(rib_->ilm().at(100).source, EntrySource::kStatic);
+  EXPECT_EQ(tables_->ilm.lookup(100).action, IlmAction::kPopToSubscriber);
   ASSERT_TRUE(rib_->clear_ilm(100).ok());
   EXPECT_EQ(rib_->ilm().count(100), 0u);
+  EXPECT_EQ(tables_->ilm.lookup(100).action, IlmAction::kNone);
+  // A less preferred source's entry waits behind the installed one.
+  ASSERT_TRUE(rib_->set_ilm_swap(100, swap_to({700}), EntrySource::kApi).ok());
+  ASSERT_TRUE(rib_->set_ilm(100, {IlmAction::kPopToSubscriber, 0}, EntrySource::kStatic).ok());
+  EXPECT_EQ(rib_->ilm().at(100).source, EntrySource::kApi);
+  EXPECT_EQ(tables_->ilm.lookup(100).action, IlmAction::kSwap);
 }
 
 TEST_F(PipelineTest, TableChangesTakeEffectAndFailedChangesChangeNothing) {

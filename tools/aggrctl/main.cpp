@@ -32,6 +32,7 @@ commands:
   subscriber set ID [isp=NAME] [port=PORT svlan=N cvlan=N] [mac=MAC] [addresses=P[,P...]] [up=RATE] [down=RATE]
   subscriber del ID
   isp set NAME [labels=L[,L...]] [port=PORT] [mac=MAC]
+  isp reset NAME          (withdraws what isp set installed; the file's entry returns)
   reload
 
 --api defaults to $AGGRCTL_API or 127.0.0.1:9465; --token-file to $AGGRCTL_TOKEN_FILE.
@@ -162,7 +163,8 @@ void print_isps(const json& isps) {
   Table t({"ISP", "Id", "Subscribers", "Labels", "Next hop", "Up packets", "Up bytes", "Down packets", "Down bytes"});
   for (const json& i : isps)
     t.add({text(i["name"]), text(i["id"]), text(i["subscribers"]), text(i["labels"]),
-           text(i["next_hop"]["port"]) + " " + text(i["next_hop"]["mac"]), num(i, "up", "packets"), num(i, "up", "bytes"),
+           i["next_hop"].is_object() ? text(i["next_hop"]["port"]) + " " + text(i["next_hop"]["mac"]) : "-",
+           num(i, "up", "packets"), num(i, "up", "bytes"),
            num(i, "down", "packets"), num(i, "down", "bytes")});
   t.print(std::cout);
 }
@@ -368,6 +370,8 @@ int run(const Options& o) {
     if (kv.count("mac")) body["next_hop"]["mac"] = kv["mac"];
     return done(client.request("PATCH", "/v1/isps/" + w[2], body), "isp " + w[2] + " modified");
   }
+  if (w[0] == "isp" && w.size() == 3 && w[1] == "reset")
+    return done(client.request("DELETE", "/v1/isps/" + w[2] + "/ftn"), "isp " + w[2] + " reset");
   if (w[0] == "reload" && w.size() == 1) {
     json doc = client.request("POST", "/v1/reload");
     return done(doc, "reloaded: generation " + text(doc["generation"]) + " (" + text(doc["changes"]) + ")");
