@@ -27,6 +27,8 @@ std::string_view drop_reason_name(DropReason reason) {
     case DropReason::kTxFailed: return "tx_failed";
     case DropReason::kMeterTransferFull: return "meter_transfer_full";
     case DropReason::kSubscriberGone: return "subscriber_gone";
+    case DropReason::kNoHandoff: return "no_handoff";
+    case DropReason::kUnknownHandoff: return "unknown_handoff";
     case DropReason::kCount: break;
   }
   return "invalid";

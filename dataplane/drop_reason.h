@@ -30,6 +30,8 @@ enum class DropReason : uint8_t {
   kTxFailed,             // the out queue did not accept the frame
   kMeterTransferFull,          // the ring to the subscriber's meter owner was full
   kSubscriberGone,       // removed or moved while its frame was handed off
+  kNoHandoff,            // pop-to-ISP label of an ISP with no handoff here
+  kUnknownHandoff,       // frame on an ISP port (or VLAN) that is no ISP's handoff
   kCount
 };
 

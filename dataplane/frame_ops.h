@@ -185,6 +185,21 @@ inline void decrement_ip_ttl(uint8_t* l3, uint8_t version) {
   store_be16(l3 + 10, uint16_t(~sum));
 }
 
+// The IP TTL a packet leaves with when its last label is popped: uniform,
+// the LSP's TTL, which counted the backbone's hops, comes back into IP
+// (never raising it); pipe, the LSP counts as one hop. 0: it expires here.
+// Sets it, with the checksum.
+inline uint8_t pop_ip_ttl(uint8_t* l3, uint8_t version, uint8_t mpls_ttl, bool uniform) {
+  const uint8_t in = ip_ttl(l3, version);
+  const uint8_t ttl = uniform && mpls_ttl < in ? mpls_ttl : in;
+  if (ttl <= 1) return 0;
+  if (ttl == in)  // the IP TTL is the lower (always, in pipe mode): a plain decrement
+    decrement_ip_ttl(l3, version);
+  else
+    set_ip_ttl(l3, version, uint8_t(ttl - 1));
+  return uint8_t(ttl - 1);
+}
+
 // MPLS traffic class from the DSCP class selector (RFC 5129 section 2.3 / RFC 3270 E-LSP default).
 inline uint8_t ip_traffic_class(const uint8_t* l3, uint8_t version) {
   uint8_t tos = version == 4 ? l3[1] : uint8_t(wire::load_be16(l3) >> 4);

@@ -14,11 +14,19 @@ constexpr N kPoliceNext[] = {N::kFtnPush, N::kAccount};
 constexpr D kPoliceDrops[] = {D::kMeterUpstream, D::kMeterDownstream};
 constexpr N kFtnPushNext[] = {N::kAccount};
 constexpr D kFtnPushDrops[] = {D::kNoFtnEntry, D::kTtlExpired, D::kMtuExceeded, D::kNoHeadroom};
-constexpr N kMplsInputNext[] = {N::kSubscriberDeliver, N::kLabelSwap};
+constexpr N kMplsInputNext[] = {N::kSubscriberDeliver, N::kLabelSwap, N::kIspOutput};
 constexpr D kMplsInputDrops[] = {D::kMultiSegment, D::kTruncated, D::kNotMpls,        D::kTtlExpired,
                                  D::kReservedLabel, D::kUnknownLabel, D::kLabelStackTooDeep, D::kBadIpHeader};
 constexpr N kLabelSwapNext[] = {N::kOutput};
-constexpr D kLabelSwapDrops[] = {D::kMtuExceeded, D::kNoHeadroom};
+constexpr D kLabelSwapDrops[] = {D::kMtuExceeded, D::kNoHeadroom, D::kTtlExpired, D::kBadIpHeader, D::kTruncated};
+constexpr N kIspOutputNext[] = {N::kIspAccount};
+constexpr D kIspOutputDrops[] = {D::kNoHandoff, D::kMtuExceeded, D::kNoHeadroom, D::kTtlExpired};
+constexpr N kIspInputNext[] = {N::kLabelPush};
+constexpr D kIspInputDrops[] = {D::kMultiSegment,   D::kTruncated,          D::kTooManyVlanTags,
+                                D::kNotIp,          D::kBadIpHeader,        D::kUnknownHandoff,
+                                D::kUnknownDestination, D::kNoFtnEntry};
+constexpr N kLabelPushNext[] = {N::kIspAccount};
+constexpr D kLabelPushDrops[] = {D::kTtlExpired, D::kMtuExceeded, D::kNoHeadroom};
 constexpr N kSubscriberDeliverNext[] = {N::kMeterTransfer};
 constexpr D kSubscriberDeliverDrops[] = {D::kUnknownDestination, D::kTtlExpired, D::kMtuExceeded, D::kNoHeadroom};
 constexpr N kMeterTransferNext[] = {N::kPolice, N::kMeterTransferResume};
@@ -26,6 +34,7 @@ constexpr D kMeterTransferDrops[] = {D::kMeterTransferFull};
 constexpr N kMeterTransferResumeNext[] = {N::kPolice};
 constexpr D kMeterTransferResumeDrops[] = {D::kSubscriberGone};
 constexpr N kAccountNext[] = {N::kOutput};
+constexpr N kIspAccountNext[] = {N::kOutput};
 constexpr D kOutputDrops[] = {D::kTxFailed};
 
 constexpr NodeDescriptor kNodes[] = {
@@ -35,10 +44,14 @@ constexpr NodeDescriptor kNodes[] = {
     {N::kFtnPush, "ftn-push", kFtnPushNext, kFtnPushDrops},
     {N::kMplsInput, "mpls-input", kMplsInputNext, kMplsInputDrops},
     {N::kLabelSwap, "label-swap", kLabelSwapNext, kLabelSwapDrops},
+    {N::kIspOutput, "isp-output", kIspOutputNext, kIspOutputDrops},
+    {N::kIspInput, "isp-input", kIspInputNext, kIspInputDrops},
+    {N::kLabelPush, "label-push", kLabelPushNext, kLabelPushDrops},
     {N::kSubscriberDeliver, "subscriber-deliver", kSubscriberDeliverNext, kSubscriberDeliverDrops},
     {N::kMeterTransfer, "meter-transfer", kMeterTransferNext, kMeterTransferDrops},
     {N::kMeterTransferResume, "meter-transfer-resume", kMeterTransferResumeNext, kMeterTransferResumeDrops},
     {N::kAccount, "account", kAccountNext, {}},
+    {N::kIspAccount, "isp-account", kIspAccountNext, {}},
     {N::kOutput, "output", {}, kOutputDrops},
 };
 static_assert(std::size(kNodes) == size_t(NodeId::kCount));
@@ -53,19 +66,28 @@ void run_upstream(Burst& burst, const NodeEnv& env, TxBatch& out) {
 
 // Moves the packets of `mask` out of `from` into `to`, keeping the order of
 // both: a node's packets whose next nodes differ go on as separate bursts.
+// The next-node masks of the packets kept move down with them.
 void split_burst(Burst& from, uint32_t mask, Burst& to) {
   unsigned kept = 0;
+  uint32_t swap = 0, to_isp = 0;
   to.in_port = from.in_port;
   for (unsigned i = 0; i < from.count; ++i) {
     if (mask >> i & 1) {
       to.packets[to.count] = from.packets[i];
       to.context[to.count++] = from.context[i];
-    } else if (kept++ != i) {
-      from.packets[kept - 1] = from.packets[i];
-      from.context[kept - 1] = from.context[i];
+      continue;
     }
+    swap |= (from.swap >> i & 1) << kept;
+    to_isp |= (from.to_isp >> i & 1) << kept;
+    if (kept != i) {
+      from.packets[kept] = from.packets[i];
+      from.context[kept] = from.context[i];
+    }
+    ++kept;
   }
   from.count = uint16_t(kept);
+  from.swap = swap;
+  from.to_isp = to_isp;
 }
 
 void run_core(Burst& burst, const NodeEnv& env, TxBatch& out) {
@@ -76,10 +98,22 @@ void run_core(Burst& burst, const NodeEnv& env, TxBatch& out) {
     label_swap_node(swapped, env);
     output_node(swapped, env, out);
   }
+  if (burst.to_isp != 0) {
+    Burst popped;
+    split_burst(burst, burst.to_isp, popped);
+    isp_output_node(popped, env);
+    isp_account_node(popped, env, Direction::kUpstream, out);
+  }
   subscriber_deliver_node(burst, env);
   meter_transfer_node(burst, env, out);
   police_node(burst, env, Direction::kDownstream);
   account_node(burst, env, Direction::kDownstream, out);
+}
+
+void run_isp(Burst& burst, const NodeEnv& env, TxBatch& out) {
+  isp_input_node(burst, env);
+  label_push_node(burst, env);
+  isp_account_node(burst, env, Direction::kDownstream, out);
 }
 
 void drop_all(Burst& burst, const NodeEnv& env, DropReason reason, TxBatch& out) {
@@ -96,8 +130,13 @@ void drop_all(Burst& burst, const NodeEnv& env, DropReason reason, TxBatch& out)
 std::span<const NodeDescriptor> graph_nodes() { return kNodes; }
 
 NodeId entry_node(PortRole kind) {
-  // An unused port's frames are dropped before any node (process_burst).
-  return kind == PortRole::kAccess ? NodeId::kAccessInput : NodeId::kMplsInput;
+  switch (kind) {
+    case PortRole::kAccess: return NodeId::kAccessInput;
+    case PortRole::kIsp: return NodeId::kIspInput;
+    case PortRole::kCore:
+    case PortRole::kUnused: break;  // an unused port's frames are dropped before any node (process_burst)
+  }
+  return NodeId::kMplsInput;
 }
 
 void process_burst(Burst& burst, const NodeEnv& env, TxBatch& out) {
@@ -107,6 +146,7 @@ void process_burst(Burst& burst, const NodeEnv& env, TxBatch& out) {
   switch (env.tables.ports[burst.in_port].role) {
     case PortRole::kAccess: run_upstream(burst, env, out); break;
     case PortRole::kCore: run_core(burst, env, out); break;
+    case PortRole::kIsp: run_isp(burst, env, out); break;
     case PortRole::kUnused: drop_all(burst, env, DropReason::kNotIp, out); break;
   }
   env.counters.port(burst.in_port).rx.add(received, burst.rx_bytes);

@@ -5,7 +5,9 @@
 //
 //   access port:  access_input -> classify -> police(up) -> ftn_push -> account
 //   core port:    mpls_input -> subscriber_deliver -> meter_transfer -> police(down) -> account
-//                           \-> label_swap -> output       (ILM entries that swap)
+//                           \-> label_swap -> output                 (ILM entries that swap)
+//                           \-> isp_output -> isp_account(up)        (ILM entries that pop to an ISP)
+//   isp port:     isp_input -> label_push -> isp_account(down)
 //   transferred:  meter_transfer_resume -> police(down) -> account   (on the meter's owner)
 //
 // Dropped packets are counted by reason and freed by the last node; frames
@@ -27,10 +29,14 @@ enum class NodeId : uint8_t {
   kFtnPush,
   kMplsInput,
   kLabelSwap,
+  kIspOutput,
+  kIspInput,
+  kLabelPush,
   kSubscriberDeliver,
   kMeterTransfer,
   kMeterTransferResume,
   kAccount,
+  kIspAccount,
   kOutput,
   kCount
 };

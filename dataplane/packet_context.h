@@ -26,7 +26,7 @@ struct PacketContext {
   uint16_t out_port;
   uint16_t isp;         // ISP index, where a node learns it other than from the subscriber
   uint32_t handle;      // subscriber handle, kInvalidHandle until classified
-  uint32_t nhlfe;       // label swap: the NHLFE the ILM entry named
+  uint32_t nhlfe;       // label swap, label push: the NHLFE the lookup found
   const SubscriberRecord* subscriber;
 
   // The state of a packet no node has looked at. The entry nodes write it
@@ -62,6 +62,9 @@ struct Burst {
   // Bit i: MPLS input found an ILM entry that swaps packet i's label; its
   // next node is label swap, not subscriber delivery.
   uint32_t swap = 0;
+  // Bit i: MPLS input found a pop-to-ISP entry for packet i (a tailend's
+  // upstream traffic); its next node is ISP output.
+  uint32_t to_isp = 0;
 };
 
 // What a burst leaves behind: frames ready to send, grouped by out port, and

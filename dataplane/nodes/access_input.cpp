@@ -40,9 +40,9 @@ __attribute__((noinline)) PacketContext parse_other_frame(const rte_mbuf* m) {
   return ctx;
 }
 
-// One access frame's context, written once every frame byte is read (see
-// PacketContext::reset).
-void parse_access_frame(const rte_mbuf* m, PacketContext& ctx) {
+}  // namespace
+
+void parse_ip_frame(const rte_mbuf* m, PacketContext& ctx) {
   EthernetInfo eth;
   IpInfo ip;
   if (m->nb_segs != 1 || !parse_plain_ipv4(rte_pktmbuf_mtod(m, const uint8_t*), m->data_len, &eth, &ip)) {
@@ -57,8 +57,6 @@ void parse_access_frame(const rte_mbuf* m, PacketContext& ctx) {
   ctx.ip_version = 4;
 }
 
-}  // namespace
-
 void access_input_node(Burst& burst) {
   constexpr unsigned kPrefetchAhead = 4;
   const unsigned count = burst.count;
@@ -68,7 +66,7 @@ void access_input_node(Burst& burst) {
     if (i + kPrefetchAhead < count) rte_prefetch0(frame_start(burst.packets[i + kPrefetchAhead]));
     const rte_mbuf* m = burst.packets[i];
     rx_bytes += m->pkt_len;
-    parse_access_frame(m, burst.context[i]);
+    parse_ip_frame(m, burst.context[i]);
   }
   burst.rx_bytes = rx_bytes;
 }

@@ -1,6 +1,6 @@
-// The end of the subscriber paths, in one pass: forwarded packets counted
-// per ISP and per subscriber (IP bytes) and queued by out port; dropped ones
-// counted by reason and freed.
+// The end of the paths, in one pass: forwarded packets counted per ISP and
+// per subscriber (IP bytes; a tailend's per ISP only, none for a swap) and
+// queued by out port; dropped ones counted by reason and freed.
 #include "dataplane/nodes/output.h"
 #include "dataplane/nodes/nodes.h"
 
@@ -22,6 +22,22 @@ void account_node(Burst& burst, const NodeEnv& env, Direction dir, TxBatch& out)
     }
     isp_traffic[ctx.subscriber->isp].add(ctx.l3_length);
     subscriber_traffic[ctx.handle].add(ctx.l3_length);
+    output.send(m, ctx.out_port);
+  }
+}
+
+void isp_account_node(Burst& burst, const NodeEnv& env, Direction dir, TxBatch& out) {
+  const unsigned count = burst.count;
+  TrafficCounter* const isp_traffic = env.counters.isp_traffic_array(dir);
+  OutputQueue output(env.counters, out);
+  for (unsigned i = 0; i < count; ++i) {
+    const PacketContext& ctx = burst.context[i];
+    rte_mbuf* m = burst.packets[i];
+    if (ctx.drop != DropReason::kNone) {
+      output.drop(m, ctx.drop);
+      continue;
+    }
+    isp_traffic[ctx.isp].add(ctx.l3_length);
     output.send(m, ctx.out_port);
   }
 }

@@ -8,8 +8,12 @@
 
 namespace aggr {
 
-void lookup_burst_addresses(const Tables& tables, const Burst& burst, AddressRole role, uint32_t* handles,
-                            uint32_t only) {
+namespace {
+
+// Gathers the addresses by family, looks them up in bulk and hands each
+// result to `found(packet, value)`.
+template <typename Found>
+void lookup_burst(const AddressTable& table, const Burst& burst, AddressRole role, uint32_t only, Found found) {
   uint32_t v4[kBurstSize];
   const uint8_t* v6[kBurstSize];
   uint8_t v4_index[kBurstSize], v6_index[kBurstSize];
@@ -18,7 +22,7 @@ void lookup_burst_addresses(const Tables& tables, const Burst& burst, AddressRol
   const unsigned v4_offset = role == AddressRole::kSource ? 12 : 16;
   const unsigned v6_offset = role == AddressRole::kSource ? 8 : 24;
   for (unsigned i = 0; i < burst.count; ++i) {
-    handles[i] = kInvalidHandle;
+    found(i, kInvalidHandle);
     const PacketContext& ctx = burst.context[i];
     if (ctx.drop != DropReason::kNone || !(only >> i & 1)) continue;
     const uint8_t* l3 = frame_start(burst.packets[i]) + ctx.l3_offset;
@@ -31,22 +35,31 @@ void lookup_burst_addresses(const Tables& tables, const Burst& burst, AddressRol
       v6_index[v6_count++] = uint8_t(i);
     }
   }
-  const SubscriberTable::Reader records = tables.subscribers.reader();
-  uint32_t found[kBurstSize];
+  uint32_t values[kBurstSize];
   if (v4_count > 0) {
-    tables.addresses.lookup_ipv4_bulk(v4, v4_count, found);
-    for (unsigned j = 0; j < v4_count; ++j) {
-      handles[v4_index[j]] = found[j];
-      records.prefetch_record(found[j]);
-    }
+    table.lookup_ipv4_bulk(v4, v4_count, values);
+    for (unsigned j = 0; j < v4_count; ++j) found(v4_index[j], values[j]);
   }
   if (v6_count > 0) {
-    tables.addresses.lookup_ipv6_bulk(v6, v6_count, found);
-    for (unsigned j = 0; j < v6_count; ++j) {
-      handles[v6_index[j]] = found[j];
-      records.prefetch_record(found[j]);
-    }
+    table.lookup_ipv6_bulk(v6, v6_count, values);
+    for (unsigned j = 0; j < v6_count; ++j) found(v6_index[j], values[j]);
   }
+}
+
+}  // namespace
+
+void lookup_burst_addresses(const Tables& tables, const Burst& burst, AddressRole role, uint32_t* handles,
+                            uint32_t only) {
+  const SubscriberTable::Reader records = tables.subscribers.reader();
+  lookup_burst(tables.addresses, burst, role, only, [&](unsigned i, uint32_t handle) {
+    handles[i] = handle;
+    if (handle != kInvalidHandle) records.prefetch_record(handle);
+  });
+}
+
+void lookup_burst_prefixes(const AddressTable& table, const Burst& burst, AddressRole role, uint32_t* values,
+                           uint32_t only) {
+  lookup_burst(table, burst, role, only, [values](unsigned i, uint32_t value) { values[i] = value; });
 }
 
 }  // namespace aggr

@@ -1,6 +1,7 @@
 // MPLS input: a core frame's label stack against the ILM, whose entry names
 // the node the frame goes to next: subscriber delivery (pop-to-subscriber,
-// the label at the bottom of the stack) or label swap. Explicit null (RFC
+// the label at the bottom of the stack), ISP output (pop-to-ISP, likewise)
+// or label swap. Explicit null (RFC
 // 3032) is popped; other reserved labels are dropped. One label over plain
 // IPv4 bound to a subscriber (nearly all of a headend's core traffic) takes
 // a shortcut past the entry loop and the general parsers (frame_ops.h,
@@ -13,28 +14,32 @@
 namespace aggr {
 namespace {
 
+// Where a core frame goes after MPLS input (dropped ones: kDeliver, whose
+// nodes skip them).
+enum class CoreNext : uint8_t { kDeliver, kSwap, kToIsp };
+
 // Any frame but the shortcut's, entry by entry, naming the reason of a drop.
-// Returns true when the frame's next node is label swap. Out of line, off
-// the common path.
-__attribute__((noinline)) bool read_labels(const uint8_t* frame, uint32_t length, const IlmTable& ilm,
-                                           PacketContext& ctx) {
+// Out of line, off the common path.
+__attribute__((noinline)) CoreNext read_labels(const uint8_t* frame, uint32_t length, const IlmTable& ilm,
+                                               PacketContext& ctx) {
+  CoreNext next = CoreNext::kDeliver;
   EthernetInfo eth;
-  if ((ctx.drop = parse_ethernet(frame, length, &eth)) != DropReason::kNone) return false;
+  if ((ctx.drop = parse_ethernet(frame, length, &eth)) != DropReason::kNone) return CoreNext::kDeliver;
   if (eth.ethertype != wire::kEtherTypeMpls || eth.svlan != 0) {
     ctx.drop = DropReason::kNotMpls;
-    return false;
+    return CoreNext::kDeliver;
   }
   uint32_t offset = eth.l3_offset;
   for (;;) {
     if (length < offset + wire::kMplsEntryLen) {
       ctx.drop = DropReason::kTruncated;
-      return false;
+      return CoreNext::kDeliver;
     }
     wire::MplsEntry entry = wire::mpls_decode(wire::load_be32(frame + offset));
     offset += wire::kMplsEntryLen;
     if (entry.ttl <= 1) {
       ctx.drop = DropReason::kTtlExpired;
-      return false;
+      return CoreNext::kDeliver;
     }
     // The outermost entry carries the LSP's TTL (RFC 3443: popping copies it down).
     if (ctx.mpls_ttl == 0) ctx.mpls_ttl = entry.ttl;
@@ -44,7 +49,7 @@ __attribute__((noinline)) bool read_labels(const uint8_t* frame, uint32_t length
     }
     if (entry.label < label::kFirstUnreserved) {
       ctx.drop = DropReason::kReservedLabel;
-      return false;
+      return CoreNext::kDeliver;
     }
     IlmEntry action = ilm.lookup(entry.label);
     if (action.action == IlmAction::kSwap) {
@@ -52,29 +57,32 @@ __attribute__((noinline)) bool read_labels(const uint8_t* frame, uint32_t length
       ctx.l3_offset = uint16_t(offset);
       ctx.l3_length = uint16_t(length - offset);
       ctx.nhlfe = action.argument;
-      return true;
+      return CoreNext::kSwap;
     }
-    if (action.action != IlmAction::kPopToSubscriber) {
+    if (action.action == IlmAction::kPopToIsp) {
+      ctx.isp = uint16_t(action.argument);
+      next = CoreNext::kToIsp;
+    } else if (action.action != IlmAction::kPopToSubscriber) {
       ctx.drop = DropReason::kUnknownLabel;
-      return false;
+      return CoreNext::kDeliver;
     }
     if (!entry.bottom_of_stack) {
       ctx.drop = DropReason::kLabelStackTooDeep;
-      return false;
+      return CoreNext::kDeliver;
     }
     break;
   }
   IpInfo ip;
-  if ((ctx.drop = parse_ip(frame + offset, length - offset, &ip)) != DropReason::kNone) return false;
+  if ((ctx.drop = parse_ip(frame + offset, length - offset, &ip)) != DropReason::kNone) return CoreNext::kDeliver;
   ctx.l3_offset = uint16_t(offset);
   ctx.l3_length = ip.length;
   ctx.ip_version = ip.version;
-  return false;
+  return next;
 }
 
 // One core frame's context, written once every frame byte is read (see
-// PacketContext::reset). Returns true when its next node is label swap.
-bool read_frame(const rte_mbuf* m, const IlmTable& ilm, PacketContext& ctx) {
+// PacketContext::reset).
+CoreNext read_frame(const rte_mbuf* m, const IlmTable& ilm, PacketContext& ctx) {
   const uint8_t* frame = rte_pktmbuf_mtod(m, const uint8_t*);
   PlainMplsIpv4 plain;
   if (m->nb_segs == 1 && parse_plain_mpls_ipv4(frame, m->data_len, &plain) &&
@@ -84,12 +92,12 @@ bool read_frame(const rte_mbuf* m, const IlmTable& ilm, PacketContext& ctx) {
     ctx.l3_length = plain.length;
     ctx.ip_version = 4;
     ctx.mpls_ttl = plain.ttl;
-    return false;
+    return CoreNext::kDeliver;
   }
   ctx.reset();
   if (m->nb_segs != 1) {
     ctx.drop = DropReason::kMultiSegment;
-    return false;
+    return CoreNext::kDeliver;
   }
   return read_labels(frame, m->data_len, ilm, ctx);
 }
@@ -99,14 +107,17 @@ bool read_frame(const rte_mbuf* m, const IlmTable& ilm, PacketContext& ctx) {
 void mpls_input_node(Burst& burst, const NodeEnv& env) {
   const unsigned count = burst.count;
   const IlmTable& ilm = env.tables.ilm;
-  uint32_t rx_bytes = 0, swap = 0;
+  uint32_t rx_bytes = 0, swap = 0, to_isp = 0;
   for (unsigned i = 0; i < count; ++i) {
     const rte_mbuf* m = burst.packets[i];
     rx_bytes += m->pkt_len;
-    swap |= uint32_t(read_frame(m, ilm, burst.context[i])) << i;
+    CoreNext next = read_frame(m, ilm, burst.context[i]);
+    swap |= uint32_t(next == CoreNext::kSwap) << i;
+    to_isp |= uint32_t(next == CoreNext::kToIsp) << i;
   }
   burst.rx_bytes = rx_bytes;
   burst.swap = swap;
+  burst.to_isp = to_isp;
 }
 
 }  // namespace aggr

@@ -30,6 +30,15 @@ enum class AddressRole : uint8_t { kSource, kDestination };
 void lookup_burst_addresses(const Tables& tables, const Burst& burst, AddressRole role, uint32_t* handles,
                             uint32_t only = ~0u);
 
+// A frame with an IP packet behind Ethernet and up to two tags: its context,
+// written once every frame byte is read (see PacketContext::reset).
+void parse_ip_frame(const rte_mbuf* m, PacketContext& ctx);
+// The values (subscriber handles, FEC indices) of each packet's source or
+// destination address in `table` (kInvalidHandle: none, or the packet is
+// dropped or not in `only`), for the whole burst at once.
+void lookup_burst_prefixes(const AddressTable& table, const Burst& burst, AddressRole role, uint32_t* values,
+                           uint32_t only = ~0u);
+
 // Access ports (upstream): parse Ethernet, tags and IP; then which subscriber sent it.
 void access_input_node(Burst& burst);
 void classify_node(Burst& burst, const NodeEnv& env);
@@ -37,8 +46,15 @@ void ftn_push_node(Burst& burst, const NodeEnv& env);
 
 // Core ports: the label stack against the ILM; sets burst.swap.
 void mpls_input_node(Burst& burst, const NodeEnv& env);
-// Label swap: packets whose ILM entry swaps (a transit router's traffic).
+// Label swap: packets whose ILM entry swaps (a transit router's traffic),
+// or pops where the next hop asked for implicit null (label_count 0).
 void label_swap_node(Burst& burst, const NodeEnv& env);
+// ISP output: packets whose ILM entry pops to an ISP, to its handoff (tailend upstream).
+void isp_output_node(Burst& burst, const NodeEnv& env);
+// ISP ports (tailend downstream): parse; the port's ISP; destination -> prefix FEC -> NHLFE.
+void isp_input_node(Burst& burst, const NodeEnv& env);
+// Pushes the NHLFE ISP input found.
+void label_push_node(Burst& burst, const NodeEnv& env);
 // Downstream delivery of popped packets to subscribers' lines.
 void subscriber_deliver_node(Burst& burst, const NodeEnv& env);
 // Takes frames of metered subscribers owned by another worker out of the
@@ -52,6 +68,8 @@ void police_node(Burst& burst, const NodeEnv& env, Direction dir);
 // Counts forwarded packets (per ISP and subscriber) and queues them in `out`
 // by out port; counts dropped ones by reason and frees them.
 void account_node(Burst& burst, const NodeEnv& env, Direction dir, TxBatch& out);
+// The same with the counters of ISPs only (ctx.isp): a tailend's traffic.
+void isp_account_node(Burst& burst, const NodeEnv& env, Direction dir, TxBatch& out);
 // The same without the counters of subscribers and ISPs (label swap).
 void output_node(Burst& burst, const NodeEnv& env, TxBatch& out);
 

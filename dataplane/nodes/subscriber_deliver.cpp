@@ -29,8 +29,7 @@ void subscriber_deliver_node(Burst& burst, const NodeEnv& env) {
     metered |= uint32_t(prefetch_state(handles[i], *s)) << i;
     const uint8_t ip_ttl_in = ip_ttl(l3, ctx.ip_version);
     uint8_t ttl = ip_ttl_in;
-    // Uniform: the LSP's TTL, which counted the hops of the backbone, comes
-    // back into IP (never raising it). Pipe: the LSP counts as one hop.
+    // As pop_ip_ttl (frame_ops.h), whose write waits for the checks below.
     if (tables.ttl_model == TtlModel::kUniform) ttl = std::min(ttl, ctx.mpls_ttl);
     if (ttl <= 1) {
       ctx.drop = DropReason::kTtlExpired;

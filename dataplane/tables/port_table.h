@@ -10,7 +10,9 @@
 
 namespace aggr {
 
-enum class PortRole : uint8_t { kUnused = 0, kAccess, kCore };
+// access: subscribers' lines (headend); core: MPLS towards other routers;
+// isp: the handoff to one ISP's gateway (tailend).
+enum class PortRole : uint8_t { kUnused = 0, kAccess, kCore, kIsp };
 enum class ClassifyMode : uint8_t { kLine = 0, kSourcePrefix };
 
 struct PortAttributes {

@@ -66,6 +66,7 @@ enum class IlmAction : uint8_t {
   kNone = 0,
   kPopToSubscriber = 1,  // pop; deliver by destination address
   kSwap = 2,             // replace the label by the NHLFE's (argument: NHLFE index)
+  kPopToIsp = 3,         // pop; hand the IP packet to the ISP (argument: ISP index)
 };
 
 constexpr std::string_view ilm_action_name(IlmAction action) {
@@ -73,6 +74,7 @@ constexpr std::string_view ilm_action_name(IlmAction action) {
     case IlmAction::kNone: return "none";
     case IlmAction::kPopToSubscriber: return "pop-to-subscriber";
     case IlmAction::kSwap: return "swap";
+    case IlmAction::kPopToIsp: return "pop-to-isp";
   }
   return "unknown";
 }

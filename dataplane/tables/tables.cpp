@@ -11,6 +11,9 @@ Tables::Tables(const TableLimits& l)
       nhlfes(l.nhlfes, rcu),
       ftn(l.isps),
       ilm(l.label_space),
+      handoffs(l.isps),
+      prefix_fecs(l.prefix_fecs, l.prefix_fecs, rcu),
+      prefix_ftn(l.prefix_fecs),
       meters(l.subscribers) {}
 
 Tables::~Tables() { rcu.synchronize(); }

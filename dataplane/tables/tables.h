@@ -7,6 +7,7 @@
 #include "dataplane/rcu.h"
 #include "dataplane/tables/address_table.h"
 #include "dataplane/tables/ftn_table.h"
+#include "dataplane/tables/handoff_table.h"
 #include "dataplane/tables/ilm_table.h"
 #include "dataplane/tables/meter_table.h"
 #include "dataplane/tables/nhlfe_table.h"
@@ -25,6 +26,7 @@ struct TableLimits {
   uint32_t isps = 1024;
   uint32_t label_space = 1u << 20;
   uint32_t nhlfes = 4096;
+  uint32_t prefix_fecs = 1024;  // tailend: destination prefixes with a label towards a headend
   uint32_t ipv4_prefixes = 0;  // 0: as many as subscribers
   uint32_t ipv6_prefixes = 0;  // 0: as many as subscribers
   unsigned max_workers = 16;
@@ -46,8 +48,13 @@ struct Tables {
   SubscriberTable subscribers;
   AddressTable addresses;
   NhlfeTable nhlfes;
-  FtnTable ftn;
+  FtnTable ftn;  // ISP index -> NHLFE (headend upstream)
   IlmTable ilm;
+  HandoffTable handoffs;
+  // Tailend downstream: destination -> prefix FEC index (longest match) ->
+  // NHLFE, so that replacing a FEC's NHLFE is one store.
+  AddressTable prefix_fecs;
+  FtnTable prefix_ftn;
   MeterTable meters;
 };
 

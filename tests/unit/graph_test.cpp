@@ -44,8 +44,10 @@ TEST(GraphTest, NextNodesFormNoCycleAndReachEveryNodeFromThePorts) {
 
   EXPECT_EQ(entry_node(PortRole::kAccess), NodeId::kAccessInput);
   EXPECT_EQ(entry_node(PortRole::kCore), NodeId::kMplsInput);
+  EXPECT_EQ(entry_node(PortRole::kIsp), NodeId::kIspInput);
   std::set<NodeId> reached;
-  std::vector<NodeId> todo = {entry_node(PortRole::kAccess), entry_node(PortRole::kCore)};
+  std::vector<NodeId> todo = {entry_node(PortRole::kAccess), entry_node(PortRole::kCore),
+                              entry_node(PortRole::kIsp)};
   while (!todo.empty()) {
     NodeId id = todo.back();
     todo.pop_back();
