@@ -7,6 +7,7 @@
 #include <unordered_set>
 
 #include "controlplane/config_apply.h"
+#include "dataplane/net/labels.h"
 
 namespace aggr {
 namespace {
@@ -44,7 +45,18 @@ class Resolved {
 
   const RouterConfig& config() const { return config_; }
   uint16_t port_id(const std::string& name) const { return port_ids_[port_index_.at(name)]; }
-  NhlfeSpec nhlfe(const IspConfig& isp) const { return {isp.labels, port_id(isp.next_hop_port), isp.next_hop_mac}; }
+  std::optional<NhlfeSpec> ftn(const IspConfig& isp) const {
+    if (!isp.has_ftn()) return std::nullopt;
+    return NhlfeSpec{isp.labels, port_id(isp.next_hop_port), isp.next_hop_mac};
+  }
+  std::optional<NhlfeSpec> handoff(const IspConfig& isp) const {
+    if (!isp.handoff) return std::nullopt;
+    return nhlfe({}, *isp.handoff);
+  }
+  NhlfeSpec nhlfe(const std::vector<uint32_t>& labels, const NextHopConfig& next_hop) const {
+    return {labels, port_id(next_hop.port), next_hop.mac};
+  }
+  uint32_t isp_id(const std::string& name) const { return isps_.at(name)->id; }
   SubscriberSpec spec(const SubscriberConfig& s) const {
     return subscriber_spec(s, isps_.at(s.isp)->id, port_id(s.port));
   }
@@ -73,6 +85,7 @@ class Reconciler {
   Status run() {
     Status s = new_and_changed_isps();
     if (s.ok()) s = local_labels();
+    if (s.ok()) s = prefix_fecs();
     if (s.ok()) s = subscribers();
     if (s.ok()) s = removed_isps();
     if (!s.ok()) roll_back();
@@ -93,43 +106,62 @@ class Reconciler {
     undo_.clear();
   }
 
+  // Makes `source`'s static wish for one NHLFE of an ISP (FTN or handoff)
+  // what the file says; true in *changed when it did.
+  template <typename Set, typename Clear>
+  Status static_wish(const std::string& what, const std::map<EntrySource, NhlfeSpec>& wishes,
+                     const std::optional<NhlfeSpec>& wanted, Set set, Clear clear, unsigned* changed) {
+    auto was = wishes.find(EntrySource::kStatic);
+    std::optional<NhlfeSpec> before;
+    if (was != wishes.end()) before = was->second;
+    if (before == wanted) return Status::success();
+    auto put = [set, clear](Rib& w, const std::optional<NhlfeSpec>& spec) { return spec ? set(w, *spec) : clear(w); };
+    Status s = step(what, put(rib_, wanted), [put, before](Rib& w) { return put(w, before); });
+    if (s.ok()) ++*changed;
+    return s;
+  }
+
   Status new_and_changed_isps() {
     for (const IspConfig& isp : next_.config().isps) {
       std::string what = "isp " + isp.name;
       const IspState* was = rib_.isp(isp.id);
-      if (was == nullptr) {
+      const bool added = was == nullptr;
+      if (added) {
         Status s = step(what, rib_.add_isp(isp.id, isp.name), [id = isp.id](Rib& w) { return w.remove_isp(id); });
         if (!s.ok()) return s;
-        s = step(what + " FTN", rib_.set_ftn(isp.id, next_.nhlfe(isp)),
-                 [id = isp.id](Rib& w) { return w.clear_ftn(id); });
-        if (!s.ok()) return s;
         ++changes_.isps_added;
-        continue;
-      }
-      if (was->name != isp.name) {
+        was = rib_.isp(isp.id);
+      } else if (was->name != isp.name) {
         // Each undo is made before its step, which changes what it copies.
         auto undo = [id = isp.id, name = was->name](Rib& w) { return w.rename_isp(id, name); };
         Status s = step(what, rib_.rename_isp(isp.id, isp.name), undo);
         if (!s.ok()) return s;
         ++changes_.isps_renamed;
       }
-      auto static_ftn = was->ftn_wanted.find(EntrySource::kStatic);
-      NhlfeSpec wanted = next_.nhlfe(isp);
-      if (static_ftn != was->ftn_wanted.end() && static_ftn->second == wanted) continue;
-      std::function<Status(Rib&)> undo = [id = isp.id](Rib& w) { return w.clear_ftn(id); };
-      if (static_ftn != was->ftn_wanted.end())
-        undo = [id = isp.id, before = static_ftn->second](Rib& w) { return w.set_ftn(id, before); };
-      Status s = step(what + " FTN", rib_.set_ftn(isp.id, wanted), std::move(undo));
+      const uint32_t id = isp.id;
+      // A new ISP's entries are part of adding it, not changes of their own.
+      unsigned uncounted = 0;
+      Status s = static_wish(
+          what + " FTN", was->ftn_wanted, next_.ftn(isp), [id](Rib& w, const NhlfeSpec& n) { return w.set_ftn(id, n); },
+          [id](Rib& w) { return w.clear_ftn(id); }, added ? &uncounted : &changes_.ftns_changed);
       if (!s.ok()) return s;
-      ++changes_.ftns_changed;
+      s = static_wish(
+          what + " handoff", rib_.isp(id)->handoff_wanted, next_.handoff(isp),
+          [id](Rib& w, const NhlfeSpec& n) { return w.set_handoff(id, n); },
+          [id](Rib& w) { return w.clear_handoff(id); }, added ? &uncounted : &changes_.handoffs_changed);
+      if (!s.ok()) return s;
     }
     return Status::success();
   }
 
   Status local_labels() {
     std::map<uint32_t, IlmState> wanted;
-    for (const LocalLabelConfig& l : next_.config().local_labels)
-      wanted[l.label] = {l.action, std::nullopt, EntrySource::kStatic, 0};
+    for (const LocalLabelConfig& l : next_.config().local_labels) {
+      IlmState& state = wanted[l.label] = {l.action, std::nullopt, EntrySource::kStatic, 0};
+      if (l.action == IlmAction::kSwap) state.swap = next_.nhlfe(swap_nhlfe_labels(l.out_labels), l.next_hop);
+      // Its ISP is in the RIB by now: ISPs come first.
+      if (l.action == IlmAction::kPopToIsp) state.argument = rib_.isp(next_.isp_id(l.isp))->index;
+    }
     for (uint32_t label : rib_.ilm_labels(EntrySource::kStatic)) {
       if (wanted.count(label)) continue;
       std::optional<IlmState> before = *rib_.ilm_wanted(label, EntrySource::kStatic);
@@ -147,6 +179,35 @@ class Reconciler {
                       [label = label, before](Rib& w) { return restore_ilm(w, label, EntrySource::kStatic, before); });
       if (!s.ok()) return s;
       ++(before ? changes_.labels_changed : changes_.labels_added);
+    }
+    return Status::success();
+  }
+
+  Status prefix_fecs() {
+    std::map<IpPrefix, NhlfeSpec> wanted;
+    for (const PrefixFecConfig& f : next_.config().prefix_fecs) wanted[f.prefix] = next_.nhlfe(f.labels, f.next_hop);
+    std::vector<std::pair<IpPrefix, NhlfeSpec>> gone;
+    for (const auto& [prefix, fec] : rib_.prefix_fecs())
+      if (auto was = fec.wanted.find(EntrySource::kStatic); was != fec.wanted.end() && !wanted.count(prefix))
+        gone.emplace_back(prefix, was->second);
+    for (const auto& [prefix, before] : gone) {
+      Status s = step("prefix FEC " + format_prefix(prefix), rib_.clear_prefix_fec(prefix),
+                      [prefix, before](Rib& w) { return w.set_prefix_fec(prefix, before); });
+      if (!s.ok()) return s;
+      ++changes_.prefix_fecs_changed;
+    }
+    for (const auto& [prefix, spec] : wanted) {
+      std::optional<NhlfeSpec> before;
+      if (auto fec = rib_.prefix_fecs().find(prefix); fec != rib_.prefix_fecs().end())
+        if (auto was = fec->second.wanted.find(EntrySource::kStatic); was != fec->second.wanted.end())
+          before = was->second;
+      if (before == spec) continue;
+      auto undo = [prefix, before](Rib& w) {
+        return before ? w.set_prefix_fec(prefix, *before) : w.clear_prefix_fec(prefix);
+      };
+      Status s = step("prefix FEC " + format_prefix(prefix), rib_.set_prefix_fec(prefix, spec), undo);
+      if (!s.ok()) return s;
+      ++changes_.prefix_fecs_changed;
     }
     return Status::success();
   }
@@ -202,6 +263,8 @@ class Reconciler {
         Status s = w.add_isp(isp.id, isp.name);
         for (const auto& [source, spec] : isp.ftn_wanted)
           if (s.ok()) s = w.set_ftn(isp.id, spec, source);
+        for (const auto& [source, spec] : isp.handoff_wanted)
+          if (s.ok()) s = w.set_handoff(isp.id, spec, source);
         return s;
       };
       Status s = step("isp " + isp.name, rib_.remove_isp(isp.id), restore);
@@ -230,9 +293,11 @@ std::string ConfigChanges::describe() const {
   append(out, isps_removed, "ISPs removed");
   append(out, isps_renamed, "ISPs renamed");
   append(out, ftns_changed, "FTN entries changed");
+  append(out, handoffs_changed, "handoffs changed");
   append(out, labels_added, "local labels added");
   append(out, labels_removed, "local labels removed");
   append(out, labels_changed, "local labels changed");
+  append(out, prefix_fecs_changed, "prefix FECs changed");
   append(out, subscribers_added, "subscribers added");
   append(out, subscribers_removed, "subscribers removed");
   append(out, subscribers_changed, "subscribers changed");
@@ -245,6 +310,7 @@ std::vector<std::string> restart_required(const RouterConfig& a, const RouterCon
     if (differs) out.push_back(what + " changed: that needs a restart");
   };
   need(a.name != b.name, "router name");
+  need(a.role != b.role, "router role");
   need(a.router_id != b.router_id, "router_id");
   need(a.ttl_model != b.ttl_model, "ttl_model");
   need(a.eal_args != b.eal_args, "eal args");

@@ -12,8 +12,8 @@ namespace aggr {
 
 // What a reload changed, for the log and the API.
 struct ConfigChanges {
-  unsigned isps_added = 0, isps_removed = 0, isps_renamed = 0, ftns_changed = 0;
-  unsigned labels_added = 0, labels_removed = 0, labels_changed = 0;
+  unsigned isps_added = 0, isps_removed = 0, isps_renamed = 0, ftns_changed = 0, handoffs_changed = 0;
+  unsigned labels_added = 0, labels_removed = 0, labels_changed = 0, prefix_fecs_changed = 0;
   unsigned subscribers_added = 0, subscribers_removed = 0, subscribers_changed = 0;
   bool empty() const { return *this == ConfigChanges{}; }
   bool operator==(const ConfigChanges&) const = default;
@@ -25,9 +25,9 @@ struct ConfigChanges {
 std::vector<std::string> restart_required(const RouterConfig& running, const RouterConfig& next);
 
 // Makes the RIB's static entries those of `next` (validated; port_ids[i] is
-// the DPDK port of next.ports[i]): ISPs and FTN entries first, then local
-// labels, then subscribers (removed, changed, added), then ISPs that are
-// gone. Entries of other sources (API, LDP, broker) stay, except that a
+// the DPDK port of next.ports[i]): ISPs with their FTN entries and
+// handoffs first, then local labels, then prefix FECs, then subscribers
+// (removed, changed, added), then ISPs that are gone. Entries of other sources (API, LDP, broker) stay, except that a
 // subscriber the file names is the file's, whoever changed it last. Each
 // step is hitless on its own (the RIB's guarantee). If any step fails, the
 // steps done so far are undone in reverse order and the failure is

@@ -3,6 +3,21 @@
 #include "dataplane/frame_ops.h"
 
 namespace aggr {
+namespace {
+
+bool add_prefix(AddressTable& table, const IpPrefix& p, uint32_t value) {
+  return p.family == 4 ? table.add_ipv4(p.ipv4_host_order(), p.length, value)
+                       : table.add_ipv6(mask_ipv6(p.bytes, p.length), p.length, value);
+}
+
+void remove_prefix(AddressTable& table, const IpPrefix& p) {
+  if (p.family == 4)
+    table.remove_ipv4(p.ipv4_host_order(), p.length);
+  else
+    table.remove_ipv6(mask_ipv6(p.bytes, p.length), p.length);
+}
+
+}  // namespace
 
 Nhlfe FibWriter::build_nhlfe(const std::vector<uint32_t>& labels, uint16_t port, const rte_ether_addr& next_hop) const {
   Nhlfe nhlfe{};
@@ -29,6 +44,24 @@ void FibWriter::set_ilm(uint32_t label, IlmEntry entry) {
     tables_.nhlfes.retire(old.argument);
 }
 
+void FibWriter::set_handoff(uint16_t isp_index, uint32_t nhlfe) {
+  uint32_t old = tables_.handoffs.nhlfe(isp_index);
+  tables_.handoffs.set_nhlfe(isp_index, nhlfe);
+  if (old != kNoNhlfe && old != nhlfe) tables_.nhlfes.retire(old);
+}
+
+void FibWriter::set_port_isp(uint16_t port, uint16_t isp_index) { tables_.handoffs.set_port_isp(port, isp_index); }
+
+bool FibWriter::add_prefix_fec(const IpPrefix& p, uint16_t index) { return add_prefix(tables_.prefix_fecs, p, index); }
+
+void FibWriter::remove_prefix_fec(const IpPrefix& p) { remove_prefix(tables_.prefix_fecs, p); }
+
+void FibWriter::set_prefix_ftn(uint16_t index, uint32_t nhlfe) {
+  uint32_t old = tables_.prefix_ftn.lookup(index);
+  tables_.prefix_ftn.set(index, nhlfe);
+  if (old != kNoNhlfe && old != nhlfe) tables_.nhlfes.retire(old);
+}
+
 uint32_t FibWriter::allocate_handle() { return tables_.subscribers.allocate_handle(); }
 
 void FibWriter::reset_subscriber_state(uint32_t handle, const uint16_t meter_profiles[kDirections]) {
@@ -49,17 +82,9 @@ uint32_t FibWriter::meter_profile(uint64_t rate_bps, uint64_t burst_bytes) {
   return tables_.meters.profile_for(rate_bps, burst_bytes);
 }
 
-bool FibWriter::add_address(const IpPrefix& p, uint32_t handle) {
-  return p.family == 4 ? tables_.addresses.add_ipv4(p.ipv4_host_order(), p.length, handle)
-                       : tables_.addresses.add_ipv6(mask_ipv6(p.bytes, p.length), p.length, handle);
-}
+bool FibWriter::add_address(const IpPrefix& p, uint32_t handle) { return add_prefix(tables_.addresses, p, handle); }
 
-void FibWriter::remove_address(const IpPrefix& p) {
-  if (p.family == 4)
-    tables_.addresses.remove_ipv4(p.ipv4_host_order(), p.length);
-  else
-    tables_.addresses.remove_ipv6(mask_ipv6(p.bytes, p.length), p.length);
-}
+void FibWriter::remove_address(const IpPrefix& p) { remove_prefix(tables_.addresses, p); }
 
 bool FibWriter::add_line(uint64_t key, uint32_t handle) { return tables_.subscribers.add_line(key, handle); }
 

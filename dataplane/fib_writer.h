@@ -25,8 +25,8 @@ class FibWriter {
   const Tables& tables() const { return tables_; }
 
   // ---- NHLFEs, FTN, ILM ----
-  // The NHLFE that pushes `labels` (1..3, already checked) out of `port`
-  // (a core port) to `next_hop`: its header, out port and MTU check.
+  // The NHLFE that pushes `labels` (0..3, already checked; none for a pop
+  // or a handoff) out of `port` to `next_hop`: its header, out port and MTU check.
   Nhlfe build_nhlfe(const std::vector<uint32_t>& labels, uint16_t port, const rte_ether_addr& next_hop) const;
   uint32_t publish_nhlfe(const Nhlfe& nhlfe);  // kNoNhlfe: the table is full
   // Points the ISP's FTN entry at `nhlfe` (kNoNhlfe: none) and retires the
@@ -34,6 +34,15 @@ class FibWriter {
   void set_ftn(uint16_t isp_index, uint32_t nhlfe);
   // Replaces the label's ILM entry and retires the NHLFE of a swap it replaces.
   void set_ilm(uint32_t label, IlmEntry entry);
+  // Points the ISP's handoff at `nhlfe` (kNoNhlfe: none), retiring the old one.
+  void set_handoff(uint16_t isp_index, uint32_t nhlfe);
+  // The ISP (kNoIsp: none) whose handoff the port is.
+  void set_port_isp(uint16_t port, uint16_t isp_index);
+  // Prefix FECs: the prefix leads to FEC `index`, whose NHLFE set_prefix_ftn
+  // names (set it first). false: the table is full.
+  bool add_prefix_fec(const IpPrefix& prefix, uint16_t index);
+  void remove_prefix_fec(const IpPrefix& prefix);
+  void set_prefix_ftn(uint16_t index, uint32_t nhlfe);
 
   // ---- subscribers ----
   uint32_t allocate_handle();  // kInvalidHandle: the table is full

@@ -43,4 +43,13 @@ LoadResult load_config(const std::string& path) {
   return result;
 }
 
+std::string_view router_role_name(RouterRole role) {
+  switch (role) {
+    case RouterRole::kHeadend: return "headend";
+    case RouterRole::kTransit: return "transit";
+    case RouterRole::kTailend: return "tailend";
+  }
+  return "unknown";
+}
+
 }  // namespace aggr

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <rte_ether.h>
@@ -40,15 +41,28 @@ struct PortConfig {
   SourceLocation where;
 };
 
+// A neighbour on one of the router's ports, by its MAC.
+struct NextHopConfig {
+  std::string port;
+  rte_ether_addr mac{};
+  SourceLocation where;
+  SourceLocation port_where;
+};
+
 struct IspConfig {
   uint32_t id = 0;
   std::string name;
+  // The headend's FTN entry: the labels its subscribers' traffic gets and
+  // the core next hop (none: no static entry, as where LDP provides it).
   std::vector<uint32_t> labels;
   std::string next_hop_port;
   rte_ether_addr next_hop_mac{};
+  // The tailend's handoff: the ISP's gateway on an isp port.
+  std::optional<NextHopConfig> handoff;
   SourceLocation where;
   SourceLocation labels_where;
   SourceLocation port_where;
+  bool has_ftn() const { return !labels.empty(); }
 };
 
 struct SubscriberConfig {
@@ -66,11 +80,33 @@ struct SubscriberConfig {
   SourceLocation line_where;
 };
 
+// A label this router binds: popped to its subscribers (headend), popped
+// to an ISP (tailend), or swapped towards a next hop (transit).
 struct LocalLabelConfig {
   uint32_t label = 0;
   IlmAction action = IlmAction::kPopToSubscriber;
+  std::string isp;                  // pop-to-isp
+  std::vector<uint32_t> out_labels;  // swap: 1..3 labels, or [3] (implicit null: pop)
+  NextHopConfig next_hop;           // swap
   SourceLocation where;
+  SourceLocation isp_where;
+  SourceLocation out_labels_where;
 };
+
+// The tailend's downstream FTN: traffic from ISPs to a destination in
+// `prefix` (a headend's subscriber pool) gets `labels` towards `next_hop`.
+struct PrefixFecConfig {
+  IpPrefix prefix;
+  std::vector<uint32_t> labels;
+  NextHopConfig next_hop;
+  SourceLocation where;
+  SourceLocation labels_where;
+};
+
+// What the router is in the network; it labels metrics and views, and the
+// validator holds each role to the ports it needs.
+enum class RouterRole : uint8_t { kHeadend = 0, kTransit, kTailend };
+std::string_view router_role_name(RouterRole role);
 
 // A TCP listening address, "host:port"; disabled when `enabled` is false
 // ("off" in the configuration).
@@ -110,6 +146,7 @@ struct RouterConfig {
   std::string file;
   std::string name = "aggrd";
   std::string router_id;
+  RouterRole role = RouterRole::kHeadend;
   TtlModel ttl_model = TtlModel::kUniform;
   std::vector<std::string> eal_args;
   std::vector<unsigned> worker_lcores;
@@ -122,6 +159,7 @@ struct RouterConfig {
   std::vector<IspConfig> isps;
   std::vector<SubscriberConfig> subscribers;
   std::vector<LocalLabelConfig> local_labels;
+  std::vector<PrefixFecConfig> prefix_fecs;
   ManagementConfig management;
   MetricsConfig metrics;
   LoggingConfig logging;

@@ -84,7 +84,24 @@ void check_workers(const RouterConfig& c, std::vector<ConfigError>& errors) {
     errors.push_back({c.workers_where, "at most " + std::to_string(c.limits.max_workers) + " workers"});
 }
 
+// The port a next hop names must exist and have the role its use needs.
+const PortConfig* check_next_hop_port(const RouterConfig& c, const std::string& name, const SourceLocation& where,
+                                      const std::string& what, PortRole role, std::vector<ConfigError>& errors) {
+  const PortConfig* port = c.port(name);
+  if (port == nullptr) {
+    errors.push_back({where, what + ": no port named '" + name + "'"});
+    return nullptr;
+  }
+  if (port->role != role) {
+    errors.push_back({where, what + " port " + port->name + " is not " +
+                                 (role == PortRole::kCore ? "a core port" : "an isp port")});
+    return nullptr;
+  }
+  return port;
+}
+
 void check_isps(const RouterConfig& c, std::vector<ConfigError>& errors) {
+  std::map<std::string, const IspConfig*> handoffs;  // by port
   std::map<uint32_t, const IspConfig*> ids;
   std::map<std::string, const IspConfig*> names;
   for (const IspConfig& isp : c.isps) {
@@ -92,13 +109,23 @@ void check_isps(const RouterConfig& c, std::vector<ConfigError>& errors) {
       errors.push_back({isp.where, "isp id " + std::to_string(isp.id) + " is already used at " + where_text(ids[isp.id]->where)});
     if (!names.emplace(isp.name, &isp).second)
       errors.push_back({isp.where, "isp name '" + isp.name + "' is already used at " + where_text(names[isp.name]->where)});
-    if (Status s = check_pushed_labels(isp.labels); !s.ok()) errors.push_back({isp.labels_where, s.error});
-    const PortConfig* port = c.port(isp.next_hop_port);
-    if (port == nullptr)
-      errors.push_back({isp.port_where, "isp " + isp.name + ": no port named '" + isp.next_hop_port + "'"});
-    else if (port->role != PortRole::kCore)
-      errors.push_back({isp.port_where, "isp " + isp.name + ": next hop port " + port->name + " is not a core port"});
+    if (isp.has_ftn()) {
+      if (Status s = check_pushed_labels(isp.labels); !s.ok()) errors.push_back({isp.labels_where, s.error});
+      check_next_hop_port(c, isp.next_hop_port, isp.port_where, "isp " + isp.name + ": next hop", PortRole::kCore,
+                          errors);
+    }
+    if (isp.handoff) {
+      const std::string what = "isp " + isp.name + ": handoff";
+      const PortConfig* port = check_next_hop_port(c, isp.handoff->port, isp.handoff->port_where, what,
+                                                   PortRole::kIsp, errors);
+      if (port != nullptr && !handoffs.emplace(port->name, &isp).second)
+        errors.push_back({isp.handoff->port_where, what + " port " + port->name + " is already isp " +
+                                                       handoffs[port->name]->name + "'s handoff"});
+    }
   }
+  for (const PortConfig& p : c.ports)
+    if (p.role == PortRole::kIsp && !handoffs.count(p.name))
+      errors.push_back({p.where, "isp port " + p.name + " is no ISP's handoff"});
   if (c.isps.size() > c.limits.isps)
     errors.push_back({c.isps[c.limits.isps].where, "more ISPs than limits.isps (" + std::to_string(c.limits.isps) + ")"});
 }
@@ -150,6 +177,44 @@ void check_local_labels(const RouterConfig& c, std::vector<ConfigError>& errors)
     if (!seen.emplace(l.label, &l).second)
       errors.push_back({l.where, "local label " + std::to_string(l.label) + " is already bound at " +
                                      where_text(seen[l.label]->where)});
+    const std::string what = "local label " + std::to_string(l.label);
+    if (l.action == IlmAction::kPopToIsp) {
+      const IspConfig* isp = c.isp(l.isp);
+      if (isp == nullptr)
+        errors.push_back({l.isp_where, what + ": no isp named '" + l.isp + "'"});
+      else if (!isp->handoff)
+        errors.push_back({l.isp_where, what + ": isp " + l.isp + " has no handoff here"});
+    }
+    if (l.action == IlmAction::kSwap) {
+      if (Status s = check_swap_labels(l.out_labels); !s.ok()) errors.push_back({l.out_labels_where, s.error});
+      check_next_hop_port(c, l.next_hop.port, l.next_hop.port_where, what + ": next hop", PortRole::kCore, errors);
+    }
+  }
+}
+
+void check_prefix_fecs(const RouterConfig& c, std::vector<ConfigError>& errors) {
+  std::map<std::string, const PrefixFecConfig*> seen;
+  for (const PrefixFecConfig& f : c.prefix_fecs) {
+    const std::string prefix = format_prefix(f.prefix), what = "prefix FEC " + prefix;
+    if (!seen.emplace(prefix, &f).second)
+      errors.push_back({f.where, what + " is already given at " + where_text(seen[prefix]->where)});
+    if (Status s = check_pushed_labels(f.labels); !s.ok()) errors.push_back({f.labels_where, s.error});
+    check_next_hop_port(c, f.next_hop.port, f.next_hop.port_where, what + ": next hop", PortRole::kCore, errors);
+  }
+  if (c.prefix_fecs.size() > c.limits.prefix_fecs)
+    errors.push_back({c.prefix_fecs[c.limits.prefix_fecs].where,
+                      "more prefix FECs than limits.prefix_fecs (" + std::to_string(c.limits.prefix_fecs) + ")"});
+}
+
+// Access ports make a headend, isp ports a tailend; a transit has core ports only.
+void check_role(const RouterConfig& c, std::vector<ConfigError>& errors) {
+  for (const PortConfig& p : c.ports) {
+    if (p.role == PortRole::kAccess && c.role != RouterRole::kHeadend)
+      errors.push_back({p.where, "port " + p.name + ": access ports belong to a headend, and this router is a " +
+                                     std::string(router_role_name(c.role))});
+    if (p.role == PortRole::kIsp && c.role != RouterRole::kTailend)
+      errors.push_back({p.where, "port " + p.name + ": isp ports belong to a tailend, and this router is a " +
+                                     std::string(router_role_name(c.role))});
   }
 }
 
@@ -168,6 +233,8 @@ void validate_config(const RouterConfig& c, std::vector<ConfigError>& errors) {
   check_isps(c, errors);
   check_subscribers(c, errors);
   check_local_labels(c, errors);
+  check_prefix_fecs(c, errors);
+  check_role(c, errors);
   check_listeners(c, errors);
 }
 

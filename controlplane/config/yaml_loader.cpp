@@ -132,10 +132,10 @@ void read_router(Reader& r, const YAML::Node& node, RouterConfig& c) {
     else
       c.router_id = text;
   }
-  if (node["role"]) {
-    int role;
-    r.choice<int>(node["role"], "router role", {{"headend", 0}}, &role);
-  }
+  if (node["role"])
+    r.choice(node["role"], "router role",
+             {{"headend", RouterRole::kHeadend}, {"transit", RouterRole::kTransit}, {"tailend", RouterRole::kTailend}},
+             &c.role);
   if (node["ttl_model"])
     r.choice(node["ttl_model"], "ttl_model",
              {{"uniform", TtlModel::kUniform}, {"pipe", TtlModel::kPipe}}, &c.ttl_model);
@@ -167,7 +167,7 @@ void read_workers(Reader& r, const YAML::Node& node, RouterConfig& c) {
 
 void read_limits(Reader& r, const YAML::Node& node, RouterConfig& c) {
   if (!r.map(node, "limits", {"subscribers", "isps", "label_space", "ipv4_prefixes",
-                              "ipv6_prefixes"}))
+                              "ipv6_prefixes", "nhlfes", "prefix_fecs"}))
     return;
   TableLimits& l = c.limits;
   if (node["subscribers"]) r.number(node["subscribers"], "limits subscribers", 16u << 20, &l.subscribers);
@@ -175,6 +175,8 @@ void read_limits(Reader& r, const YAML::Node& node, RouterConfig& c) {
   if (node["label_space"]) r.number(node["label_space"], "limits label_space", 1u << 20, &l.label_space);
   if (node["ipv4_prefixes"]) r.number(node["ipv4_prefixes"], "limits ipv4_prefixes", 16u << 20, &l.ipv4_prefixes);
   if (node["ipv6_prefixes"]) r.number(node["ipv6_prefixes"], "limits ipv6_prefixes", 16u << 20, &l.ipv6_prefixes);
+  if (node["nhlfes"]) r.number(node["nhlfes"], "limits nhlfes", 1u << 20, &l.nhlfes);
+  if (node["prefix_fecs"]) r.number(node["prefix_fecs"], "limits prefix_fecs", 65535, &l.prefix_fecs);
 }
 
 void read_ports(Reader& r, const YAML::Node& node, RouterConfig& c) {
@@ -187,7 +189,8 @@ void read_ports(Reader& r, const YAML::Node& node, RouterConfig& c) {
     if (r.require(p, "name", "port")) r.scalar(p["name"], "port name", &port.name);
     if (r.require(p, "device", "port " + port.name)) r.scalar(p["device"], "port device", &port.device);
     if (r.require(p, "role", "port " + port.name))
-      r.choice(p["role"], "port role", {{"access", PortRole::kAccess}, {"core", PortRole::kCore}}, &port.role);
+      r.choice(p["role"], "port role", {{"access", PortRole::kAccess}, {"core", PortRole::kCore}, {"isp", PortRole::kIsp}},
+               &port.role);
     if (p["classify"]) {
       r.choice(p["classify"], "port classify",
                {{"line", ClassifyMode::kLine}, {"source-prefix", ClassifyMode::kSourcePrefix}}, &port.classify);
@@ -214,10 +217,27 @@ void read_ports(Reader& r, const YAML::Node& node, RouterConfig& c) {
   }
 }
 
+// {port, mac}: a neighbour on one of the router's ports.
+bool read_next_hop(Reader& r, const YAML::Node& node, const std::string& what, NextHopConfig* out) {
+  out->where = r.at(node);
+  if (!r.map(node, what, {"port", "mac"})) return false;
+  bool ok = r.require(node, "port", what) && r.scalar(node["port"], what + " port", &out->port);
+  if (node["port"]) out->port_where = r.at(node["port"]);
+  return r.require(node, "mac", what) && r.mac(node["mac"], what + " mac", &out->mac) && ok;
+}
+
+void read_labels(Reader& r, const YAML::Node& node, const std::string& what, std::vector<uint32_t>* out) {
+  if (!r.sequence(node, what)) return;
+  for (const auto& l : node) {
+    uint32_t label;
+    if (r.number(l, "label", 0xFFFFFFFF, &label)) out->push_back(label);
+  }
+}
+
 void read_isps(Reader& r, const YAML::Node& node, RouterConfig& c) {
   if (!r.sequence(node, "isps")) return;
   for (const auto& i : node) {
-    if (!r.map(i, "isp", {"id", "name", "labels", "next_hop"})) continue;
+    if (!r.map(i, "isp", {"id", "name", "labels", "next_hop", "handoff"})) continue;
     IspConfig isp;
     isp.where = r.at(i);
     if (r.require(i, "id", "isp")) {
@@ -225,22 +245,23 @@ void read_isps(Reader& r, const YAML::Node& node, RouterConfig& c) {
       if (isp.id == 0) r.error(i["id"], "isp id must be 1 or more");
     }
     if (r.require(i, "name", "isp")) r.scalar(i["name"], "isp name", &isp.name);
-    if (r.require(i, "labels", "isp " + isp.name) && r.sequence(i["labels"], "isp labels")) {
-      isp.labels_where = r.at(i["labels"]);
-      for (const auto& l : i["labels"]) {
-        uint32_t label;
-        if (r.number(l, "label", 0xFFFFFFFF, &label)) isp.labels.push_back(label);
+    // The FTN entry is optional (a tailend's ISPs, or LDP's), but whole.
+    if (i["labels"] || i["next_hop"]) {
+      if (r.require(i, "labels", "isp " + isp.name)) {
+        isp.labels_where = r.at(i["labels"]);
+        read_labels(r, i["labels"], "isp labels", &isp.labels);
+        if (isp.labels.empty() && i["labels"].IsSequence()) r.error(i["labels"], "isp labels: 1 to 3 labels");
+      }
+      NextHopConfig next_hop;
+      if (r.require(i, "next_hop", "isp " + isp.name) && read_next_hop(r, i["next_hop"], "next_hop", &next_hop)) {
+        isp.next_hop_port = next_hop.port;
+        isp.next_hop_mac = next_hop.mac;
+        isp.port_where = next_hop.port_where;
       }
     }
-    if (r.require(i, "next_hop", "isp " + isp.name)) {
-      const YAML::Node nh = i["next_hop"];
-      if (r.map(nh, "next_hop", {"port", "mac"})) {
-        if (r.require(nh, "port", "next_hop")) {
-          isp.port_where = r.at(nh["port"]);
-          r.scalar(nh["port"], "next_hop port", &isp.next_hop_port);
-        }
-        if (r.require(nh, "mac", "next_hop")) r.mac(nh["mac"], "next_hop mac", &isp.next_hop_mac);
-      }
+    if (i["handoff"]) {
+      NextHopConfig handoff;
+      if (read_next_hop(r, i["handoff"], "handoff", &handoff)) isp.handoff = handoff;
     }
     c.isps.push_back(std::move(isp));
   }
@@ -293,14 +314,53 @@ void read_subscriber(Reader& r, const YAML::Node& s, RouterConfig& c) {
 void read_local_labels(Reader& r, const YAML::Node& node, RouterConfig& c) {
   if (!r.sequence(node, "local_labels")) return;
   for (const auto& l : node) {
-    if (!r.map(l, "local label", {"label", "action"})) continue;
+    if (!r.map(l, "local label", {"label", "action", "isp", "out_labels", "next_hop"})) continue;
     LocalLabelConfig label;
     label.where = r.at(l);
     if (r.require(l, "label", "local label")) r.number(l["label"], "label", 0xFFFFFFFF, &label.label);
     if (r.require(l, "action", "local label"))
-      r.choice(l["action"], "label action", {{"pop-to-subscriber", IlmAction::kPopToSubscriber}},
+      r.choice(l["action"], "label action",
+               {{"pop-to-subscriber", IlmAction::kPopToSubscriber},
+                {"pop-to-isp", IlmAction::kPopToIsp},
+                {"swap", IlmAction::kSwap}},
                &label.action);
+    const std::string what = "local label " + std::to_string(label.label);
+    // Each action's own keys, and only those.
+    auto only_for = [&](const char* key, IlmAction action) {
+      if (l[key] && label.action != action)
+        r.error(l[key], what + ": '" + key + "' belongs to action " + std::string(ilm_action_name(action)));
+    };
+    only_for("isp", IlmAction::kPopToIsp);
+    only_for("out_labels", IlmAction::kSwap);
+    only_for("next_hop", IlmAction::kSwap);
+    if (label.action == IlmAction::kPopToIsp && r.require(l, "isp", what)) {
+      label.isp_where = r.at(l["isp"]);
+      r.scalar(l["isp"], what + " isp", &label.isp);
+    }
+    if (label.action == IlmAction::kSwap) {
+      if (r.require(l, "out_labels", what)) {
+        label.out_labels_where = r.at(l["out_labels"]);
+        read_labels(r, l["out_labels"], what + " out_labels", &label.out_labels);
+      }
+      if (r.require(l, "next_hop", what)) read_next_hop(r, l["next_hop"], "next_hop", &label.next_hop);
+    }
     c.local_labels.push_back(label);
+  }
+}
+
+void read_prefix_fecs(Reader& r, const YAML::Node& node, RouterConfig& c) {
+  if (!r.sequence(node, "prefix_fecs")) return;
+  for (const auto& f : node) {
+    if (!r.map(f, "prefix FEC", {"prefix", "labels", "next_hop"})) continue;
+    PrefixFecConfig fec;
+    fec.where = r.at(f);
+    if (r.require(f, "prefix", "prefix FEC")) r.parsed(f["prefix"], "prefix FEC prefix", parse_prefix, &fec.prefix);
+    if (r.require(f, "labels", "prefix FEC")) {
+      fec.labels_where = r.at(f["labels"]);
+      read_labels(r, f["labels"], "prefix FEC labels", &fec.labels);
+    }
+    if (r.require(f, "next_hop", "prefix FEC")) read_next_hop(r, f["next_hop"], "next_hop", &fec.next_hop);
+    c.prefix_fecs.push_back(std::move(fec));
   }
 }
 
@@ -387,8 +447,8 @@ void parse_yaml_config(const std::string& path, RouterConfig& c, std::vector<Con
   }
   Reader r(path, errors);
   if (!r.map(root, "the configuration", {"router", "eal", "workers", "limits", "ports", "isps",
-                                         "subscribers", "subscribers_file", "local_labels", "management", "metrics",
-                                         "logging"}))
+                                         "subscribers", "subscribers_file", "local_labels", "prefix_fecs",
+                                         "management", "metrics", "logging"}))
     return;
   if (root["router"]) read_router(r, root["router"], c);
   if (root["eal"]) read_eal(r, root["eal"], c);
@@ -399,6 +459,7 @@ void parse_yaml_config(const std::string& path, RouterConfig& c, std::vector<Con
   if (root["subscribers"] && r.sequence(root["subscribers"], "subscribers"))
     for (const auto& s : root["subscribers"]) read_subscriber(r, s, c);
   if (root["local_labels"]) read_local_labels(r, root["local_labels"], c);
+  if (root["prefix_fecs"]) read_prefix_fecs(r, root["prefix_fecs"], c);
   if (root["management"]) read_management(r, root["management"], c);
   if (root["metrics"]) read_metrics(r, root["metrics"], c);
   if (root["logging"]) read_logging(r, root["logging"], c);

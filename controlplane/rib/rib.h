@@ -29,6 +29,12 @@
 
 namespace aggr {
 
+// What an NHLFE is for, which decides the labels it may carry and the kind
+// of port it leaves by: a push (1..3 labels, core), a swap (0..3 labels,
+// none where the next hop asked for implicit null; core) or an ISP's
+// handoff (no label; an isp port).
+enum class NhlfeUse : uint8_t { kPush, kSwap, kHandoff };
+
 struct NhlfeSpec {
   std::vector<uint32_t> labels;  // outermost first, 1..3 entries
   uint16_t out_port = 0;
@@ -56,6 +62,18 @@ struct IspState {
   std::map<EntrySource, NhlfeSpec> ftn_wanted;  // each source's FTN entry
   std::optional<NhlfeSpec> ftn;                 // installed: the most preferred
   EntrySource ftn_source = EntrySource::kStatic;
+  std::map<EntrySource, NhlfeSpec> handoff_wanted;  // tailend: each source's gateway
+  std::optional<NhlfeSpec> handoff;                 // installed
+  EntrySource handoff_source = EntrySource::kStatic;
+};
+
+// A tailend's downstream FTN entry: a destination prefix (a headend's
+// subscriber pool) and the NHLFE towards it.
+struct PrefixFecState {
+  uint16_t index;  // in the dataplane's prefix FEC tables
+  std::map<EntrySource, NhlfeSpec> wanted;
+  std::optional<NhlfeSpec> installed;
+  EntrySource source = EntrySource::kStatic;
 };
 
 // An ILM entry, as a source wants it and as views report the installed one.
@@ -94,6 +112,15 @@ class Rib {
   Status set_ftn(uint32_t isp_id, const NhlfeSpec& nhlfe, EntrySource source = EntrySource::kStatic);
   // Withdraws `source`'s entry; the next preferred one, if any, takes over.
   Status clear_ftn(uint32_t isp_id, EntrySource source = EntrySource::kStatic);
+  // Tailend: the ISP's gateway (no labels, out of an isp port), where its
+  // pop-to-ISP traffic leaves and whose port's traffic is the ISP's.
+  Status set_handoff(uint32_t isp_id, const NhlfeSpec& gateway, EntrySource source = EntrySource::kStatic);
+  Status clear_handoff(uint32_t isp_id, EntrySource source = EntrySource::kStatic);
+
+  // Tailend downstream: traffic to `prefix` gets `nhlfe`'s labels.
+  Status set_prefix_fec(const IpPrefix& prefix, const NhlfeSpec& nhlfe, EntrySource source = EntrySource::kStatic);
+  Status clear_prefix_fec(const IpPrefix& prefix, EntrySource source = EntrySource::kStatic);
+  const std::map<IpPrefix, PrefixFecState>& prefix_fecs() const { return prefix_fecs_; }
 
   // Every rule a new subscriber (or, same id, a replacement) breaks, one
   // message each, in words an operator can act on; empty when it may go in.
@@ -109,8 +136,10 @@ class Rib {
   // `source`'s ILM entry for `label`, installed if no more preferred source
   // has one. Any action but a swap, which needs its NHLFE:
   Status set_ilm(uint32_t label, IlmEntry entry, EntrySource source = EntrySource::kStatic);
-  // The label swapped for `out`'s labels towards its next hop.
+  // The label swapped for `out`'s labels towards its next hop (none: popped).
   Status set_ilm_swap(uint32_t label, const NhlfeSpec& out, EntrySource source = EntrySource::kStatic);
+  // The label popped and its packet handed to the ISP (which needs a handoff).
+  Status set_ilm_pop_to_isp(uint32_t label, uint32_t isp_id, EntrySource source = EntrySource::kStatic);
   // Withdraws `source`'s entry; the next preferred one, if any, takes over.
   Status clear_ilm(uint32_t label, EntrySource source = EntrySource::kStatic);
 
@@ -144,9 +173,16 @@ class Rib {
   size_t subscriber_count() const { return subscribers_.size(); }
 
  private:
-  Status check_nhlfe(const NhlfeSpec& spec) const;
+  Status check_nhlfe(const NhlfeSpec& spec, NhlfeUse use) const;
   Status publish_nhlfe(const NhlfeSpec& spec, uint32_t* index);
+  // Installs the most preferred of `wanted` in `installed` through `write`
+  // (kNoNhlfe: none), unless it is installed already.
+  template <typename Write>
+  Status install_nhlfe(const std::map<EntrySource, NhlfeSpec>& wanted, std::optional<NhlfeSpec>& installed,
+                       EntrySource& installed_source, Write write);
   Status install_ftn(IspState& isp);
+  Status install_handoff(IspState& isp);
+  Status install_prefix_fec(const IpPrefix& prefix);
   Status install_ilm(uint32_t label);
   template <typename Wanted, typename Install>
   Status change_wanted(std::map<EntrySource, Wanted>& wanted, EntrySource source, std::optional<Wanted> value,
@@ -166,7 +202,61 @@ class Rib {
   AddressOwners address_owners_;
   std::map<uint32_t, std::map<EntrySource, IlmState>> ilm_wanted_;  // each source's entry by label
   std::map<uint32_t, IlmState> ilm_;                                // installed entries by label
+  std::map<IpPrefix, PrefixFecState> prefix_fecs_;
+  std::vector<bool> prefix_fec_used_;  // by index
   std::vector<std::string> port_names_;
 };
+
+// ---- the member templates every part of the RIB uses ----
+
+// The most preferred source in `wanted`, which is not empty.
+template <typename T>
+EntrySource most_preferred(const std::map<EntrySource, T>& wanted) {
+  EntrySource best = wanted.begin()->first;
+  for (const auto& [source, value] : wanted)
+    if (entry_source_preference(source) > entry_source_preference(best)) best = source;
+  return best;
+}
+
+// Records `source`'s wish (or, with no value, withdraws it) and installs
+// whichever is now most preferred; if that fails, the wish is as it was.
+template <typename Wanted, typename Install>
+Status Rib::change_wanted(std::map<EntrySource, Wanted>& wanted, EntrySource source, std::optional<Wanted> value,
+                          Install install) {
+  auto it = wanted.find(source);
+  std::optional<Wanted> before = it == wanted.end() ? std::nullopt : std::optional<Wanted>(it->second);
+  if (!value && !before) return Status::failure("no entry from " + std::string(entry_source_name(source)));
+  if (value)
+    wanted[source] = *value;
+  else
+    wanted.erase(source);
+  Status s = install();
+  if (!s.ok()) {
+    if (before)
+      wanted[source] = *before;
+    else
+      wanted.erase(source);
+  }
+  return s;
+}
+
+template <typename Write>
+Status Rib::install_nhlfe(const std::map<EntrySource, NhlfeSpec>& wanted, std::optional<NhlfeSpec>& installed,
+                          EntrySource& installed_source, Write write) {
+  if (wanted.empty()) {
+    write(kNoNhlfe);
+    installed.reset();
+    return Status::success();
+  }
+  EntrySource best = most_preferred(wanted);
+  const NhlfeSpec& spec = wanted.at(best);
+  if (installed && *installed == spec && installed_source == best) return Status::success();
+  uint32_t index;
+  if (Status s = publish_nhlfe(spec, &index); !s.ok()) return s;
+  write(index);
+  installed = spec;
+  installed_source = best;
+  return Status::success();
+}
 
 }  // namespace aggr

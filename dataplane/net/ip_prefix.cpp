@@ -11,6 +11,12 @@ bool IpPrefix::operator==(const IpPrefix& o) const {
   return family == o.family && length == o.length && std::memcmp(bytes, o.bytes, 16) == 0;
 }
 
+bool IpPrefix::operator<(const IpPrefix& o) const {
+  if (family != o.family) return family < o.family;
+  if (int c = std::memcmp(bytes, o.bytes, 16); c != 0) return c < 0;
+  return length < o.length;
+}
+
 Status parse_prefix(std::string_view text, IpPrefix* out) {
   std::string s(text);
   std::string address = s, length_text;

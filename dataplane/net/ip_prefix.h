@@ -17,6 +17,8 @@ struct IpPrefix {
     return uint32_t(bytes[0]) << 24 | uint32_t(bytes[1]) << 16 | uint32_t(bytes[2]) << 8 | bytes[3];
   }
   bool operator==(const IpPrefix& o) const;
+  // By family, then address, then length: a stable order for maps and views.
+  bool operator<(const IpPrefix& o) const;
 };
 
 // "192.0.2.0/24", "2001:db8::/32"; without "/len" a host prefix. Host bits

@@ -24,6 +24,12 @@ constexpr unsigned kMaxLabelDepth = 3;
 
 // A stack an NHLFE may push: 1..3 labels, each unreserved or explicit null.
 Status check_pushed_labels(const std::vector<uint32_t>& labels);
+// What a swap puts in place of a label: a stack it may push, or implicit
+// null alone (the next hop asked for penultimate-hop popping), which the
+// RIB installs as an NHLFE of no labels.
+Status check_swap_labels(const std::vector<uint32_t>& labels);
+// The NHLFE labels of a swap's out labels: implicit null is none.
+std::vector<uint32_t> swap_nhlfe_labels(const std::vector<uint32_t>& out_labels);
 // A label this router may bind in its ILM: unreserved and inside its label
 // space (16 .. label_space - 1).
 Status check_local_label(uint32_t label, uint32_t label_space);

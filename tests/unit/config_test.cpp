@@ -158,7 +158,7 @@ const BadCase kBadCases[] = {
      38, 5, "unknown key 'vlan' in subscriber"},
     {"missing_cpe_mac", "    cpe_mac: \"02:00:00:00:10:02\"\n", "", 34, 5, "needs 'cpe_mac'"},
     {"local_label_reserved", "{label: 100, action", "{label: 3, action", 26, 5, "outside 16.."},
-    {"bad_label_action", "action: pop-to-subscriber", "action: swap", 26, 26, "'swap' is not one of"},
+    {"bad_label_action", "action: pop-to-subscriber", "action: explode", 26, 26, "'explode' is not one of"},
     {"bad_ttl_model", "ttl_model: uniform", "ttl_model: short", 4, 14, "'short' is not one of: uniform, pipe"},
     {"bad_router_id", "router_id: 10.0.0.1", "router_id: 10.0.0", 3, 14, "not an IPv4 address"},
     {"port_worker_not_listed", "    mtu: 1500\n", "    mtu: 1500\n    worker: 5\n", 12, 5, "not in workers.lcores"},
