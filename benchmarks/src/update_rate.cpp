@@ -28,7 +28,7 @@
 #include "dataplane/mbuf_pool.h"
 #include "dataplane/port.h"
 #include "dataplane/worker.h"
-#include "tests/support/headend_harness.h"
+#include "tests/support/router_harness.h"
 #include "tests/support/process.h"
 #include "tools/aggr-gen/pcap_file.h"
 #include "tools/aggr-gen/traffic.h"
@@ -112,7 +112,7 @@ int main(int argc, char** argv) {
     for (const PortConfig& p : config.ports) port_ids.push_back(open_port({p.name, p.device, 1, 1, 1024, 1024, p.mtu}, pool).port_id);
     TableLimits limits = test::small_limits();
     limits.subscribers = std::max(subscribers, 1024u);
-    test::HeadendHarness headend(config, port_ids, limits);
+    test::RouterHarness headend(config, port_ids, limits);
     if (!headend.failures.empty()) {
       std::fprintf(stderr, "%s\n", headend.failures[0].c_str());
       return 1;

@@ -24,7 +24,7 @@
 #include <rte_eal.h>
 #include <rte_mbuf.h>
 
-#include "tests/support/headend_harness.h"
+#include "tests/support/router_harness.h"
 #include "tools/aggr-gen/traffic.h"
 
 using namespace aggr;
@@ -40,7 +40,7 @@ struct Template {
 
 struct State {
   rte_mempool* pool = nullptr;
-  std::unique_ptr<test::HeadendHarness> headend;
+  std::unique_ptr<test::RouterHarness> headend;
   std::vector<Template> templates;
   uint64_t now = 1;
 };
@@ -66,7 +66,7 @@ void initialise() {
   state->pool = rte_pktmbuf_pool_create("fuzz_pool", 4095, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, 0);
   LoadResult loaded = test::load_config_text(test::kPipelineTestConfig);
   if (!loaded.ok() || state->pool == nullptr) std::abort();
-  state->headend = std::make_unique<test::HeadendHarness>(loaded.config);
+  state->headend = std::make_unique<test::RouterHarness>(loaded.config);
   if (!state->headend->failures.empty()) std::abort();
   // A transit label too: swapped for two labels towards core0's next hop.
   constexpr uint32_t kSwapLabel = 500;

@@ -31,7 +31,7 @@
 #include "dataplane/port.h"
 #include "dataplane/worker.h"
 #include "tests/support/busy_load.h"
-#include "tests/support/headend_harness.h"
+#include "tests/support/router_harness.h"
 #include "tests/support/process.h"
 #include "tools/aggr-gen/traffic.h"
 
@@ -115,7 +115,7 @@ class HitlessUpdateTest : public ::testing::Test {
     std::vector<uint16_t> port_ids;
     for (const PortConfig& p : config_.ports)
       port_ids.push_back(open_port({p.name, p.device, 1, 1, 1024, 1024, p.mtu}, pool_).port_id);
-    headend_ = std::make_unique<test::HeadendHarness>(config_, port_ids);
+    headend_ = std::make_unique<test::RouterHarness>(config_, port_ids);
     for (const std::string& failure : headend_->failures) FAIL() << failure;
     rib_ = headend_->rib.get();
     counters_ = headend_->counters.get();
@@ -241,7 +241,7 @@ class HitlessUpdateTest : public ::testing::Test {
   RouterConfig config_;
   rte_mempool* pool_ = nullptr;
   rte_ring *access_in_ = nullptr, *access_out_ = nullptr, *core_in_ = nullptr, *core_out_ = nullptr;
-  std::unique_ptr<test::HeadendHarness> headend_;
+  std::unique_ptr<test::RouterHarness> headend_;
   Rib* rib_ = nullptr;
   CounterSet* counters_ = nullptr;
   std::unique_ptr<Worker> worker_;

@@ -8,7 +8,7 @@
 #include "controlplane/command_queue.h"
 #include "controlplane/config_apply.h"
 #include "controlplane/config_diff.h"
-#include "tests/support/headend_harness.h"
+#include "tests/support/router_harness.h"
 #include "tests/unit/eal_environment.h"
 
 namespace aggr {
@@ -53,12 +53,12 @@ class ConfigDiffTest : public ::testing::Test {
   void SetUp() override {
     test::packet_pool();  // EAL
     running_ = loaded(test::kPipelineTestConfig);
-    headend_ = std::make_unique<test::HeadendHarness>(running_);
+    headend_ = std::make_unique<test::RouterHarness>(running_);
     ASSERT_TRUE(headend_->failures.empty());
   }
 
   RouterConfig running_;
-  std::unique_ptr<test::HeadendHarness> headend_;
+  std::unique_ptr<test::RouterHarness> headend_;
 };
 
 TEST_F(ConfigDiffTest, RestartIsRequiredForPortsWorkersLimitsAndListenersOnly) {

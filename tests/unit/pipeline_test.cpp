@@ -13,7 +13,7 @@
 #include "controlplane/config_apply.h"
 #include "dataplane/graph.h"
 #include "dataplane/wire.h"
-#include "tests/support/headend_harness.h"
+#include "tests/support/router_harness.h"
 #include "tests/unit/eal_environment.h"
 #include "tools/aggr-gen/traffic.h"
 
@@ -36,7 +36,7 @@ class PipelineTest : public ::testing::Test {
     LoadResult r = test::load_config_text(test::kPipelineTestConfig);
     for (const auto& e : r.errors) ADD_FAILURE() << e.to_string();
     config_ = r.config;
-    harness_ = std::make_unique<test::HeadendHarness>(config_);
+    harness_ = std::make_unique<test::RouterHarness>(config_);
     for (const std::string& f : harness_->failures) ADD_FAILURE() << f;
     tables_ = harness_->tables.get();
     counters_ = harness_->counters.get();
@@ -65,7 +65,7 @@ class PipelineTest : public ::testing::Test {
 
   rte_mempool* pool_;
   RouterConfig config_;
-  std::unique_ptr<test::HeadendHarness> harness_;
+  std::unique_ptr<test::RouterHarness> harness_;
   Tables* tables_;
   CounterSet* counters_;
   Rib* rib_;
@@ -261,7 +261,7 @@ class MeterTransferTest : public PipelineTest {
     two_workers.ports[1].worker = 1;
     two_workers.ports[2].worker = 1;
     two_workers.subscribers[0].rate_bps[unsigned(Direction::kDownstream)] = 1000000;  // subscriber 1
-    harness_ = std::make_unique<test::HeadendHarness>(two_workers, std::vector<uint16_t>{}, test::small_limits(), 2);
+    harness_ = std::make_unique<test::RouterHarness>(two_workers, std::vector<uint16_t>{}, test::small_limits(), 2);
     for (const std::string& f : harness_->failures) ADD_FAILURE() << f;
     tables_ = harness_->tables.get();
     counters_ = harness_->counters.get();

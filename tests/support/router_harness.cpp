@@ -1,4 +1,4 @@
-#include "tests/support/headend_harness.h"
+#include "tests/support/router_harness.h"
 
 
 #include <unistd.h>
@@ -55,7 +55,7 @@ TableLimits small_limits() {
   return limits;
 }
 
-HeadendHarness::HeadendHarness(RouterConfig c, std::vector<uint16_t> ids, TableLimits limits, unsigned workers)
+RouterHarness::RouterHarness(RouterConfig c, std::vector<uint16_t> ids, TableLimits limits, unsigned workers)
     : config(std::move(c)), port_ids(std::move(ids)) {
   if (port_ids.empty())
     for (uint16_t p = 0; p < config.ports.size(); ++p) port_ids.push_back(p);
@@ -73,14 +73,14 @@ HeadendHarness::HeadendHarness(RouterConfig c, std::vector<uint16_t> ids, TableL
   if (Status s = reconcile_config(config, port_ids, *rib); !s.ok()) failures.push_back(s.error);
 }
 
-HeadendHarness::~HeadendHarness() {
+RouterHarness::~RouterHarness() {
   for (auto& [worker, frames] : handed_off)
     for (rte_mbuf* m : frames) rte_pktmbuf_free(m);
   rib.reset();
   tables.reset();
 }
 
-void HeadendHarness::collect(TxBatch& batch, std::map<uint16_t, std::vector<gen::Bytes>>& out) {
+void RouterHarness::collect(TxBatch& batch, std::map<uint16_t, std::vector<gen::Bytes>>& out) {
   for (uint64_t ports = batch.used_ports; ports; ports &= ports - 1) {
     unsigned p = unsigned(__builtin_ctzll(ports));
     queued_bytes[uint16_t(p)] += batch.bytes[p];
@@ -98,7 +98,7 @@ void HeadendHarness::collect(TxBatch& batch, std::map<uint16_t, std::vector<gen:
   }
 }
 
-std::map<uint16_t, std::vector<gen::Bytes>> HeadendHarness::run(rte_mempool* pool, uint16_t in_port,
+std::map<uint16_t, std::vector<gen::Bytes>> RouterHarness::run(rte_mempool* pool, uint16_t in_port,
                                                                  const std::vector<gen::Bytes>& frames, uint64_t now,
                                                                  unsigned worker) {
   std::map<uint16_t, std::vector<gen::Bytes>> out;
@@ -125,7 +125,7 @@ std::map<uint16_t, std::vector<gen::Bytes>> HeadendHarness::run(rte_mempool* poo
   return out;
 }
 
-std::map<uint16_t, std::vector<gen::Bytes>> HeadendHarness::run_transfers(unsigned worker, uint64_t now) {
+std::map<uint16_t, std::vector<gen::Bytes>> RouterHarness::run_transfers(unsigned worker, uint64_t now) {
   std::map<uint16_t, std::vector<gen::Bytes>> out;
   NodeEnv env{*tables, tables->meters, counters->worker(worker), now, uint16_t(worker)};
   std::vector<rte_mbuf*> frames = std::move(handed_off[worker]);

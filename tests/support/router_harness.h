@@ -1,4 +1,4 @@
-// A headend's tables, counters and RIB built from a configuration,
+// A router's tables, counters and RIB built from a configuration (any role),
 // without EAL ports: what the pipeline tests, the hitless-update test and the
 // pipeline fuzzer share. Needs EAL initialised (tables live in EAL memory).
 #pragma once
@@ -28,14 +28,14 @@ LoadResult load_config_text(const std::string& yaml);
 
 TableLimits small_limits();  // 1024 subscribers, 16 ISPs, 4096 labels
 
-class HeadendHarness {
+class RouterHarness {
  public:
   // port_ids[i] is the DPDK port id of config.ports[i] (0, 1, ... when empty);
   // device MACs are zero, so every port needs a MAC in the configuration.
   // The configuration is installed; failures() lists what did not apply.
-  HeadendHarness(RouterConfig config, std::vector<uint16_t> port_ids = {}, TableLimits limits = small_limits(),
+  RouterHarness(RouterConfig config, std::vector<uint16_t> port_ids = {}, TableLimits limits = small_limits(),
                  unsigned workers = 1);
-  ~HeadendHarness();
+  ~RouterHarness();
 
   // Sends frames received on in_port through the pipeline, in bursts, as
   // `worker` at TSC `now`; returns the frames sent, by out port. Frames

@@ -1,0 +1,309 @@
+// Transit and tailend over real mbufs, configured from YAML as an operator
+// would: frames in, frames out compared byte for byte with frames built
+// independently (aggr-gen's frame builder); then a headend, a transit and a
+// tailend in a row, whose per-ISP counters must agree exactly.
+#include <gtest/gtest.h>
+
+#include "controlplane/config_apply.h"
+#include "tests/support/router_harness.h"
+#include "tests/unit/eal_environment.h"
+#include "tools/aggr-gen/frame_builder.h"
+
+namespace aggr {
+namespace {
+
+using gen::Bytes;
+using gen::LabelEntry;
+using gen::Mac;
+
+const char* const kTransitConfig = R"(
+router: {role: transit}
+workers: {lcores: [1]}
+ports:
+  - {name: west, role: core, device: net_null0, mac: "02:00:00:00:1a:00"}
+  - {name: east, role: core, device: net_null1, mac: "02:00:00:00:1b:00"}
+local_labels:
+  - {label: 300, action: swap, out_labels: [1001], next_hop: {port: east, mac: "02:00:00:00:2b:01"}}
+  - {label: 310, action: swap, out_labels: [2001], next_hop: {port: east, mac: "02:00:00:00:2b:01"}}
+  - {label: 320, action: swap, out_labels: [3], next_hop: {port: east, mac: "02:00:00:00:2b:01"}}
+  - {label: 500, action: swap, out_labels: [100], next_hop: {port: west, mac: "02:00:00:00:c0:00"}}
+)";
+
+const char* const kTailendConfig = R"(
+router: {role: tailend}
+workers: {lcores: [1]}
+ports:
+  - {name: core0, role: core, device: net_null0, mac: "02:00:00:00:2b:01"}
+  - {name: red0, role: isp, device: net_null1, mac: "02:00:00:00:3d:00"}
+  - {name: green0, role: isp, device: net_null2, mac: "02:00:00:00:3e:00"}
+isps:
+  - {id: 1, name: red, handoff: {port: red0, mac: "02:00:00:00:d0:01"}}
+  - {id: 2, name: green, handoff: {port: green0, mac: "02:00:00:00:e0:01"}}
+local_labels:
+  - {label: 1001, action: pop-to-isp, isp: red}
+  - {label: 2001, action: pop-to-isp, isp: green}
+prefix_fecs:
+  - {prefix: 100.64.0.0/16, labels: [500], next_hop: {port: core0, mac: "02:00:00:00:1b:00"}}
+  - {prefix: "2001:db8::/32", labels: [500], next_hop: {port: core0, mac: "02:00:00:00:1b:00"}}
+)";
+
+// The headend of the network above: red's subscribers get 300, green's 310,
+// towards the transit's west port; label 100 comes back to the subscribers.
+const char* const kHeadendConfig = R"(
+workers: {lcores: [1]}
+ports:
+  - {name: access0, role: access, device: net_null0, mac: "02:00:00:00:a0:00"}
+  - {name: core0, role: core, device: net_null1, mac: "02:00:00:00:c0:00"}
+isps:
+  - {id: 1, name: red, labels: [300], next_hop: {port: core0, mac: "02:00:00:00:1a:00"}}
+  - {id: 2, name: green, labels: [310], next_hop: {port: core0, mac: "02:00:00:00:1a:00"}}
+local_labels: [{label: 100, action: pop-to-subscriber}]
+subscribers:
+  - {id: 1, isp: red, line: {port: access0, svlan: 10, cvlan: 1}, cpe_mac: "02:00:00:01:00:01",
+     addresses: [100.64.0.1/32, "2001:db8:1::/56"]}
+  - {id: 2, isp: green, line: {port: access0, svlan: 20}, cpe_mac: "02:00:00:01:00:02",
+     addresses: [100.64.0.8/29]}
+)";
+
+Mac mac(const char* text) { return gen::parse_mac_or_die(text); }
+
+gen::IpPacketSpec ipv4(std::initializer_list<uint8_t> source, std::initializer_list<uint8_t> destination,
+                       uint8_t ttl = 64, uint16_t length = 100) {
+  gen::IpPacketSpec p;
+  std::copy(source.begin(), source.end(), p.source);
+  std::copy(destination.begin(), destination.end(), p.destination);
+  p.ttl = ttl;
+  p.total_length = length;
+  return p;
+}
+
+gen::IpPacketSpec ipv6(uint8_t destination_last, uint16_t destination_group, uint8_t ttl = 64) {
+  gen::IpPacketSpec p;
+  p.version = 6;
+  const uint8_t source[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 9, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+  std::copy(source, source + 16, p.source);
+  p.destination[0] = 0x20, p.destination[1] = 0x01, p.destination[2] = 0x0d, p.destination[3] = 0xb8;
+  p.destination[4] = uint8_t(destination_group >> 8), p.destination[5] = uint8_t(destination_group);
+  p.destination[15] = destination_last;
+  p.ttl = ttl;
+  p.total_length = 120;
+  return p;
+}
+
+gen::IpPacketSpec with_ttl(gen::IpPacketSpec p, uint8_t ttl) {
+  p.ttl = ttl;
+  return p;
+}
+
+class RoleTest : public ::testing::Test {
+ protected:
+  static std::unique_ptr<test::RouterHarness> router(const char* yaml) {
+    LoadResult r = test::load_config_text(yaml);
+    for (const ConfigError& e : r.errors) ADD_FAILURE() << e.to_string();
+    auto harness = std::make_unique<test::RouterHarness>(r.config);
+    for (const std::string& f : harness->failures) ADD_FAILURE() << f;
+    return harness;
+  }
+  void SetUp() override { pool_ = test::packet_pool(); }
+  std::map<uint16_t, std::vector<Bytes>> run(test::RouterHarness& h, uint16_t port, const std::vector<Bytes>& in) {
+    return h.run(pool_, port, in);
+  }
+  rte_mempool* pool_;
+};
+
+// ------------------------------------------------------------------ transit
+
+TEST_F(RoleTest, TransitSwapsBothWaysByteForByte) {
+  auto transit = router(kTransitConfig);
+  const Bytes packet = gen::ip_packet(ipv4({100, 64, 0, 1}, {198, 51, 100, 7}));
+  Bytes up = gen::mpls_frame(mac("02:00:00:00:1a:00"), mac("02:00:00:00:c0:00"), {{300, 2, 64}}, packet);
+  Bytes deeper = gen::mpls_frame(mac("02:00:00:00:1a:00"), mac("02:00:00:00:c0:00"), {{310, 0, 30}, {77, 1, 200}},
+                                 packet);
+  Bytes down = gen::mpls_frame(mac("02:00:00:00:1b:00"), mac("02:00:00:00:2b:01"), {{500, 5, 9}}, packet);
+  auto out = run(*transit, 0, {up, deeper});
+  EXPECT_EQ(out[1], (std::vector<Bytes>{
+                        gen::mpls_frame(mac("02:00:00:00:2b:01"), mac("02:00:00:00:1b:00"), {{1001, 2, 63}}, packet),
+                        gen::mpls_frame(mac("02:00:00:00:2b:01"), mac("02:00:00:00:1b:00"), {{2001, 0, 29}, {77, 1, 200}},
+                                        packet)}));
+  out = run(*transit, 1, {down});
+  EXPECT_EQ(out[0], std::vector<Bytes>{gen::mpls_frame(mac("02:00:00:00:c0:00"), mac("02:00:00:00:1a:00"),
+                                                      {{100, 5, 8}}, packet)});
+  EXPECT_EQ(transit->counters->total_drops(), 0u);
+}
+
+TEST_F(RoleTest, TransitPopsWhereTheNextHopAskedForImplicitNull) {
+  auto transit = router(kTransitConfig);
+  const gen::IpPacketSpec spec = ipv4({100, 64, 0, 1}, {198, 51, 100, 7}, 64);
+  const Mac from = mac("02:00:00:00:1a:00"), peer = mac("02:00:00:00:c0:00");
+  const Mac next = mac("02:00:00:00:2b:01"), east = mac("02:00:00:00:1b:00");
+  // Over IP: the LSP's TTL (10) comes into IP, less this hop; padding is not carried.
+  Bytes over_ip = gen::mpls_frame(from, peer, {{320, 0, 10}}, gen::ip_packet(with_ttl(spec, 64)));
+  // Over a label: the LSP's TTL goes on in it.
+  Bytes over_label = gen::mpls_frame(from, peer, {{320, 0, 10}, {900, 3, 64}}, gen::ip_packet(spec));
+  // Over IPv6, whose hop limit (5) is below the LSP's: a plain decrement.
+  gen::IpPacketSpec v6 = ipv6(1, 0x0009, 5);
+  Bytes over_ipv6 = gen::mpls_frame(from, peer, {{320, 0, 10}}, gen::ip_packet(v6));
+  auto out = run(*transit, 0, {over_ip, over_label, over_ipv6});
+  EXPECT_EQ(out[1], (std::vector<Bytes>{
+                        gen::ethernet_frame(next, east, {}, 0x0800, gen::ip_packet(with_ttl(spec, 9))),
+                        gen::mpls_frame(next, east, {{900, 3, 9}}, gen::ip_packet(spec)),
+                        gen::ethernet_frame(next, east, {}, 0x86dd, gen::ip_packet(with_ttl(v6, 4)))}));
+  EXPECT_EQ(transit->counters->total_drops(), 0u);
+}
+
+TEST_F(RoleTest, TransitDropsAreCountedByReason) {
+  auto transit = router(kTransitConfig);
+  const Bytes packet = gen::ip_packet(ipv4({100, 64, 0, 1}, {198, 51, 100, 7}));
+  const Mac to = mac("02:00:00:00:1a:00"), from = mac("02:00:00:00:c0:00");
+  Bytes truncated = gen::mpls_frame(to, from, {{320, 0, 10}}, packet);
+  truncated.resize(14 + 4 + 10);  // an IP header cut short behind the popped label
+  auto out = run(*transit, 0,
+                 {gen::mpls_frame(to, from, {{300, 0, 1}}, packet),     // TTL 1: expires here
+                  gen::mpls_frame(to, from, {{300, 0, 0}}, packet),     // TTL 0
+                  gen::mpls_frame(to, from, {{7, 0, 64}}, packet),      // reserved
+                  gen::mpls_frame(to, from, {{999, 0, 64}}, packet),    // bound to nothing
+                  gen::mpls_frame(to, from, {{320, 0, 1}}, packet),     // a pop that expires
+                  truncated,
+                  gen::ethernet_frame(to, from, {}, 0x0800, packet)});  // IP on a core port
+  EXPECT_TRUE(out.empty());
+  const CounterSet& c = *transit->counters;
+  EXPECT_EQ(c.drops(DropReason::kTtlExpired), 3u);
+  EXPECT_EQ(c.drops(DropReason::kReservedLabel), 1u);
+  EXPECT_EQ(c.drops(DropReason::kUnknownLabel), 1u);
+  EXPECT_EQ(c.drops(DropReason::kTruncated), 1u);
+  EXPECT_EQ(c.drops(DropReason::kNotMpls), 1u);
+  EXPECT_EQ(c.total_drops(), 7u);
+}
+
+// ------------------------------------------------------------------ tailend
+
+TEST_F(RoleTest, TailendHandsEachIspItsTrafficAndCountsIt) {
+  auto tailend = router(kTailendConfig);
+  const Mac core = mac("02:00:00:00:2b:01"), transit = mac("02:00:00:00:1b:00");
+  gen::IpPacketSpec v4 = ipv4({100, 64, 0, 1}, {198, 51, 100, 7}, 64, 300);
+  gen::IpPacketSpec v6 = ipv6(7, 0x0064, 64);
+  auto out = run(*tailend, 0,
+                 {gen::mpls_frame(core, transit, {{1001, 0, 60}}, gen::ip_packet(v4)),
+                  gen::mpls_frame(core, transit, {{2001, 0, 62}}, gen::ip_packet(v6)),
+                  // Explicit null over the ISP's label is popped first.
+                  gen::mpls_frame(core, transit, {{0, 0, 61}, {1001, 0, 61}}, gen::ip_packet(v4))});
+  EXPECT_EQ(out[1], (std::vector<Bytes>{gen::ethernet_frame(mac("02:00:00:00:d0:01"), mac("02:00:00:00:3d:00"), {},
+                                                            0x0800, gen::ip_packet(with_ttl(v4, 59))),
+                                        gen::ethernet_frame(mac("02:00:00:00:d0:01"), mac("02:00:00:00:3d:00"), {},
+                                                            0x0800, gen::ip_packet(with_ttl(v4, 60)))}));
+  EXPECT_EQ(out[2], std::vector<Bytes>{gen::ethernet_frame(mac("02:00:00:00:e0:01"), mac("02:00:00:00:3e:00"), {},
+                                                           0x86dd, gen::ip_packet(with_ttl(v6, 61)))});
+  const CounterSet& c = *tailend->counters;
+  const Rib& rib = *tailend->rib;
+  EXPECT_EQ(c.isp(rib.isp(1)->index, Direction::kUpstream), (Totals{2, 600}));
+  EXPECT_EQ(c.isp(rib.isp(2)->index, Direction::kUpstream), (Totals{1, 120}));
+  EXPECT_EQ(c.total_drops(), 0u);
+}
+
+TEST_F(RoleTest, TailendLabelsIspTrafficByDestinationTowardsItsHeadend) {
+  auto tailend = router(kTailendConfig);
+  const Mac red_gateway = mac("02:00:00:00:d0:01"), red_port = mac("02:00:00:00:3d:00");
+  const Mac green_gateway = mac("02:00:00:00:e0:01"), green_port = mac("02:00:00:00:3e:00");
+  gen::IpPacketSpec v4 = ipv4({198, 51, 100, 7}, {100, 64, 0, 9}, 64, 200);
+  v4.dscp = 46;  // EF: traffic class 5
+  gen::IpPacketSpec v6 = ipv6(1, 0x0001, 33);
+  auto red = run(*tailend, 1, {gen::ethernet_frame(red_port, red_gateway, {}, 0x0800, gen::ip_packet(v4))});
+  auto green = run(*tailend, 2, {gen::ethernet_frame(green_port, green_gateway, {}, 0x86dd, gen::ip_packet(v6))});
+  const Mac transit = mac("02:00:00:00:1b:00"), core = mac("02:00:00:00:2b:01");
+  EXPECT_EQ(red[0], std::vector<Bytes>{gen::mpls_frame(transit, core, {{500, 5, 63}}, gen::ip_packet(with_ttl(v4, 63)))});
+  EXPECT_EQ(green[0], std::vector<Bytes>{gen::mpls_frame(transit, core, {{500, 0, 32}}, gen::ip_packet(with_ttl(v6, 32)))});
+  const CounterSet& c = *tailend->counters;
+  EXPECT_EQ(c.isp(tailend->rib->isp(1)->index, Direction::kDownstream), (Totals{1, 200}));
+  EXPECT_EQ(c.isp(tailend->rib->isp(2)->index, Direction::kDownstream), (Totals{1, 120}));
+}
+
+TEST_F(RoleTest, TailendDropsAreCountedByReason) {
+  auto tailend = router(kTailendConfig);
+  const Mac core = mac("02:00:00:00:2b:01"), transit = mac("02:00:00:00:1b:00");
+  const Mac red_gateway = mac("02:00:00:00:d0:01"), red_port = mac("02:00:00:00:3d:00");
+  const Bytes packet = gen::ip_packet(ipv4({100, 64, 0, 1}, {198, 51, 100, 7}));
+  run(*tailend, 0,
+      {gen::mpls_frame(core, transit, {{1001, 0, 64}, {55, 0, 64}}, packet),  // the ISP's label is not the last
+       gen::mpls_frame(core, transit, {{1001, 0, 1}}, packet)});              // TTL 1
+  const Bytes inbound = gen::ip_packet(ipv4({198, 51, 100, 7}, {100, 64, 0, 9}));
+  run(*tailend, 1,
+      {gen::ethernet_frame(red_port, red_gateway, {}, 0x0800,
+                           gen::ip_packet(ipv4({198, 51, 100, 7}, {192, 0, 2, 1}))),  // no headend's pool
+       gen::ethernet_frame(red_port, red_gateway, {{0x8100, 7}}, 0x0800, inbound),      // a VLAN, not a handoff
+       gen::ethernet_frame(red_port, red_gateway, {}, 0x0806, Bytes(28, 0)),             // ARP: not for the fast path
+       gen::ethernet_frame(red_port, red_gateway, {}, 0x0800,
+                           gen::ip_packet(ipv4({198, 51, 100, 7}, {100, 64, 0, 9}, 1)))});  // TTL 1
+  const CounterSet& c = *tailend->counters;
+  EXPECT_EQ(c.drops(DropReason::kLabelStackTooDeep), 1u);
+  EXPECT_EQ(c.drops(DropReason::kTtlExpired), 2u);
+  EXPECT_EQ(c.drops(DropReason::kUnknownDestination), 1u);
+  EXPECT_EQ(c.drops(DropReason::kUnknownHandoff), 1u);
+  EXPECT_EQ(c.drops(DropReason::kNotIp), 1u);
+  EXPECT_EQ(c.total_drops(), 6u);
+  EXPECT_EQ(c.isp(tailend->rib->isp(1)->index, Direction::kUpstream), (Totals{0, 0}));
+}
+
+TEST_F(RoleTest, AnIspWithoutAHandoffDropsItsLabelsTraffic) {
+  auto tailend = router(kTailendConfig);
+  ASSERT_TRUE(tailend->rib->clear_handoff(1).ok());
+  run(*tailend, 0, {gen::mpls_frame(mac("02:00:00:00:2b:01"), mac("02:00:00:00:1b:00"), {{1001, 0, 64}},
+                                    gen::ip_packet(ipv4({100, 64, 0, 1}, {198, 51, 100, 7})))});
+  EXPECT_EQ(tailend->counters->drops(DropReason::kNoHandoff), 1u);
+  // And the port is no ISP's any more: what comes in on it is not counted for red.
+  run(*tailend, 1, {gen::ethernet_frame(mac("02:00:00:00:3d:00"), mac("02:00:00:00:d0:01"), {}, 0x0800,
+                                        gen::ip_packet(ipv4({198, 51, 100, 7}, {100, 64, 0, 9})))});
+  EXPECT_EQ(tailend->counters->drops(DropReason::kUnknownHandoff), 1u);
+}
+
+// ------------------------------------------------------- the three in a row
+
+// Frames leave one router and enter the next by the port the link joins;
+// the per-ISP counts of headend and tailend agree exactly, both ways.
+TEST_F(RoleTest, HeadendTransitAndTailendAgreeOnEveryIspsBytes) {
+  auto headend = router(kHeadendConfig);
+  auto transit = router(kTransitConfig);
+  auto tailend = router(kTailendConfig);
+  const Mac cpe1 = mac("02:00:00:01:00:01"), cpe2 = mac("02:00:00:01:00:02"), access = mac("02:00:00:00:a0:00");
+  std::vector<Bytes> upstream;
+  for (unsigned i = 0; i < 40; ++i) {
+    gen::IpPacketSpec red = ipv4({100, 64, 0, 1}, {198, 51, 100, 7}, 64, uint16_t(60 + 20 * i));
+    gen::IpPacketSpec green = ipv4({100, 64, 0, uint8_t(8 + i % 8)}, {203, 0, 113, 5}, 64, uint16_t(1400 - 10 * i));
+    upstream.push_back(gen::ethernet_frame(access, cpe1, {{0x88a8, 10}, {0x8100, 1}}, 0x0800, gen::ip_packet(red)));
+    upstream.push_back(gen::ethernet_frame(access, cpe2, {{0x8100, 20}}, 0x0800, gen::ip_packet(green)));
+  }
+  auto at_transit = run(*headend, 0, upstream);
+  auto at_tailend = run(*transit, 0, at_transit[1]);
+  auto at_isps = run(*tailend, 0, at_tailend[1]);
+  EXPECT_EQ(at_isps[1].size(), 40u);
+  EXPECT_EQ(at_isps[2].size(), 40u);
+
+  // Back: each ISP answers every packet it received.
+  std::vector<Bytes> red_answers, green_answers;
+  for (unsigned i = 0; i < 40; ++i) {
+    red_answers.push_back(gen::ethernet_frame(mac("02:00:00:00:3d:00"), mac("02:00:00:00:d0:01"), {}, 0x0800,
+                                              gen::ip_packet(ipv4({198, 51, 100, 7}, {100, 64, 0, 1}, 64,
+                                                                  uint16_t(80 + 7 * i)))));
+    green_answers.push_back(gen::ethernet_frame(mac("02:00:00:00:3e:00"), mac("02:00:00:00:e0:01"), {}, 0x0800,
+                                                gen::ip_packet(ipv4({203, 0, 113, 5}, {100, 64, 0, uint8_t(8 + i % 8)},
+                                                                    64, uint16_t(1000 + i)))));
+  }
+  auto red_back = run(*tailend, 1, red_answers);
+  auto green_back = run(*tailend, 2, green_answers);
+  std::vector<Bytes> labelled = red_back[0];
+  labelled.insert(labelled.end(), green_back[0].begin(), green_back[0].end());
+  auto at_headend = run(*headend, 1, run(*transit, 1, labelled)[0]);
+  EXPECT_EQ(at_headend[0].size(), 80u);
+
+  for (uint32_t isp : {1u, 2u})
+    for (Direction d : {Direction::kUpstream, Direction::kDownstream}) {
+      Totals head = headend->counters->isp(headend->rib->isp(isp)->index, d);
+      Totals tail = tailend->counters->isp(tailend->rib->isp(isp)->index, d);
+      EXPECT_EQ(head, tail) << "isp " << isp << (d == Direction::kUpstream ? " up" : " down");
+      EXPECT_EQ(head.packets, 40u);
+    }
+  for (const auto* router : {headend.get(), transit.get(), tailend.get()})
+    EXPECT_EQ(router->counters->total_drops(), 0u);
+}
+
+}  // namespace
+}  // namespace aggr
