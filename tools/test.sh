@@ -15,6 +15,8 @@ echo "== CMake build + ctest"
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 ninja -C build -j"$jobs"
 (cd build && ctest --output-on-failure)
+echo "== the shipped transit and tailend configurations validate"
+for role in transit tailend; do ./build/aggrd --config "config/$role.yaml" --check; done
 
 echo "== the tests that depend on timing again, on a loaded host (two spinning threads beside them)"
 # A busy CI machine or a parallel build schedules aggrd, aggr-gen and the

@@ -55,6 +55,7 @@ json status_view(ControlPlane& r) {
   const ReloadRecord& reload = r.last_reload();
   return {{"version", AGGR_VERSION},
           {"name", r.config().name},
+          {"role", router_role_name(r.config().role)},
           {"config_file", r.config().file},
           {"generation", reload.generation},
           {"last_reload",
@@ -83,7 +84,7 @@ json ports_view(ControlPlane& r) {
     ports.push_back({{"name", p.name},
                      {"dpdk_port", id},
                      {"device", p.device.substr(0, p.device.find(','))},
-                     {"role", p.role == PortRole::kAccess ? "access" : "core"},
+                     {"role", port_role_name(p.role)},
                      {"classify", p.role != PortRole::kAccess           ? "-"
                                   : p.classify == ClassifyMode::kLine ? "line"
                                                                        : "source-prefix"},
@@ -127,6 +128,10 @@ json isps_view(ControlPlane& r) {
                          {"mac", format_mac(state->ftn->next_hop_mac)}};
       isp["source"] = entry_source_name(state->ftn_source);
     }
+    if (state->handoff)
+      isp["handoff"] = {{"port", r.rib().port_name(state->handoff->out_port)},
+                        {"mac", format_mac(state->handoff->next_hop_mac)},
+                        {"source", entry_source_name(state->handoff_source)}};
     isps.push_back(isp);
   }
   return isps;
@@ -159,6 +164,15 @@ json fec_view(ControlPlane& r) {
     }
     fecs.push_back(entry);
   }
+  // A tailend's FECs by destination prefix (the headends' subscriber pools).
+  for (const auto& [prefix, fec] : r.rib().prefix_fecs()) {
+    json entry = {{"fec", format_prefix(prefix)}, {"installed", fec.installed.has_value()}};
+    if (fec.installed) {
+      entry.update(nhlfe_json(r, *fec.installed));
+      entry["source"] = entry_source_name(fec.source);
+    }
+    fecs.push_back(entry);
+  }
   return fecs;
 }
 
@@ -168,6 +182,8 @@ json ilm_view(ControlPlane& r) {
     json entry = {{"label", label}, {"action", ilm_action_name(state.action)},
                   {"source", entry_source_name(state.source)}};
     if (state.swap) entry.update(nhlfe_json(r, *state.swap));
+    if (state.action == IlmAction::kPopToIsp)
+      if (const IspState* isp = r.rib().isp_by_index(uint16_t(state.argument))) entry["isp"] = isp->name;
     labels.push_back(entry);
   }
   return labels;

@@ -43,19 +43,23 @@ class Families {
   std::deque<MetricFamily> families_;  // a deque: references to earlier families stay valid
 };
 
+// A headend counts what its subscribers send to each ISP (upstream) and
+// receive (downstream); a tailend what it hands to each ISP and takes from
+// it. The same family for both, told apart by the role.
 void isp_metrics(ControlPlane& r, Families& out) {
+  const std::string role(router_role_name(r.config().role));
   MetricFamily& packets = out.family("aggr_isp_packets_total", "Packets forwarded per ISP and direction.",
                                      MetricType::Counter);
   for (const auto& [id, state] : r.rib().isps())
     for (Direction d : {Direction::kUpstream, Direction::kDownstream})
-      Families::add(packets, {{"isp", state.name}, {"direction", direction_name(d)}},
+      Families::add(packets, {{"isp", state.name}, {"direction", direction_name(d)}, {"role", role}},
                     double(r.counters().isp(state.index, d).packets));
   MetricFamily& bytes = out.family("aggr_isp_bytes_total",
                                    "IP bytes (IP header included, link and MPLS headers not) per ISP and direction.",
                                    MetricType::Counter);
   for (const auto& [id, state] : r.rib().isps())
     for (Direction d : {Direction::kUpstream, Direction::kDownstream})
-      Families::add(bytes, {{"isp", state.name}, {"direction", direction_name(d)}},
+      Families::add(bytes, {{"isp", state.name}, {"direction", direction_name(d)}, {"role", role}},
                     double(r.counters().isp(state.index, d).bytes));
 }
 

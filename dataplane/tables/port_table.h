@@ -3,6 +3,7 @@
 
 #include <array>
 #include <cstdint>
+#include <string_view>
 
 #include <rte_ether.h>
 
@@ -13,6 +14,16 @@ namespace aggr {
 // access: subscribers' lines (headend); core: MPLS towards other routers;
 // isp: the handoff to one ISP's gateway (tailend).
 enum class PortRole : uint8_t { kUnused = 0, kAccess, kCore, kIsp };
+
+constexpr std::string_view port_role_name(PortRole role) {
+  switch (role) {
+    case PortRole::kUnused: return "unused";
+    case PortRole::kAccess: return "access";
+    case PortRole::kCore: return "core";
+    case PortRole::kIsp: return "isp";
+  }
+  return "unknown";
+}
 enum class ClassifyMode : uint8_t { kLine = 0, kSourcePrefix };
 
 struct PortAttributes {

@@ -322,7 +322,7 @@ TEST_F(OperationsTest, MetricsPassPromtoolAndPrometheusSeesTheExactByteCounts) {
   test::write_file(dir_.file("scrape.txt"), text);
   test::ProcessResult lint = test::run_process({"promtool", "check", "metrics"}, dir_.file("scrape.txt"));
   EXPECT_EQ(lint.exit_code, 0) << lint.output;
-  EXPECT_EQ(sample(text, "aggr_isp_bytes_total{isp=\"red\",direction=\"upstream\"}"), double(traffic_.isp_up["red"].bytes));
+  EXPECT_EQ(sample(text, "aggr_isp_bytes_total{isp=\"red\",direction=\"upstream\",role=\"headend\"}"), double(traffic_.isp_up["red"].bytes));
   EXPECT_EQ(sample(text, "aggr_subscriber_bytes_total{subscriber=\"3\",isp=\"green\",direction=\"downstream\"}"),
             double(traffic_.subscriber_down[3].bytes));
   EXPECT_EQ(sample(text, "aggr_drops_total{reason=\"unknown_line\"}"), 0.0);
@@ -352,6 +352,7 @@ TEST_F(OperationsTest, MetricsPassPromtoolAndPrometheusSeesTheExactByteCounts) {
     const gen::ExpectedTotals& expected = direction == "upstream" ? traffic_.isp_up[isp] : traffic_.isp_down[isp];
     EXPECT_EQ(series["value"][1], std::to_string(expected.bytes)) << isp << " " << direction;
     EXPECT_EQ(series["metric"]["job"], "aggrd");
+    EXPECT_EQ(series["metric"]["role"], "headend");
   }
   prometheus.stop(SIGTERM);
 }

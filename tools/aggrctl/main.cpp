@@ -214,9 +214,9 @@ void print_fec(const json& fecs) {
 }
 
 void print_ilm(const json& labels) {
-  Table t({"Local label", "Action", "Source", "Out labels", "Out port", "Next hop MAC"});
+  Table t({"Local label", "Action", "Source", "ISP", "Out labels", "Out port", "Next hop MAC"});
   for (const json& l : labels)
-    t.add({text(l["label"]), text(l["action"]), text(l["source"]), optional_text(l, "labels"),
+    t.add({text(l["label"]), text(l["action"]), text(l["source"]), optional_text(l, "isp"), optional_text(l, "labels"),
            optional_text(l, "out_port"), optional_text(l, "next_hop_mac")});
   t.print(std::cout);
 }
