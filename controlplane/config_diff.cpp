@@ -192,7 +192,7 @@ class Reconciler {
         gone.emplace_back(prefix, was->second);
     for (const auto& [prefix, before] : gone) {
       Status s = step("prefix FEC " + format_prefix(prefix), rib_.clear_prefix_fec(prefix),
-                      [prefix, before](Rib& w) { return w.set_prefix_fec(prefix, before); });
+                      [prefix = prefix, before = before](Rib& w) { return w.set_prefix_fec(prefix, before); });
       if (!s.ok()) return s;
       ++changes_.prefix_fecs_changed;
     }
@@ -202,7 +202,7 @@ class Reconciler {
         if (auto was = fec->second.wanted.find(EntrySource::kStatic); was != fec->second.wanted.end())
           before = was->second;
       if (before == spec) continue;
-      auto undo = [prefix, before](Rib& w) {
+      auto undo = [prefix = prefix, before](Rib& w) {
         return before ? w.set_prefix_fec(prefix, *before) : w.clear_prefix_fec(prefix);
       };
       Status s = step("prefix FEC " + format_prefix(prefix), rib_.set_prefix_fec(prefix, spec), undo);

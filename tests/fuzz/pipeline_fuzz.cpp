@@ -1,14 +1,16 @@
 // libFuzzer target: whole frames through the forwarding graph (parse,
 // classify, police, push, pop, swap, rewrite, account) over real mbufs and
-// tables.
+// tables, of a headend, a transit and a tailend.
 //
 // Input: a sequence of records, each
 //   [selector] [length] [patches...]
-// selector picks the in port and a valid template frame (upstream QinQ,
-// single tag, source prefix, IPv6, downstream labelled, transit labelled) or, with its top bit,
-// raw bytes; `length` truncates or extends the frame; each patch XORs one
-// byte. Templates take the fuzzer deep into the pipeline at once, patches
-// and raw bytes take it everywhere else.
+// selector picks the router, in port and a valid template frame (headend:
+// upstream QinQ, single tag, source prefix, IPv6, downstream labelled,
+// swapped; transit: each swap and the implicit-null pop; tailend: each
+// pop-to-ISP label, each ISP's traffic back) or, with its top bit, raw
+// bytes into one router's port; `length` truncates or extends the frame;
+// each patch XORs one byte. Templates take the fuzzer deep into the graph
+// at once, patches and raw bytes take it everywhere else.
 //
 // Invariants: no crash, every frame either comes out or is counted as a drop,
 // every output frame fits its port's MTU and starts with the port's MAC as
@@ -25,6 +27,7 @@
 #include <rte_mbuf.h>
 
 #include "tests/support/router_harness.h"
+#include "tools/aggr-gen/frame_builder.h"
 #include "tools/aggr-gen/traffic.h"
 
 using namespace aggr;
@@ -33,17 +36,69 @@ using gen::Bytes;
 namespace {
 
 
+enum Router : unsigned { kHeadend, kTransit, kTailend, kRouters };
+
 struct Template {
+  Router router;
   uint16_t port;
   Bytes frame;
 };
 
+// Where raw bytes may go: every port of every router.
+struct RawTarget {
+  Router router;
+  uint16_t port;
+};
+constexpr RawTarget kRawTargets[] = {{kHeadend, 0}, {kHeadend, 1}, {kHeadend, 2}, {kTransit, 0},
+                                     {kTransit, 1}, {kTailend, 0}, {kTailend, 1}, {kTailend, 2}};
+
 struct State {
   rte_mempool* pool = nullptr;
-  std::unique_ptr<test::RouterHarness> headend;
+  std::unique_ptr<test::RouterHarness> routers[kRouters];
   std::vector<Template> templates;
   uint64_t now = 1;
 };
+
+std::unique_ptr<test::RouterHarness> router(const char* yaml) {
+  LoadResult loaded = test::load_config_text(yaml);
+  if (!loaded.ok()) std::abort();
+  auto harness = std::make_unique<test::RouterHarness>(loaded.config);
+  if (!harness->failures.empty()) std::abort();
+  return harness;
+}
+
+gen::IpPacketSpec packet(uint8_t family, uint8_t last_destination_byte) {
+  gen::IpPacketSpec p;
+  p.version = family;
+  const uint8_t v4_source[4] = {198, 51, 100, 7}, v4_destination[4] = {100, 64, 0, last_destination_byte};
+  const uint8_t v6_prefix[4] = {0x20, 0x01, 0x0d, 0xb8};
+  if (family == 4) {
+    std::memcpy(p.source, v4_source, 4);
+    std::memcpy(p.destination, v4_destination, 4);
+  } else {
+    std::memcpy(p.source, v6_prefix, 4);
+    std::memcpy(p.destination, v6_prefix, 4);
+    p.source[15] = 1, p.destination[5] = 1, p.destination[15] = last_destination_byte;
+  }
+  p.total_length = 128;
+  return p;
+}
+
+// Labelled frames into the transit and the tailend, and ISP traffic into the tailend.
+void add_network_templates(State& s) {
+  const gen::Mac any = gen::parse_mac_or_die("02:00:00:00:00:99");
+  for (uint8_t family : {4, 6}) {
+    Bytes ip = gen::ip_packet(packet(family, 9));
+    for (uint32_t label : {300u, 310u, 320u})
+      s.templates.push_back({kTransit, 0, gen::mpls_frame(any, any, {{label, 1, 64}}, ip)});
+    s.templates.push_back({kTransit, 0, gen::mpls_frame(any, any, {{320, 1, 64}, {900, 0, 64}}, ip)});
+    s.templates.push_back({kTransit, 1, gen::mpls_frame(any, any, {{500, 1, 64}}, ip)});
+    for (uint32_t label : {1001u, 2001u})
+      s.templates.push_back({kTailend, 0, gen::mpls_frame(any, any, {{label, 1, 64}}, ip)});
+    for (uint16_t isp_port : {1, 2})
+      s.templates.push_back({kTailend, isp_port, gen::ethernet_frame(any, any, {}, family == 4 ? 0x0800 : 0x86dd, ip)});
+  }
+}
 
 State* state = nullptr;
 
@@ -55,7 +110,7 @@ void initialise() {
   for (std::string& a : args) argv.push_back(a.data());
   if (rte_eal_init(int(argv.size()), argv.data()) < 0) std::abort();
   std::atexit([] {
-    // The headend's tables free what they still hold for RCU (kept as
+    // The routers' tables free what they still hold for RCU (kept as
     // integers in DPDK memory, which LeakSanitizer does not scan).
     delete state;
     state = nullptr;
@@ -64,14 +119,15 @@ void initialise() {
   });
   state = new State;
   state->pool = rte_pktmbuf_pool_create("fuzz_pool", 4095, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, 0);
-  LoadResult loaded = test::load_config_text(test::kPipelineTestConfig);
-  if (!loaded.ok() || state->pool == nullptr) std::abort();
-  state->headend = std::make_unique<test::RouterHarness>(loaded.config);
-  if (!state->headend->failures.empty()) std::abort();
-  // A transit label too: swapped for two labels towards core0's next hop.
+  if (state->pool == nullptr) std::abort();
+  state->routers[kHeadend] = router(test::kPipelineTestConfig);
+  state->routers[kTransit] = router(test::kTransitTestConfig);
+  state->routers[kTailend] = router(test::kTailendTestConfig);
+  test::RouterHarness& headend = *state->routers[kHeadend];
+  // A transit label at the headend too: swapped for two labels towards core0's next hop.
   constexpr uint32_t kSwapLabel = 500;
-  if (!state->headend->rib->set_ilm_swap(kSwapLabel, {{700, 701}, 2, {{2, 0, 0, 0, 0xee, 1}}}).ok()) std::abort();
-  const RouterConfig& c = state->headend->config;
+  if (!headend.rib->set_ilm_swap(kSwapLabel, {{700, 701}, 2, {{2, 0, 0, 0, 0xee, 1}}}).ok()) std::abort();
+  const RouterConfig& c = headend.config;
   for (const SubscriberConfig& s : c.subscribers)
     for (uint8_t family : {4, 6}) {
       bool has_family = false;
@@ -79,14 +135,15 @@ void initialise() {
       if (!has_family) continue;
       uint16_t access_port = s.port == "access0" ? 0 : 1;
       state->templates.push_back(
-          {access_port, gen::upstream_frame(c, s, *c.isp(s.isp), family, 128, 46, 64, 1).input});
-      state->templates.push_back({2, gen::downstream_frame(c, s, 100, family, 128, 64, 64, 2).input});
-      state->templates.push_back({2, gen::downstream_frame(c, s, kSwapLabel, family, 128, 64, 64, 3).input});
+          {kHeadend, access_port, gen::upstream_frame(c, s, *c.isp(s.isp), family, 128, 46, 64, 1).input});
+      state->templates.push_back({kHeadend, 2, gen::downstream_frame(c, s, 100, family, 128, 64, 64, 2).input});
+      state->templates.push_back({kHeadend, 2, gen::downstream_frame(c, s, kSwapLabel, family, 128, 64, 64, 3).input});
     }
+  add_network_templates(*state);
 }
 
-void check_output(uint16_t port, const Bytes& frame) {
-  const PortAttributes& attributes = state->headend->tables->ports[port];
+void check_output(const test::RouterHarness& router, uint16_t port, const Bytes& frame) {
+  const PortAttributes& attributes = router.tables->ports[port];
   if (frame.size() < 14 || frame.size() > 14u + 8u + attributes.mtu) std::abort();
   if (std::memcmp(frame.data() + 6, attributes.mac.addr_bytes, 6) != 0) std::abort();
 }
@@ -95,21 +152,25 @@ void check_output(uint16_t port, const Bytes& frame) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (state == nullptr) initialise();
-  // Frames of one record go through one burst per in port.
-  std::vector<Bytes> frames_by_port[3];
+  // Frames of one input go through one run per router and in port.
+  std::vector<Bytes> frames_by_port[kRouters][3];
   size_t at = 0;
   while (at + 2 <= size) {
     uint8_t selector = data[at++];
     unsigned length = data[at++] * 8u;  // up to 2040 bytes
     Bytes frame;
+    Router router;
     uint16_t port;
     if (selector & 0x80) {  // raw bytes
-      port = uint16_t((selector & 0x7F) % 3);
+      const RawTarget& target = kRawTargets[(selector & 0x7F) % std::size(kRawTargets)];
+      router = target.router;
+      port = target.port;
       size_t n = std::min<size_t>(length, size - at);
       frame.assign(data + at, data + at + n);
       at += n;
     } else {
       const Template& t = state->templates[selector % state->templates.size()];
+      router = t.router;
       port = t.port;
       frame = t.frame;
       if (length != 0) frame.resize(length);
@@ -121,25 +182,27 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       }
       if (at < size) ++at;
     }
-    frames_by_port[port].push_back(std::move(frame));
+    frames_by_port[router][port].push_back(std::move(frame));
   }
 
-  CounterSet& counters = *state->headend->counters;
-  for (uint16_t port = 0; port < 3; ++port) {
-    if (frames_by_port[port].empty()) continue;
-    uint64_t drops_before = counters.total_drops();
-    auto out = state->headend->run(state->pool, port, frames_by_port[port], state->now += 1000);
-    size_t sent = 0;
-    for (const auto& [out_port, frames] : out) {
-      for (const Bytes& f : frames) check_output(out_port, f);
-      sent += frames.size();
+  for (unsigned r = 0; r < kRouters; ++r)
+    for (uint16_t port = 0; port < 3; ++port) {
+      const std::vector<Bytes>& in = frames_by_port[r][port];
+      if (in.empty()) continue;
+      test::RouterHarness& router = *state->routers[r];
+      uint64_t drops_before = router.counters->total_drops();
+      auto out = router.run(state->pool, port, in, state->now += 1000);
+      size_t sent = 0;
+      for (const auto& [out_port, frames] : out) {
+        for (const Bytes& f : frames) check_output(router, out_port, f);
+        sent += frames.size();
+      }
+      uint64_t dropped = router.counters->total_drops() - drops_before;
+      // Frames too large for one mbuf never enter the graph (harness).
+      size_t entered = 0;
+      for (const Bytes& f : in) entered += f.size() <= RTE_MBUF_DEFAULT_DATAROOM;
+      if (sent + dropped != entered) std::abort();
     }
-    uint64_t dropped = counters.total_drops() - drops_before;
-    // Frames too large for one mbuf never enter the pipeline (harness).
-    size_t entered = 0;
-    for (const Bytes& f : frames_by_port[port]) entered += f.size() <= RTE_MBUF_DEFAULT_DATAROOM;
-    if (sent + dropped != entered) std::abort();
-  }
   if (rte_mempool_in_use_count(state->pool) != 0) std::abort();  // no mbuf leaked
   return 0;
 }

@@ -38,6 +38,53 @@ subscribers:
      addresses: [100.64.0.4/32], rate: {up: 1Mbit}}
 )";
 
+const char* const kTransitTestConfig = R"(
+router: {role: transit}
+workers: {lcores: [1]}
+ports:
+  - {name: west, role: core, device: net_null0, mac: "02:00:00:00:1a:00"}
+  - {name: east, role: core, device: net_null1, mac: "02:00:00:00:1b:00"}
+local_labels:
+  - {label: 300, action: swap, out_labels: [1001], next_hop: {port: east, mac: "02:00:00:00:2b:01"}}
+  - {label: 310, action: swap, out_labels: [2001], next_hop: {port: east, mac: "02:00:00:00:2b:01"}}
+  - {label: 320, action: swap, out_labels: [3], next_hop: {port: east, mac: "02:00:00:00:2b:01"}}
+  - {label: 500, action: swap, out_labels: [100], next_hop: {port: west, mac: "02:00:00:00:c0:00"}}
+)";
+
+const char* const kTailendTestConfig = R"(
+router: {role: tailend}
+workers: {lcores: [1]}
+ports:
+  - {name: core0, role: core, device: net_null0, mac: "02:00:00:00:2b:01"}
+  - {name: red0, role: isp, device: net_null1, mac: "02:00:00:00:3d:00"}
+  - {name: green0, role: isp, device: net_null2, mac: "02:00:00:00:3e:00"}
+isps:
+  - {id: 1, name: red, handoff: {port: red0, mac: "02:00:00:00:d0:01"}}
+  - {id: 2, name: green, handoff: {port: green0, mac: "02:00:00:00:e0:01"}}
+local_labels:
+  - {label: 1001, action: pop-to-isp, isp: red}
+  - {label: 2001, action: pop-to-isp, isp: green}
+prefix_fecs:
+  - {prefix: 100.64.0.0/16, labels: [500], next_hop: {port: core0, mac: "02:00:00:00:1b:00"}}
+  - {prefix: "2001:db8::/32", labels: [500], next_hop: {port: core0, mac: "02:00:00:00:1b:00"}}
+)";
+
+const char* const kNetworkHeadendTestConfig = R"(
+workers: {lcores: [1]}
+ports:
+  - {name: access0, role: access, device: net_null0, mac: "02:00:00:00:a0:00"}
+  - {name: core0, role: core, device: net_null1, mac: "02:00:00:00:c0:00"}
+isps:
+  - {id: 1, name: red, labels: [300], next_hop: {port: core0, mac: "02:00:00:00:1a:00"}}
+  - {id: 2, name: green, labels: [310], next_hop: {port: core0, mac: "02:00:00:00:1a:00"}}
+local_labels: [{label: 100, action: pop-to-subscriber}]
+subscribers:
+  - {id: 1, isp: red, line: {port: access0, svlan: 10, cvlan: 1}, cpe_mac: "02:00:00:01:00:01",
+     addresses: [100.64.0.1/32, "2001:db8:1::/56"]}
+  - {id: 2, isp: green, line: {port: access0, svlan: 20}, cpe_mac: "02:00:00:01:00:02",
+     addresses: [100.64.0.8/29]}
+)";
+
 LoadResult load_config_text(const std::string& yaml) {
   static std::atomic<unsigned> counter{0};
   std::string path = "/tmp/aggr-config-" + std::to_string(getpid()) + "-" + std::to_string(counter++) + ".yaml";

@@ -23,6 +23,16 @@ namespace aggr::test {
 // single tag, source prefix, one with a 1 Mbit/s upstream rate).
 extern const char* const kPipelineTestConfig;
 
+// A small network, links joined by MAC: a headend (access0, core0; red's
+// subscribers get 300, green's 310; label 100 back to them), a transit
+// (west towards the headend, east towards the tailend: 300 -> 1001,
+// 310 -> 2001, 320 -> implicit null, 500 -> 100) and a tailend (core0;
+// red0 and green0, the ISPs' handoffs; 1001 and 2001 pop to them; the
+// headend's pools 100.64.0.0/16 and 2001:db8::/32 get 500).
+extern const char* const kNetworkHeadendTestConfig;
+extern const char* const kTransitTestConfig;
+extern const char* const kTailendTestConfig;
+
 // Parses and validates YAML text as if it were a file in a scratch directory.
 LoadResult load_config_text(const std::string& yaml);
 

@@ -16,55 +16,6 @@ using gen::Bytes;
 using gen::LabelEntry;
 using gen::Mac;
 
-const char* const kTransitConfig = R"(
-router: {role: transit}
-workers: {lcores: [1]}
-ports:
-  - {name: west, role: core, device: net_null0, mac: "02:00:00:00:1a:00"}
-  - {name: east, role: core, device: net_null1, mac: "02:00:00:00:1b:00"}
-local_labels:
-  - {label: 300, action: swap, out_labels: [1001], next_hop: {port: east, mac: "02:00:00:00:2b:01"}}
-  - {label: 310, action: swap, out_labels: [2001], next_hop: {port: east, mac: "02:00:00:00:2b:01"}}
-  - {label: 320, action: swap, out_labels: [3], next_hop: {port: east, mac: "02:00:00:00:2b:01"}}
-  - {label: 500, action: swap, out_labels: [100], next_hop: {port: west, mac: "02:00:00:00:c0:00"}}
-)";
-
-const char* const kTailendConfig = R"(
-router: {role: tailend}
-workers: {lcores: [1]}
-ports:
-  - {name: core0, role: core, device: net_null0, mac: "02:00:00:00:2b:01"}
-  - {name: red0, role: isp, device: net_null1, mac: "02:00:00:00:3d:00"}
-  - {name: green0, role: isp, device: net_null2, mac: "02:00:00:00:3e:00"}
-isps:
-  - {id: 1, name: red, handoff: {port: red0, mac: "02:00:00:00:d0:01"}}
-  - {id: 2, name: green, handoff: {port: green0, mac: "02:00:00:00:e0:01"}}
-local_labels:
-  - {label: 1001, action: pop-to-isp, isp: red}
-  - {label: 2001, action: pop-to-isp, isp: green}
-prefix_fecs:
-  - {prefix: 100.64.0.0/16, labels: [500], next_hop: {port: core0, mac: "02:00:00:00:1b:00"}}
-  - {prefix: "2001:db8::/32", labels: [500], next_hop: {port: core0, mac: "02:00:00:00:1b:00"}}
-)";
-
-// The headend of the network above: red's subscribers get 300, green's 310,
-// towards the transit's west port; label 100 comes back to the subscribers.
-const char* const kHeadendConfig = R"(
-workers: {lcores: [1]}
-ports:
-  - {name: access0, role: access, device: net_null0, mac: "02:00:00:00:a0:00"}
-  - {name: core0, role: core, device: net_null1, mac: "02:00:00:00:c0:00"}
-isps:
-  - {id: 1, name: red, labels: [300], next_hop: {port: core0, mac: "02:00:00:00:1a:00"}}
-  - {id: 2, name: green, labels: [310], next_hop: {port: core0, mac: "02:00:00:00:1a:00"}}
-local_labels: [{label: 100, action: pop-to-subscriber}]
-subscribers:
-  - {id: 1, isp: red, line: {port: access0, svlan: 10, cvlan: 1}, cpe_mac: "02:00:00:01:00:01",
-     addresses: [100.64.0.1/32, "2001:db8:1::/56"]}
-  - {id: 2, isp: green, line: {port: access0, svlan: 20}, cpe_mac: "02:00:00:01:00:02",
-     addresses: [100.64.0.8/29]}
-)";
-
 Mac mac(const char* text) { return gen::parse_mac_or_die(text); }
 
 gen::IpPacketSpec ipv4(std::initializer_list<uint8_t> source, std::initializer_list<uint8_t> destination,
@@ -114,7 +65,7 @@ class RoleTest : public ::testing::Test {
 // ------------------------------------------------------------------ transit
 
 TEST_F(RoleTest, TransitSwapsBothWaysByteForByte) {
-  auto transit = router(kTransitConfig);
+  auto transit = router(test::kTransitTestConfig);
   const Bytes packet = gen::ip_packet(ipv4({100, 64, 0, 1}, {198, 51, 100, 7}));
   Bytes up = gen::mpls_frame(mac("02:00:00:00:1a:00"), mac("02:00:00:00:c0:00"), {{300, 2, 64}}, packet);
   Bytes deeper = gen::mpls_frame(mac("02:00:00:00:1a:00"), mac("02:00:00:00:c0:00"), {{310, 0, 30}, {77, 1, 200}},
@@ -132,7 +83,7 @@ TEST_F(RoleTest, TransitSwapsBothWaysByteForByte) {
 }
 
 TEST_F(RoleTest, TransitPopsWhereTheNextHopAskedForImplicitNull) {
-  auto transit = router(kTransitConfig);
+  auto transit = router(test::kTransitTestConfig);
   const gen::IpPacketSpec spec = ipv4({100, 64, 0, 1}, {198, 51, 100, 7}, 64);
   const Mac from = mac("02:00:00:00:1a:00"), peer = mac("02:00:00:00:c0:00");
   const Mac next = mac("02:00:00:00:2b:01"), east = mac("02:00:00:00:1b:00");
@@ -152,7 +103,7 @@ TEST_F(RoleTest, TransitPopsWhereTheNextHopAskedForImplicitNull) {
 }
 
 TEST_F(RoleTest, TransitDropsAreCountedByReason) {
-  auto transit = router(kTransitConfig);
+  auto transit = router(test::kTransitTestConfig);
   const Bytes packet = gen::ip_packet(ipv4({100, 64, 0, 1}, {198, 51, 100, 7}));
   const Mac to = mac("02:00:00:00:1a:00"), from = mac("02:00:00:00:c0:00");
   Bytes truncated = gen::mpls_frame(to, from, {{320, 0, 10}}, packet);
@@ -178,7 +129,7 @@ TEST_F(RoleTest, TransitDropsAreCountedByReason) {
 // ------------------------------------------------------------------ tailend
 
 TEST_F(RoleTest, TailendHandsEachIspItsTrafficAndCountsIt) {
-  auto tailend = router(kTailendConfig);
+  auto tailend = router(test::kTailendTestConfig);
   const Mac core = mac("02:00:00:00:2b:01"), transit = mac("02:00:00:00:1b:00");
   gen::IpPacketSpec v4 = ipv4({100, 64, 0, 1}, {198, 51, 100, 7}, 64, 300);
   gen::IpPacketSpec v6 = ipv6(7, 0x0064, 64);
@@ -201,7 +152,7 @@ TEST_F(RoleTest, TailendHandsEachIspItsTrafficAndCountsIt) {
 }
 
 TEST_F(RoleTest, TailendLabelsIspTrafficByDestinationTowardsItsHeadend) {
-  auto tailend = router(kTailendConfig);
+  auto tailend = router(test::kTailendTestConfig);
   const Mac red_gateway = mac("02:00:00:00:d0:01"), red_port = mac("02:00:00:00:3d:00");
   const Mac green_gateway = mac("02:00:00:00:e0:01"), green_port = mac("02:00:00:00:3e:00");
   gen::IpPacketSpec v4 = ipv4({198, 51, 100, 7}, {100, 64, 0, 9}, 64, 200);
@@ -218,7 +169,7 @@ TEST_F(RoleTest, TailendLabelsIspTrafficByDestinationTowardsItsHeadend) {
 }
 
 TEST_F(RoleTest, TailendDropsAreCountedByReason) {
-  auto tailend = router(kTailendConfig);
+  auto tailend = router(test::kTailendTestConfig);
   const Mac core = mac("02:00:00:00:2b:01"), transit = mac("02:00:00:00:1b:00");
   const Mac red_gateway = mac("02:00:00:00:d0:01"), red_port = mac("02:00:00:00:3d:00");
   const Bytes packet = gen::ip_packet(ipv4({100, 64, 0, 1}, {198, 51, 100, 7}));
@@ -244,7 +195,7 @@ TEST_F(RoleTest, TailendDropsAreCountedByReason) {
 }
 
 TEST_F(RoleTest, AnIspWithoutAHandoffDropsItsLabelsTraffic) {
-  auto tailend = router(kTailendConfig);
+  auto tailend = router(test::kTailendTestConfig);
   ASSERT_TRUE(tailend->rib->clear_handoff(1).ok());
   run(*tailend, 0, {gen::mpls_frame(mac("02:00:00:00:2b:01"), mac("02:00:00:00:1b:00"), {{1001, 0, 64}},
                                     gen::ip_packet(ipv4({100, 64, 0, 1}, {198, 51, 100, 7})))});
@@ -260,9 +211,9 @@ TEST_F(RoleTest, AnIspWithoutAHandoffDropsItsLabelsTraffic) {
 // Frames leave one router and enter the next by the port the link joins;
 // the per-ISP counts of headend and tailend agree exactly, both ways.
 TEST_F(RoleTest, HeadendTransitAndTailendAgreeOnEveryIspsBytes) {
-  auto headend = router(kHeadendConfig);
-  auto transit = router(kTransitConfig);
-  auto tailend = router(kTailendConfig);
+  auto headend = router(test::kNetworkHeadendTestConfig);
+  auto transit = router(test::kTransitTestConfig);
+  auto tailend = router(test::kTailendTestConfig);
   const Mac cpe1 = mac("02:00:00:01:00:01"), cpe2 = mac("02:00:00:01:00:02"), access = mac("02:00:00:00:a0:00");
   std::vector<Bytes> upstream;
   for (unsigned i = 0; i < 40; ++i) {
