@@ -92,6 +92,18 @@ void split_burst(Burst& from, uint32_t mask, Burst& to) {
 
 void run_core(Burst& burst, const NodeEnv& env, TxBatch& out) {
   mpls_input_node(burst, env);
+  // A transit's or a tailend's bursts go one way whole: no split.
+  const uint32_t all = burst.count == kBurstSize ? ~0u : (1u << burst.count) - 1;
+  if (burst.swap == all) {
+    label_swap_node(burst, env);
+    output_node(burst, env, out);
+    return;
+  }
+  if (burst.to_isp == all) {
+    isp_output_node(burst, env);
+    isp_account_node(burst, env, Direction::kUpstream, out);
+    return;
+  }
   if (burst.swap != 0) {
     Burst swapped;
     split_burst(burst, burst.swap, swapped);

@@ -1,11 +1,10 @@
 // MPLS input: a core frame's label stack against the ILM, whose entry names
 // the node the frame goes to next: subscriber delivery (pop-to-subscriber,
 // the label at the bottom of the stack), ISP output (pop-to-ISP, likewise)
-// or label swap. Explicit null (RFC
-// 3032) is popped; other reserved labels are dropped. One label over plain
-// IPv4 bound to a subscriber (nearly all of a headend's core traffic) takes
-// a shortcut past the entry loop and the general parsers (frame_ops.h,
-// parse_plain_mpls_ipv4).
+// or label swap. Explicit null (RFC 3032) is popped; other reserved labels
+// are dropped. One label over plain IPv4 (nearly all of a headend's core
+// traffic, and of a transit's and a tailend's) takes a shortcut past the
+// entry loop and the general parsers (frame_ops.h, parse_plain_mpls_ipv4).
 #include "dataplane/frame_ops.h"
 #include "dataplane/net/labels.h"
 #include "dataplane/nodes/nodes.h"
@@ -85,14 +84,34 @@ __attribute__((noinline)) CoreNext read_labels(const uint8_t* frame, uint32_t le
 CoreNext read_frame(const rte_mbuf* m, const IlmTable& ilm, PacketContext& ctx) {
   const uint8_t* frame = rte_pktmbuf_mtod(m, const uint8_t*);
   PlainMplsIpv4 plain;
-  if (m->nb_segs == 1 && parse_plain_mpls_ipv4(frame, m->data_len, &plain) &&
-      ilm.lookup(plain.label).action == IlmAction::kPopToSubscriber) {
-    ctx.reset();
-    ctx.l3_offset = kPlainMplsL3Offset;
-    ctx.l3_length = plain.length;
-    ctx.ip_version = 4;
-    ctx.mpls_ttl = plain.ttl;
-    return CoreNext::kDeliver;
+  if (m->nb_segs == 1 && parse_plain_mpls_ipv4(frame, m->data_len, &plain)) {
+    const IlmEntry entry = ilm.lookup(plain.label);
+    if (entry.action == IlmAction::kPopToSubscriber) {
+      ctx.reset();
+      ctx.l3_offset = kPlainMplsL3Offset;
+      ctx.l3_length = plain.length;
+      ctx.ip_version = 4;
+      ctx.mpls_ttl = plain.ttl;
+      return CoreNext::kDeliver;
+    }
+    // A transit's and a tailend's common frames take the shortcut too.
+    if (entry.action == IlmAction::kSwap) {
+      ctx.reset();
+      ctx.l3_offset = kPlainMplsL3Offset;
+      ctx.l3_length = uint16_t(m->data_len - kPlainMplsL3Offset);
+      ctx.mpls_ttl = plain.ttl;
+      ctx.nhlfe = entry.argument;
+      return CoreNext::kSwap;
+    }
+    if (entry.action == IlmAction::kPopToIsp) {
+      ctx.reset();
+      ctx.l3_offset = kPlainMplsL3Offset;
+      ctx.l3_length = plain.length;
+      ctx.ip_version = 4;
+      ctx.mpls_ttl = plain.ttl;
+      ctx.isp = uint16_t(entry.argument);
+      return CoreNext::kToIsp;
+    }
   }
   ctx.reset();
   if (m->nb_segs != 1) {
