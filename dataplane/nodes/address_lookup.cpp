@@ -10,10 +10,11 @@ namespace aggr {
 
 namespace {
 
-// Gathers the addresses by family, looks them up in bulk and hands each
-// result to `found(packet, value)`.
+// Gathers the addresses by family, looks them up in bulk into values[] and
+// hands each result to `found(value)` (to start loading what it names).
 template <typename Found>
-void lookup_burst(const AddressTable& table, const Burst& burst, AddressRole role, uint32_t only, Found found) {
+void lookup_burst(const AddressTable& table, const Burst& burst, AddressRole role, uint32_t only, uint32_t* out,
+                  Found found) {
   uint32_t v4[kBurstSize];
   const uint8_t* v6[kBurstSize];
   uint8_t v4_index[kBurstSize], v6_index[kBurstSize];
@@ -22,7 +23,7 @@ void lookup_burst(const AddressTable& table, const Burst& burst, AddressRole rol
   const unsigned v4_offset = role == AddressRole::kSource ? 12 : 16;
   const unsigned v6_offset = role == AddressRole::kSource ? 8 : 24;
   for (unsigned i = 0; i < burst.count; ++i) {
-    found(i, kInvalidHandle);
+    out[i] = kInvalidHandle;
     const PacketContext& ctx = burst.context[i];
     if (ctx.drop != DropReason::kNone || !(only >> i & 1)) continue;
     const uint8_t* l3 = frame_start(burst.packets[i]) + ctx.l3_offset;
@@ -38,11 +39,17 @@ void lookup_burst(const AddressTable& table, const Burst& burst, AddressRole rol
   uint32_t values[kBurstSize];
   if (v4_count > 0) {
     table.lookup_ipv4_bulk(v4, v4_count, values);
-    for (unsigned j = 0; j < v4_count; ++j) found(v4_index[j], values[j]);
+    for (unsigned j = 0; j < v4_count; ++j) {
+      out[v4_index[j]] = values[j];
+      found(values[j]);
+    }
   }
   if (v6_count > 0) {
     table.lookup_ipv6_bulk(v6, v6_count, values);
-    for (unsigned j = 0; j < v6_count; ++j) found(v6_index[j], values[j]);
+    for (unsigned j = 0; j < v6_count; ++j) {
+      out[v6_index[j]] = values[j];
+      found(values[j]);
+    }
   }
 }
 
@@ -51,15 +58,13 @@ void lookup_burst(const AddressTable& table, const Burst& burst, AddressRole rol
 void lookup_burst_addresses(const Tables& tables, const Burst& burst, AddressRole role, uint32_t* handles,
                             uint32_t only) {
   const SubscriberTable::Reader records = tables.subscribers.reader();
-  lookup_burst(tables.addresses, burst, role, only, [&](unsigned i, uint32_t handle) {
-    handles[i] = handle;
-    if (handle != kInvalidHandle) records.prefetch_record(handle);
-  });
+  lookup_burst(tables.addresses, burst, role, only, handles,
+               [&records](uint32_t handle) { records.prefetch_record(handle); });
 }
 
 void lookup_burst_prefixes(const AddressTable& table, const Burst& burst, AddressRole role, uint32_t* values,
                            uint32_t only) {
-  lookup_burst(table, burst, role, only, [values](unsigned i, uint32_t value) { values[i] = value; });
+  lookup_burst(table, burst, role, only, values, [](uint32_t) {});
 }
 
 }  // namespace aggr

@@ -2,7 +2,7 @@
 // port names the ISP (counted per ISP on the way out); the destination
 // address, by longest match over the prefix FECs (the subscriber pools
 // headends advertise), names the NHLFE that label push imposes.
-#include "dataplane/nodes/nodes.h"
+#include "dataplane/nodes/ip_frame.h"
 
 namespace aggr {
 

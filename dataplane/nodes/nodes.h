@@ -30,9 +30,6 @@ enum class AddressRole : uint8_t { kSource, kDestination };
 void lookup_burst_addresses(const Tables& tables, const Burst& burst, AddressRole role, uint32_t* handles,
                             uint32_t only = ~0u);
 
-// A frame with an IP packet behind Ethernet and up to two tags: its context,
-// written once every frame byte is read (see PacketContext::reset).
-void parse_ip_frame(const rte_mbuf* m, PacketContext& ctx);
 // The values (subscriber handles, FEC indices) of each packet's source or
 // destination address in `table` (kInvalidHandle: none, or the packet is
 // dropped or not in `only`), for the whole burst at once.
