@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstring>
 #include <stdexcept>
 #include <thread>
 
@@ -61,6 +62,8 @@ Router::~Router() {
     workers_stop_.store(true);
     join_workers();
   }
+  exception_path_.reset();
+  mirror_rings_.reset();
   control_.reset();
   tables_.reset();
   transfer_rings_.reset();
@@ -101,13 +104,41 @@ void Router::start() {
     port_ids_.push_back(opened.port_id);
     tables_->ports[opened.port_id] = port_attributes(p, opened.mac, owners[port_ids_.size() - 1]);
     log_info("port " + p.name + ": DPDK port " + std::to_string(opened.port_id) + ", " +
-             (p.role == PortRole::kAccess ? "access" : "core") + ", mtu " + std::to_string(p.mtu));
+             std::string(port_role_name(p.role)) + ", mtu " + std::to_string(p.mtu));
   }
+  open_mirrors();
 
   counters_ = std::make_unique<CounterSet>(workers, limits.isps, limits.subscribers);
   control_->install(*tables_, *counters_, port_ids_);
   launch_workers();
+  if (exception_path_) exception_path_->start();
   if (options_.services) control_->start_services();
+}
+
+void Router::open_mirrors() {
+  const RouterConfig& c = config();
+  for (unsigned k = 0; k < kPuntKinds; ++k) tables_->punt.set_rate(PuntKind(k), c.punt_rates[k], rte_get_tsc_hz());
+  for (size_t i = 0; i < c.ports.size(); ++i) {
+    const PortConfig& p = c.ports[i];
+    if (!p.mirror) continue;
+    if (!exception_path_) {
+      mirror_rings_ = std::make_unique<MirrorRings>();
+      exception_path_ = std::make_unique<ExceptionPath>(*mirror_rings_, pool_);
+    }
+    const uint16_t port = port_ids_[i];
+    PortAttributes& attributes = tables_->ports[port];
+    mirror_rings_->add_port(port);
+    exception_path_->add_mirror(port, p.name, *p.mirror, attributes.mac, p.mtu);
+    attributes.mirrored = true;
+    // The router's own addresses there: what an ISP port punts.
+    for (const IpPrefix& address : p.mirror->addresses) {
+      Ipv6Address v6;
+      std::memcpy(v6.bytes, address.bytes, sizeof v6.bytes);
+      const bool added = address.family == 4 ? tables_->local_addresses.add_ipv4(address.ipv4_host_order(), 32, port)
+                                             : tables_->local_addresses.add_ipv6(v6, 128, port);
+      if (!added) throw std::runtime_error("port " + p.name + ": too many mirror addresses");
+    }
+  }
 }
 
 void Router::launch_workers() {
@@ -119,6 +150,7 @@ void Router::launch_workers() {
     setup.idle_polls = c.idle_polls;
     setup.idle_sleep_us = c.idle_sleep_us;
     setup.transfer_rings = transfer_rings_.get();
+    setup.mirrors = mirror_rings_.get();
     for (size_t p = 0; p < c.ports.size(); ++p)
       if (port_workers[p] == c.worker_lcores[w]) setup.rx.push_back({port_ids_[p], 0});
     workers_.push_back(std::make_unique<Worker>(setup, *tables_, counters_->worker(w), workers_stop_));

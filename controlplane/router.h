@@ -11,6 +11,7 @@
 
 #include "controlplane/config/config.h"
 #include "controlplane/control_plane.h"
+#include "controlplane/exception_path.h"
 #include "dataplane/counters.h"
 #include "dataplane/worker.h"
 
@@ -49,6 +50,8 @@ class Router {
  private:
   const RouterConfig& config() const { return control_->config(); }
   void launch_workers();
+  // Kernel mirrors of the ports that have one, and the punt rates.
+  void open_mirrors();
   void join_workers();
   uint64_t received_packets() const;
 
@@ -60,6 +63,8 @@ class Router {
   std::unique_ptr<Tables> tables_;
   std::unique_ptr<CounterSet> counters_;
   std::unique_ptr<MeterTransferRings> transfer_rings_;
+  std::unique_ptr<MirrorRings> mirror_rings_;
+  std::unique_ptr<ExceptionPath> exception_path_;
   std::vector<std::unique_ptr<Worker>> workers_;
   std::atomic<bool> workers_stop_{false};
   std::atomic<bool> stop_requested_{false};

@@ -78,6 +78,12 @@ void write_summary_json(std::ostream& out, const std::vector<uint16_t>& port_ids
   nlohmann::json& ports = doc["ports"] = nlohmann::json::object();
   for (uint16_t port : port_ids)
     ports[rib.port_name(port)] = {{"rx", totals(counters.port_rx(port))}, {"tx", totals(counters.port_tx(port))}};
+  nlohmann::json& punted = doc["punted"] = nlohmann::json::object();
+  nlohmann::json& policed = doc["punt_policed"] = nlohmann::json::object();
+  for (unsigned k = 0; k < kPuntKinds; ++k) {
+    punted[std::string(punt_kind_name(PuntKind(k)))] = counters.punted(PuntKind(k));
+    policed[std::string(punt_kind_name(PuntKind(k)))] = counters.punt_policed(PuntKind(k));
+  }
   nlohmann::json& drops = doc["drops"] = nlohmann::json::object();
   for (unsigned r = 1; r < kDropReasonCount; ++r)
     drops[std::string(drop_reason_name(DropReason(r)))] = counters.drops(DropReason(r));

@@ -57,6 +57,18 @@ uint64_t CounterSet::total_drops() const {
   return n;
 }
 
+uint64_t CounterSet::punted(PuntKind kind) const {
+  uint64_t n = 0;
+  for (const auto& w : workers_) n += w->punted[unsigned(kind)].get();
+  return n;
+}
+
+uint64_t CounterSet::punt_policed(PuntKind kind) const {
+  uint64_t n = 0;
+  for (const auto& w : workers_) n += w->punt_policed[unsigned(kind)].get();
+  return n;
+}
+
 void CounterSet::reset_subscriber(uint32_t handle) {
   for (auto& w : workers_) {
     for (unsigned d = 0; d < kDirections; ++d) {

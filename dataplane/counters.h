@@ -18,6 +18,7 @@
 #include <rte_prefetch.h>
 
 #include "dataplane/drop_reason.h"
+#include "dataplane/tables/punt_table.h"
 #include "dataplane/tables/records.h"
 #include "dataplane/tables/table_array.h"
 
@@ -86,6 +87,8 @@ class alignas(64) WorkerCounters {
   Counter busy_loops;  // poll loops that received at least one packet
   Counter cycles;      // TSC cycles spent in the poll loop (sleeps included)
   Counter busy_cycles; // of which in loops that received at least one packet
+  Counter punted[kPuntKinds];        // frames for the router, queued to a mirror
+  Counter punt_policed[kPuntKinds];  // of which over the rate (also drops: punt_policed)
 
   const PortCounters& port(uint16_t port) const { return ports_[port]; }
   const Counter& drop(DropReason reason) const { return drops_[unsigned(reason)]; }
@@ -123,6 +126,8 @@ class CounterSet {
   Totals port_tx(uint16_t port) const;
   uint64_t drops(DropReason reason) const;
   uint64_t total_drops() const;
+  uint64_t punted(PuntKind kind) const;
+  uint64_t punt_policed(PuntKind kind) const;
 
   // Zeroes a subscriber handle's counters before it is reused. Only valid
   // while the handle is unpublished and past its grace period, when no worker

@@ -29,6 +29,8 @@ std::string_view drop_reason_name(DropReason reason) {
     case DropReason::kSubscriberGone: return "subscriber_gone";
     case DropReason::kNoHandoff: return "no_handoff";
     case DropReason::kUnknownHandoff: return "unknown_handoff";
+    case DropReason::kPuntPoliced: return "punt_policed";
+    case DropReason::kMirrorFull: return "mirror_full";
     case DropReason::kCount: break;
   }
   return "invalid";

@@ -32,6 +32,8 @@ enum class DropReason : uint8_t {
   kSubscriberGone,       // removed or moved while its frame was handed off
   kNoHandoff,            // pop-to-ISP label of an ISP with no handoff here
   kUnknownHandoff,       // frame on an ISP port (or VLAN) that is no ISP's handoff
+  kPuntPoliced,          // for the router, over its kind's punt rate on the port
+  kMirrorFull,           // for the router, but the queue to the kernel mirror was full
   kCount
 };
 

@@ -14,14 +14,14 @@ constexpr N kPoliceNext[] = {N::kFtnPush, N::kAccount};
 constexpr D kPoliceDrops[] = {D::kMeterUpstream, D::kMeterDownstream};
 constexpr N kFtnPushNext[] = {N::kAccount};
 constexpr D kFtnPushDrops[] = {D::kNoFtnEntry, D::kTtlExpired, D::kMtuExceeded, D::kNoHeadroom};
-constexpr N kMplsInputNext[] = {N::kSubscriberDeliver, N::kLabelSwap, N::kIspOutput};
+constexpr N kMplsInputNext[] = {N::kSubscriberDeliver, N::kLabelSwap, N::kIspOutput, N::kPunt};
 constexpr D kMplsInputDrops[] = {D::kMultiSegment, D::kTruncated, D::kNotMpls,        D::kTtlExpired,
                                  D::kReservedLabel, D::kUnknownLabel, D::kLabelStackTooDeep, D::kBadIpHeader};
 constexpr N kLabelSwapNext[] = {N::kOutput};
 constexpr D kLabelSwapDrops[] = {D::kMtuExceeded, D::kNoHeadroom, D::kTtlExpired, D::kBadIpHeader, D::kTruncated};
 constexpr N kIspOutputNext[] = {N::kIspAccount};
 constexpr D kIspOutputDrops[] = {D::kNoHandoff, D::kMtuExceeded, D::kNoHeadroom, D::kTtlExpired};
-constexpr N kIspInputNext[] = {N::kLabelPush};
+constexpr N kIspInputNext[] = {N::kLabelPush, N::kPunt};
 constexpr D kIspInputDrops[] = {D::kMultiSegment,   D::kTruncated,          D::kTooManyVlanTags,
                                 D::kNotIp,          D::kBadIpHeader,        D::kUnknownHandoff,
                                 D::kUnknownDestination, D::kNoFtnEntry};
@@ -35,6 +35,8 @@ constexpr N kMeterTransferResumeNext[] = {N::kPolice};
 constexpr D kMeterTransferResumeDrops[] = {D::kSubscriberGone};
 constexpr N kAccountNext[] = {N::kOutput};
 constexpr N kIspAccountNext[] = {N::kOutput};
+constexpr N kPuntNext[] = {N::kOutput};
+constexpr D kPuntDrops[] = {D::kPuntPoliced, D::kMirrorFull};
 constexpr D kOutputDrops[] = {D::kTxFailed};
 
 constexpr NodeDescriptor kNodes[] = {
@@ -52,6 +54,7 @@ constexpr NodeDescriptor kNodes[] = {
     {N::kMeterTransferResume, "meter-transfer-resume", kMeterTransferResumeNext, kMeterTransferResumeDrops},
     {N::kAccount, "account", kAccountNext, {}},
     {N::kIspAccount, "isp-account", kIspAccountNext, {}},
+    {N::kPunt, "punt", kPuntNext, kPuntDrops},
     {N::kOutput, "output", {}, kOutputDrops},
 };
 static_assert(std::size(kNodes) == size_t(NodeId::kCount));
@@ -69,7 +72,7 @@ void run_upstream(Burst& burst, const NodeEnv& env, TxBatch& out) {
 // The next-node masks of the packets kept move down with them.
 void split_burst(Burst& from, uint32_t mask, Burst& to) {
   unsigned kept = 0;
-  uint32_t swap = 0, to_isp = 0;
+  uint32_t swap = 0, to_isp = 0, punt = 0;
   to.in_port = from.in_port;
   for (unsigned i = 0; i < from.count; ++i) {
     if (mask >> i & 1) {
@@ -79,6 +82,7 @@ void split_burst(Burst& from, uint32_t mask, Burst& to) {
     }
     swap |= (from.swap >> i & 1) << kept;
     to_isp |= (from.to_isp >> i & 1) << kept;
+    punt |= (from.punt >> i & 1) << kept;
     if (kept != i) {
       from.packets[kept] = from.packets[i];
       from.context[kept] = from.context[i];
@@ -88,10 +92,19 @@ void split_burst(Burst& from, uint32_t mask, Burst& to) {
   from.count = uint16_t(kept);
   from.swap = swap;
   from.to_isp = to_isp;
+  from.punt = punt;
+}
+
+// Frames for the router leave the burst for punt first.
+void punt_marked(Burst& burst, const NodeEnv& env, TxBatch& out) {
+  Burst punted;
+  split_burst(burst, burst.punt, punted);
+  punt_node(punted, env, out);
 }
 
 void run_core(Burst& burst, const NodeEnv& env, TxBatch& out) {
   mpls_input_node(burst, env);
+  if (burst.punt != 0) punt_marked(burst, env, out);
   // A transit's or a tailend's bursts go one way whole: no split.
   const uint32_t all = burst.count == kBurstSize ? ~0u : (1u << burst.count) - 1;
   if (burst.swap == all) {
@@ -124,6 +137,7 @@ void run_core(Burst& burst, const NodeEnv& env, TxBatch& out) {
 
 void run_isp(Burst& burst, const NodeEnv& env, TxBatch& out) {
   isp_input_node(burst, env);
+  if (burst.punt != 0) punt_marked(burst, env, out);
   label_push_node(burst, env);
   isp_account_node(burst, env, Direction::kDownstream, out);
 }

@@ -8,6 +8,8 @@
 //                           \-> label_swap -> output                 (ILM entries that swap)
 //                           \-> isp_output -> isp_account(up)        (ILM entries that pop to an ISP)
 //   isp port:     isp_input -> label_push -> isp_account(down)
+//                          \-> punt -> (the port's kernel mirror)   (frames for the router)
+//   core port:    mpls_input -> punt -> (the port's kernel mirror)    (not MPLS: for the router)
 //   transferred:  meter_transfer_resume -> police(down) -> account   (on the meter's owner)
 //
 // Dropped packets are counted by reason and freed by the last node; frames
@@ -37,6 +39,7 @@ enum class NodeId : uint8_t {
   kMeterTransferResume,
   kAccount,
   kIspAccount,
+  kPunt,
   kOutput,
   kCount
 };

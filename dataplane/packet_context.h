@@ -65,6 +65,9 @@ struct Burst {
   // Bit i: MPLS input found a pop-to-ISP entry for packet i (a tailend's
   // upstream traffic); its next node is ISP output.
   uint32_t to_isp = 0;
+  // Bit i: packet i is for the router itself (ARP, ND, ICMP, LDP, ...);
+  // its next node is punt, towards the port's kernel mirror.
+  uint32_t punt = 0;
 };
 
 // What a burst leaves behind: frames ready to send, grouped by out port, and
@@ -78,6 +81,10 @@ struct TxBatch {
   rte_mbuf* transfer[kMaxWorkers][kBurstSize];
   uint16_t transfer_count[kMaxWorkers] = {};
   uint32_t transfer_workers = 0;  // bit w: worker w has frames
+  // Frames for the kernel mirror of punt_port (a burst comes in on one port).
+  rte_mbuf* punt[kBurstSize];
+  uint16_t punt_count = 0;
+  uint16_t punt_port = 0;
 };
 
 }  // namespace aggr

@@ -12,6 +12,7 @@ namespace aggr::wire {
 
 constexpr uint16_t kEtherTypeIpv4 = 0x0800;
 constexpr uint16_t kEtherTypeIpv6 = 0x86DD;
+constexpr uint16_t kEtherTypeArp = 0x0806;
 constexpr uint16_t kEtherTypeVlan = 0x8100;  // IEEE 802.1Q C-tag
 constexpr uint16_t kEtherTypeQinq = 0x88A8;  // IEEE 802.1ad S-tag
 constexpr uint16_t kEtherTypeMpls = 0x8847;  // MPLS unicast

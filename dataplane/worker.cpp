@@ -52,6 +52,33 @@ void Worker::transmit(TxBatch& batch) {
     drop_unsent(frames, sent, count, DropReason::kTxFailed);
   }
   if (batch.transfer_workers) hand_off(batch);
+  if (batch.punt_count) punt(batch);
+}
+
+void Worker::punt(TxBatch& batch) {
+  unsigned count = batch.punt_count;
+  batch.punt_count = 0;
+  rte_ring* ring = setup_.mirrors != nullptr ? setup_.mirrors->to_kernel(batch.punt_port) : nullptr;
+  unsigned queued = 0;
+  if (ring != nullptr)
+    queued = rte_ring_sp_enqueue_burst(ring, reinterpret_cast<void**>(batch.punt), count, nullptr);
+  drop_unsent(batch.punt, queued, count, DropReason::kMirrorFull);
+}
+
+bool Worker::send_from_kernel(uint16_t port, Burst& burst) {
+  rte_ring* ring = setup_.mirrors->from_kernel(port);
+  if (ring == nullptr) return false;
+  unsigned count = rte_ring_sc_dequeue_burst(ring, reinterpret_cast<void**>(burst.packets), kBurstSize, nullptr);
+  if (count == 0) return false;
+  uint64_t bytes = 0;
+  for (unsigned i = 0; i < count; ++i) bytes += burst.packets[i]->pkt_len;
+  uint16_t sent = 0;
+  for (unsigned attempt = 0; attempt < kTxRetries && sent < count; ++attempt)
+    sent += rte_eth_tx_burst(port, uint16_t(setup_.index), burst.packets + sent, uint16_t(count - sent));
+  for (unsigned i = sent; i < count; ++i) bytes -= burst.packets[i]->pkt_len;
+  counters_.port(port).tx.add(sent, bytes);
+  drop_unsent(burst.packets, sent, count, DropReason::kTxFailed);
+  return true;
 }
 
 void Worker::hand_off(TxBatch& batch) {
@@ -101,6 +128,7 @@ void Worker::run() {
     NodeEnv env{tables_, tables_.meters, counters_, now, uint16_t(setup_.index)};
     bool busy = setup_.transfer_rings != nullptr && receive_transfers(burst, batch, env);
     for (const RxQueue& rxq : setup_.rx) {
+      if (setup_.mirrors != nullptr) busy |= send_from_kernel(rxq.port, burst);
       burst.count = rte_eth_rx_burst(rxq.port, rxq.queue, burst.packets, kBurstSize);
       if (burst.count == 0) continue;
       busy = true;

@@ -7,6 +7,7 @@
 
 #include "dataplane/counters.h"
 #include "dataplane/meter_transfer_rings.h"
+#include "dataplane/mirror_rings.h"
 #include "dataplane/tables/tables.h"
 
 namespace aggr {
@@ -22,6 +23,7 @@ struct WorkerSetup {
   unsigned idle_polls = 256;    // empty polls before sleeping
   unsigned idle_sleep_us = 0;   // 0: never sleep (production busy polling)
   MeterTransferRings* transfer_rings = nullptr;  // with several workers: rings to the meter owners
+  const MirrorRings* mirrors = nullptr;          // with kernel mirrors: the exception path's rings
 };
 
 class Worker {
@@ -39,6 +41,9 @@ class Worker {
   // Counts frames [sent, count) under `reason` and frees them.
   void drop_unsent(struct rte_mbuf** frames, unsigned sent, unsigned count, DropReason reason);
   bool receive_transfers(struct Burst& burst, struct TxBatch& batch, const struct NodeEnv& env);
+  void punt(struct TxBatch& batch);
+  // Sends what the kernel sent on the port's mirror; true if there was any.
+  bool send_from_kernel(uint16_t port, struct Burst& burst);
 
   WorkerSetup setup_;
   Tables& tables_;

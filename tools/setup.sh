@@ -12,6 +12,8 @@ packages=(
   libcpp-httplib-dev prometheus curl
   python3 python3-matplotlib dpdk-doc
   valgrind  # benchmarks/run --instructions
+  libmnl-dev  # rtnetlink: the kernel mirrors' addresses
+  iproute2 iputils-ping iperf3 ethtool  # the exception path's test: namespaces, veths, a kernel peer
 )
 
 missing=()

@@ -3,6 +3,7 @@
 // that errors can name file, line and column.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -29,6 +30,17 @@ struct ConfigError {
   std::string to_string() const;
 };
 
+// A port's kernel mirror (the exception path): a tap interface, created by
+// aggrd, carrying the router's addresses on the port's link. What the
+// kernel sends on it goes out of the port; frames for these addresses (and
+// ARP, ND, link-local multicast; on a core port anything not MPLS) come in
+// on it.
+struct MirrorConfig {
+  std::string interface;
+  std::vector<IpPrefix> addresses;  // address/length: host bits are the address
+  SourceLocation where;
+};
+
 struct PortConfig {
   std::string name;
   std::string device;
@@ -38,6 +50,7 @@ struct PortConfig {
   uint16_t outer_tpid = 0x88A8;
   std::optional<rte_ether_addr> mac;
   std::optional<unsigned> worker;  // lcore that polls it; default round-robin
+  std::optional<MirrorConfig> mirror;
   SourceLocation where;
 };
 
@@ -160,6 +173,8 @@ struct RouterConfig {
   std::vector<SubscriberConfig> subscribers;
   std::vector<LocalLabelConfig> local_labels;
   std::vector<PrefixFecConfig> prefix_fecs;
+  // Frames a second each port may punt to its mirror, by kind (PuntKind).
+  std::array<uint32_t, kPuntKinds> punt_rates = {1000, 1000, 1000, 5000, 5000};
   ManagementConfig management;
   MetricsConfig metrics;
   LoggingConfig logging;

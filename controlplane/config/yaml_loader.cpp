@@ -179,10 +179,35 @@ void read_limits(Reader& r, const YAML::Node& node, RouterConfig& c) {
   if (node["prefix_fecs"]) r.number(node["prefix_fecs"], "limits prefix_fecs", 65535, &l.prefix_fecs);
 }
 
+// {interface, addresses: [address/length, ...]}
+void read_mirror(Reader& r, const YAML::Node& node, PortConfig& port) {
+  if (!r.map(node, "mirror", {"interface", "addresses"})) return;
+  MirrorConfig mirror;
+  mirror.where = r.at(node);
+  if (r.require(node, "interface", "mirror") && r.scalar(node["interface"], "mirror interface", &mirror.interface) &&
+      (mirror.interface.empty() || mirror.interface.size() > 15 ||
+       mirror.interface.find_first_of("/ \t:") != std::string::npos))
+    r.error(node["interface"], "mirror interface: '" + mirror.interface + "' is not a Linux interface name (1..15 characters)");
+  if (node["addresses"] && r.sequence(node["addresses"], "mirror addresses"))
+    for (const auto& a : node["addresses"]) {
+      IpPrefix address;
+      if (r.parsed(a, "mirror address", parse_interface_address, &address)) mirror.addresses.push_back(address);
+    }
+  port.mirror = mirror;
+}
+
+void read_punt_rates(Reader& r, const YAML::Node& node, RouterConfig& c) {
+  if (!r.map(node, "punt_rates", {"arp", "nd", "icmp", "ldp", "other"})) return;
+  for (unsigned k = 0; k < kPuntKinds; ++k) {
+    const std::string kind(punt_kind_name(PuntKind(k)));
+    if (node[kind]) r.number(node[kind], "punt_rates " + kind, 1000000, &c.punt_rates[k]);
+  }
+}
+
 void read_ports(Reader& r, const YAML::Node& node, RouterConfig& c) {
   if (!r.sequence(node, "ports")) return;
   for (const auto& p : node) {
-    if (!r.map(p, "port", {"name", "device", "role", "classify", "mtu", "mac", "outer_tpid", "worker"}))
+    if (!r.map(p, "port", {"name", "device", "role", "classify", "mtu", "mac", "outer_tpid", "worker", "mirror"}))
       continue;
     PortConfig port;
     port.where = r.at(p);
@@ -213,6 +238,7 @@ void read_ports(Reader& r, const YAML::Node& node, RouterConfig& c) {
       unsigned lcore;
       if (r.number(p["worker"], "port worker", RTE_MAX_LCORE - 1, &lcore)) port.worker = lcore;
     }
+    if (p["mirror"]) read_mirror(r, p["mirror"], port);
     c.ports.push_back(std::move(port));
   }
 }
@@ -448,7 +474,7 @@ void parse_yaml_config(const std::string& path, RouterConfig& c, std::vector<Con
   Reader r(path, errors);
   if (!r.map(root, "the configuration", {"router", "eal", "workers", "limits", "ports", "isps",
                                          "subscribers", "subscribers_file", "local_labels", "prefix_fecs",
-                                         "management", "metrics", "logging"}))
+                                         "punt_rates", "management", "metrics", "logging"}))
     return;
   if (root["router"]) read_router(r, root["router"], c);
   if (root["eal"]) read_eal(r, root["eal"], c);
@@ -460,6 +486,7 @@ void parse_yaml_config(const std::string& path, RouterConfig& c, std::vector<Con
     for (const auto& s : root["subscribers"]) read_subscriber(r, s, c);
   if (root["local_labels"]) read_local_labels(r, root["local_labels"], c);
   if (root["prefix_fecs"]) read_prefix_fecs(r, root["prefix_fecs"], c);
+  if (root["punt_rates"]) read_punt_rates(r, root["punt_rates"], c);
   if (root["management"]) read_management(r, root["management"], c);
   if (root["metrics"]) read_metrics(r, root["metrics"], c);
   if (root["logging"]) read_logging(r, root["logging"], c);

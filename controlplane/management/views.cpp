@@ -89,6 +89,7 @@ json ports_view(ControlPlane& r) {
                                   : p.classify == ClassifyMode::kLine ? "line"
                                                                        : "source-prefix"},
                      {"mtu", p.mtu},
+                     {"mirror", p.mirror ? json(p.mirror->interface) : json(nullptr)},
                      {"mac", format_mac(a.mac)},
                      {"worker_lcore", pollers[i]},
                      {"link_up", link.link_status == RTE_ETH_LINK_UP},

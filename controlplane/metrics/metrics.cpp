@@ -135,6 +135,18 @@ void drop_metrics(ControlPlane& r, Families& out) {
                   double(r.counters().drops(DropReason(reason))));
 }
 
+void punt_metrics(ControlPlane& r, Families& out) {
+  MetricFamily& punted = out.family("aggr_punt_packets_total",
+                                    "Frames for the router sent to the kernel mirrors, by kind.", MetricType::Counter);
+  MetricFamily& policed = out.family("aggr_punt_policed_total",
+                                     "Frames for the router dropped over their kind's punt rate.", MetricType::Counter);
+  for (unsigned k = 0; k < kPuntKinds; ++k) {
+    const std::string kind(punt_kind_name(PuntKind(k)));
+    Families::add(punted, {{"kind", kind}}, double(r.counters().punted(PuntKind(k))));
+    Families::add(policed, {{"kind", kind}}, double(r.counters().punt_policed(PuntKind(k))));
+  }
+}
+
 void worker_metrics(ControlPlane& r, Families& out) {
   MetricFamily& ratio = out.family("aggr_worker_busy_ratio",
                                    "Share of the last second the worker spent in polls that moved packets.",
@@ -208,6 +220,7 @@ std::vector<MetricFamily> collect_router_metrics(ControlPlane& control) {
   port_metrics(control, out);
   drop_metrics(control, out);
   worker_metrics(control, out);
+  punt_metrics(control, out);
   table_metrics(control, out);
   config_metrics(control, out);
   return out.take();

@@ -17,7 +17,10 @@ bool IpPrefix::operator<(const IpPrefix& o) const {
   return length < o.length;
 }
 
-Status parse_prefix(std::string_view text, IpPrefix* out) {
+namespace {
+
+// Both parsers: the address and its length; host bits are checked by the caller.
+Status parse_address_and_length(std::string_view text, IpPrefix* out) {
   std::string s(text);
   std::string address = s, length_text;
   bool has_length = false;
@@ -43,11 +46,27 @@ Status parse_prefix(std::string_view text, IpPrefix* out) {
       return Status::failure("prefix length in '" + s + "' must be 0.." + std::to_string(max));
   }
   p.length = uint8_t(length);
-  for (unsigned bit = p.length; bit < max; ++bit)
-    if (p.bytes[bit / 8] & (0x80 >> (bit % 8)))
-      return Status::failure("'" + s + "' has host bits set beyond /" + std::to_string(p.length));
   *out = p;
   return Status::success();
+}
+
+}  // namespace
+
+Status parse_prefix(std::string_view text, IpPrefix* out) {
+  IpPrefix p;
+  if (Status s = parse_address_and_length(text, &p); !s.ok()) return s;
+  const unsigned max = p.family == 4 ? 32 : 128;
+  for (unsigned bit = p.length; bit < max; ++bit)
+    if (p.bytes[bit / 8] & (0x80 >> (bit % 8)))
+      return Status::failure("'" + std::string(text) + "' has host bits set beyond /" + std::to_string(p.length));
+  *out = p;
+  return Status::success();
+}
+
+Status parse_interface_address(std::string_view text, IpPrefix* out) {
+  if (text.find('/') == std::string_view::npos)
+    return Status::failure("'" + std::string(text) + "' needs the subnet's length (address/length)");
+  return parse_address_and_length(text, out);
 }
 
 std::string format_prefix(const IpPrefix& p) {

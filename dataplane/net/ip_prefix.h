@@ -25,5 +25,8 @@ struct IpPrefix {
 // beyond the length are an error.
 Status parse_prefix(std::string_view text, IpPrefix* out);
 std::string format_prefix(const IpPrefix& prefix);
+// "10.0.12.1/30", "2001:db8::1/64": an interface's address and the length
+// of its subnet, so host bits are allowed (they are the address).
+Status parse_interface_address(std::string_view text, IpPrefix* out);
 
 }  // namespace aggr

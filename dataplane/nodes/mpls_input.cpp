@@ -15,16 +15,19 @@ namespace {
 
 // Where a core frame goes after MPLS input (dropped ones: kDeliver, whose
 // nodes skip them).
-enum class CoreNext : uint8_t { kDeliver, kSwap, kToIsp };
+enum class CoreNext : uint8_t { kDeliver, kSwap, kToIsp, kPunt };
 
 // Any frame but the shortcut's, entry by entry, naming the reason of a drop.
 // Out of line, off the common path.
 __attribute__((noinline)) CoreNext read_labels(const uint8_t* frame, uint32_t length, const IlmTable& ilm,
-                                               PacketContext& ctx) {
+                                               bool mirrored, PacketContext& ctx) {
   CoreNext next = CoreNext::kDeliver;
   EthernetInfo eth;
   if ((ctx.drop = parse_ethernet(frame, length, &eth)) != DropReason::kNone) return CoreNext::kDeliver;
   if (eth.ethertype != wire::kEtherTypeMpls || eth.svlan != 0) {
+    // Not MPLS: on a core link, only what the router itself is sent (ARP,
+    // ND, LDP, ICMP to its address), which its kernel mirror answers.
+    if (mirrored) return CoreNext::kPunt;
     ctx.drop = DropReason::kNotMpls;
     return CoreNext::kDeliver;
   }
@@ -81,7 +84,7 @@ __attribute__((noinline)) CoreNext read_labels(const uint8_t* frame, uint32_t le
 
 // One core frame's context, written once every frame byte is read (see
 // PacketContext::reset).
-CoreNext read_frame(const rte_mbuf* m, const IlmTable& ilm, PacketContext& ctx) {
+CoreNext read_frame(const rte_mbuf* m, const IlmTable& ilm, bool mirrored, PacketContext& ctx) {
   const uint8_t* frame = rte_pktmbuf_mtod(m, const uint8_t*);
   PlainMplsIpv4 plain;
   if (m->nb_segs == 1 && parse_plain_mpls_ipv4(frame, m->data_len, &plain)) {
@@ -118,7 +121,7 @@ CoreNext read_frame(const rte_mbuf* m, const IlmTable& ilm, PacketContext& ctx) 
     ctx.drop = DropReason::kMultiSegment;
     return CoreNext::kDeliver;
   }
-  return read_labels(frame, m->data_len, ilm, ctx);
+  return read_labels(frame, m->data_len, ilm, mirrored, ctx);
 }
 
 }  // namespace
@@ -126,17 +129,20 @@ CoreNext read_frame(const rte_mbuf* m, const IlmTable& ilm, PacketContext& ctx) 
 void mpls_input_node(Burst& burst, const NodeEnv& env) {
   const unsigned count = burst.count;
   const IlmTable& ilm = env.tables.ilm;
-  uint32_t rx_bytes = 0, swap = 0, to_isp = 0;
+  const bool mirrored = env.tables.ports[burst.in_port].mirrored;
+  uint32_t rx_bytes = 0, swap = 0, to_isp = 0, punt = 0;
   for (unsigned i = 0; i < count; ++i) {
     const rte_mbuf* m = burst.packets[i];
     rx_bytes += m->pkt_len;
-    CoreNext next = read_frame(m, ilm, burst.context[i]);
+    CoreNext next = read_frame(m, ilm, mirrored, burst.context[i]);
     swap |= uint32_t(next == CoreNext::kSwap) << i;
     to_isp |= uint32_t(next == CoreNext::kToIsp) << i;
+    punt |= uint32_t(next == CoreNext::kPunt) << i;
   }
   burst.rx_bytes = rx_bytes;
   burst.swap = swap;
   burst.to_isp = to_isp;
+  burst.punt = punt;
 }
 
 }  // namespace aggr

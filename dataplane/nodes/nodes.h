@@ -52,6 +52,8 @@ void isp_output_node(Burst& burst, const NodeEnv& env);
 void isp_input_node(Burst& burst, const NodeEnv& env);
 // Pushes the NHLFE ISP input found.
 void label_push_node(Burst& burst, const NodeEnv& env);
+// Frames for the router: policed by kind, into out.punt for the port's mirror.
+void punt_node(Burst& burst, const NodeEnv& env, TxBatch& out);
 // Downstream delivery of popped packets to subscribers' lines.
 void subscriber_deliver_node(Burst& burst, const NodeEnv& env);
 // Takes frames of metered subscribers owned by another worker out of the

@@ -34,6 +34,7 @@ struct PortAttributes {
   rte_ether_addr mac{};          // source MAC of frames sent on the port
   uint16_t owner_worker = 0;     // the worker polling the port: it owns the
                                  // meters of the subscribers on its lines
+  bool mirrored = false;         // has a kernel mirror: frames for the router are punted to it
 };
 
 using PortTable = std::array<PortAttributes, kMaxPorts>;

@@ -14,6 +14,7 @@ Tables::Tables(const TableLimits& l)
       handoffs(l.isps),
       prefix_fecs(l.prefix_fecs, l.prefix_fecs, rcu),
       prefix_ftn(l.prefix_fecs),
+      local_addresses(256, 256, rcu),
       meters(l.subscribers) {}
 
 Tables::~Tables() { rcu.synchronize(); }

@@ -12,6 +12,7 @@
 #include "dataplane/tables/meter_table.h"
 #include "dataplane/tables/nhlfe_table.h"
 #include "dataplane/tables/port_table.h"
+#include "dataplane/tables/punt_table.h"
 #include "dataplane/tables/subscriber_table.h"
 
 namespace aggr {
@@ -55,6 +56,10 @@ struct Tables {
   // NHLFE, so that replacing a FEC's NHLFE is one store.
   AddressTable prefix_fecs;
   FtnTable prefix_ftn;
+  // The router's own addresses on mirrored ports (host prefixes -> port):
+  // what an ISP port punts to the kernel rather than drops.
+  AddressTable local_addresses;
+  PuntTable punt;
   MeterTable meters;
 };
 

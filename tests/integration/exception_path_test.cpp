@@ -1,0 +1,153 @@
+// The exception path with a real kernel peer: aggrd (a transit) in a
+// network namespace of its own, its core port on net_af_packet over a veth
+// whose far end is a kernel host in another namespace, and a kernel mirror
+// (net_tap) carrying the router's address. The host resolves the router by
+// ARP and pings it; a TCP session to the router survives an ICMP flood on
+// the same port, whose excess the punt policer drops and counts.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <nlohmann/json.hpp>
+
+#include "tests/support/busy_load.h"
+#include "tests/support/process.h"
+
+namespace aggr {
+namespace {
+
+using nlohmann::json;
+
+std::string g_aggrd;
+
+test::ProcessResult sh(const std::string& command) { return test::run_process({"sh", "-c", command}); }
+
+// Two namespaces joined by a veth pair: the router's end (used by
+// net_af_packet, so its own kernel must ignore it: no IPv6, no ARP
+// replies, and strict reverse-path filtering, as the router's address
+// lives on the mirror) and the host's, with an address on the link.
+class Link {
+ public:
+  explicit Link(const std::string& tag)
+      : router_ns_("ex-r-" + tag), host_ns_("ex-h-" + tag), router_if_("exr" + tag), host_if_("exh" + tag) {
+    const std::string r = "ip -n " + router_ns_ + " ", h = "ip -n " + host_ns_ + " ";
+    const std::string script =
+        "set -e; ip netns add " + router_ns_ + "; ip netns add " + host_ns_ + "; ip link add " + router_if_ +
+        " type veth peer name " + host_if_ + "; ip link set " + router_if_ + " netns " + router_ns_ +
+        "; ip link set " + host_if_ + " netns " + host_ns_ + "; " + r + "link set lo up; " + h + "link set lo up; " +
+        "ip netns exec " + router_ns_ + " sysctl -qw net.ipv6.conf." + router_if_ + ".disable_ipv6=1 net.ipv4.conf.all.rp_filter=1 net.ipv4.conf." +
+        router_if_ + ".rp_filter=1 net.ipv4.conf." + router_if_ + ".arp_ignore=8; " + r + "link set " + router_if_ +
+        " up; " + h + "addr add 10.77.0.2/24 dev " + host_if_ + "; " + h + "link set " + host_if_ + " up; " +
+        // A veth leaves TCP checksums to an offload that never comes; a NIC's wire carries them whole.
+        "ip netns exec " + host_ns_ + " ethtool -K " + host_if_ + " tx off >/dev/null";
+    test::ProcessResult made = sh(script);
+    ok_ = made.exit_code == 0;
+    error_ = made.output;
+  }
+  ~Link() { sh("ip netns del " + router_ns_ + " 2>/dev/null; ip netns del " + host_ns_ + " 2>/dev/null"); }
+
+  bool ok() const { return ok_; }
+  const std::string& error() const { return error_; }
+  std::string in_router(const std::string& command) const { return "ip netns exec " + router_ns_ + " " + command; }
+  std::string in_host(const std::string& command) const { return "ip netns exec " + host_ns_ + " " + command; }
+  const std::string& router_if() const { return router_if_; }
+
+ private:
+  std::string router_ns_, host_ns_, router_if_, host_if_, error_;
+  bool ok_ = false;
+};
+
+class ExceptionPathTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const std::string tag = std::to_string(getpid() % 100000);
+    link_ = std::make_unique<Link>(tag);
+    ASSERT_TRUE(link_->ok()) << link_->error();
+    mirror_ = "exm" + tag;
+    test::write_file(dir_.file("transit.yaml"), R"(
+router: {name: exception-test, role: transit}
+eal: {args: [--no-huge, -m, "512", --no-pci, --log-level=lib.eal:warning]}
+workers: {lcores: [1], idle_polls: 64, idle_sleep_us: 100}
+ports:
+  - name: west
+    role: core
+    device: net_af_packet0,iface=)" + link_->router_if() + R"(
+    mirror: {interface: )" + mirror_ + R"(, addresses: [10.77.0.1/24]}
+  - {name: east, role: core, device: "net_null0,no-rx=1"}
+management: {listen: "off"}
+metrics: {listen: "off"}
+punt_rates: {icmp: 50}
+)");
+    aggrd_ = std::make_unique<test::BackgroundProcess>(std::vector<std::string>{
+        "ip", "netns", "exec", "ex-r-" + tag, g_aggrd, "--config", dir_.file("transit.yaml"), "--summary-json",
+        dir_.file("summary.json"), "-E", "--file-prefix=" + dir_.file_prefix()});
+    for (int i = 0; i < 100 && !mirror_ready(); ++i) usleep(100000);
+    ASSERT_TRUE(mirror_ready()) << aggrd_->output();
+  }
+
+  bool mirror_ready() {
+    return sh(link_->in_router("ip -4 addr show dev " + mirror_) + " | grep -q 10.77.0.1").exit_code == 0;
+  }
+
+  json stop_and_read_summary() {
+    EXPECT_EQ(aggrd_->stop(SIGTERM), 0) << aggrd_->output();
+    return json::parse(test::read_file(dir_.file("summary.json")));
+  }
+
+  test::ScratchDir dir_{"exception-path-test"};
+  std::unique_ptr<Link> link_;
+  std::string mirror_;
+  std::unique_ptr<test::BackgroundProcess> aggrd_;
+};
+
+TEST_F(ExceptionPathTest, AKernelHostResolvesAndPingsTheRouterThroughItsMirror) {
+  test::ProcessResult ping = sh(link_->in_host("ping -c 5 -i 0.2 -W 2 10.77.0.1"));
+  EXPECT_EQ(ping.exit_code, 0) << ping.output << aggrd_->output();
+  EXPECT_NE(ping.output.find("5 packets transmitted, 5 received, 0% packet loss"), std::string::npos) << ping.output;
+  // The host learnt the router's MAC: the port's (the veth's), which the mirror wears.
+  test::ProcessResult neighbour = sh(link_->in_host("ip neigh show 10.77.0.1"));
+  test::ProcessResult port_mac = sh(link_->in_router("cat /sys/class/net/" + link_->router_if() + "/address"));
+  ASSERT_GE(port_mac.output.size(), 17u);
+  EXPECT_NE(neighbour.output.find(port_mac.output.substr(0, 17)), std::string::npos) << neighbour.output;
+
+  json summary = stop_and_read_summary();
+  EXPECT_GE(summary["punted"]["arp"], 1);
+  EXPECT_GE(summary["punted"]["icmp"], 5);
+  EXPECT_EQ(summary["drops"]["not_mpls"], 0);
+  EXPECT_EQ(summary["drops"]["punt_policed"], 0);
+}
+
+TEST_F(ExceptionPathTest, ATcpSessionToTheRouterSurvivesAnIcmpFloodOnTheSamePort) {
+  test::BackgroundProcess server({"sh", "-c", link_->in_router("iperf3 -s -1 -B 10.77.0.1 -p 5299")});
+  usleep(500000);
+  // The flood: as fast as the host can send, far over the ICMP rate (50/s).
+  test::BackgroundProcess flood({"sh", "-c", link_->in_host("ping -f -q -w 6 10.77.0.1")});
+  usleep(300000);
+  // A session within its kind's rate (2 Mbit/s: some 200 frames a second
+  // both ways), as a routing protocol's is: it must get all of it through.
+  test::ProcessResult client = sh(link_->in_host("iperf3 -c 10.77.0.1 -p 5299 -t 3 -b 2M -J"));
+  ASSERT_EQ(client.exit_code, 0) << client.output << aggrd_->output();
+  json report = json::parse(client.output);
+  EXPECT_GT(report["end"]["sum_received"]["bytes"].get<double>(), 600000.0) << client.output;
+  EXPECT_EQ(report["end"]["sum_sent"]["retransmits"], 0) << client.output;
+  flood.stop(SIGINT);
+
+  json summary = stop_and_read_summary();
+  EXPECT_GT(summary["punt_policed"]["icmp"], 0);
+  EXPECT_EQ(summary["drops"]["punt_policed"], summary["punt_policed"]["icmp"]);  // the flood's kind alone
+  EXPECT_EQ(summary["punt_policed"]["other"], 0);                                // TCP passed
+  EXPECT_GT(summary["punted"]["other"], 100);
+}
+
+}  // namespace
+}  // namespace aggr
+
+int main(int argc, char** argv) {
+  ::testing::InitGoogleTest(&argc, argv);
+  aggr::test::add_busy_load_from_environment();
+  if (argc != 2) {
+    std::fprintf(stderr, "usage: %s <path to aggrd> [gtest flags]\n", argv[0]);
+    return 2;
+  }
+  aggr::g_aggrd = argv[1];
+  return RUN_ALL_TESTS();
+}
