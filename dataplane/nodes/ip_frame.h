@@ -42,7 +42,7 @@ __attribute__((noinline)) inline PacketContext parse_other_frame(const rte_mbuf*
 // A frame with an IP packet behind Ethernet and up to two tags: its context,
 // written once every frame byte is read (see PacketContext::reset). Inline:
 // the entry nodes' loops are the hottest code there is.
-inline void parse_ip_frame(const rte_mbuf* m, PacketContext& ctx) {
+__attribute__((always_inline)) inline void parse_ip_frame(const rte_mbuf* m, PacketContext& ctx) {
   EthernetInfo eth;
   IpInfo ip;
   if (m->nb_segs != 1 || !parse_plain_ipv4(rte_pktmbuf_mtod(m, const uint8_t*), m->data_len, &eth, &ip)) {
