@@ -98,6 +98,7 @@ struct ManagementServer::Impl {
     view("/v1/isps", isps_view);
     view("/v1/fec", fec_view);
     view("/v1/ilm", ilm_view);
+    view("/v1/adjacencies", adjacencies_view);
     view("/v1/counters", counters_view);
     view("/v1/drops", drops_view);
     view("/v1/workers", workers_view);

@@ -190,6 +190,44 @@ json ilm_view(ControlPlane& r) {
   return labels;
 }
 
+json adjacencies_view(ControlPlane& r) {
+  struct Users {
+    unsigned installed = 0;
+    json entries = json::array();
+  };
+  std::map<std::pair<uint16_t, std::string>, Users> by_neighbour;
+  auto note = [&](const NhlfeSpec& spec, const std::string& entry, bool installed) {
+    Users& users = by_neighbour[{spec.out_port, format_mac(spec.next_hop_mac)}];
+    users.entries.push_back(entry + (installed ? "" : " (waiting)"));
+    users.installed += installed;
+  };
+  for (const IspState* isp : isps_in_order(r.rib())) {
+    for (const auto& [source, spec] : isp->ftn_wanted)
+      note(spec, "fec " + isp->name + " (" + std::string(entry_source_name(source)) + ")",
+           isp->ftn && isp->ftn_source == source);
+    for (const auto& [source, spec] : isp->handoff_wanted)
+      note(spec, "handoff " + isp->name + " (" + std::string(entry_source_name(source)) + ")",
+           isp->handoff && isp->handoff_source == source);
+  }
+  for (const auto& [label, installed] : r.rib().ilm())
+    for (EntrySource source : {EntrySource::kStatic, EntrySource::kLdp, EntrySource::kBroker, EntrySource::kApi})
+      if (const IlmState* wish = r.rib().ilm_wanted(label, source); wish != nullptr && wish->swap)
+        note(*wish->swap, "label " + std::to_string(label) + " (" + std::string(entry_source_name(source)) + ")",
+             installed.source == source);
+  for (const auto& [prefix, fec] : r.rib().prefix_fecs())
+    for (const auto& [source, spec] : fec.wanted)
+      note(spec, "fec " + format_prefix(prefix) + " (" + std::string(entry_source_name(source)) + ")",
+           fec.installed && fec.source == source);
+  json adjacencies = json::array();
+  for (const auto& [key, users] : by_neighbour)
+    adjacencies.push_back({{"port", r.rib().port_name(key.first)},
+                           {"mac", key.second},
+                           {"state", "static"},
+                           {"nhlfes", users.installed},
+                           {"entries", users.entries}});
+  return adjacencies;
+}
+
 json counters_view(ControlPlane& r) {
   json doc;
   json& isps = doc["isps"] = json::object();

@@ -21,6 +21,10 @@ nlohmann::json subscribers_view(ControlPlane& control, size_t offset, size_t lim
 std::optional<nlohmann::json> subscriber_view(ControlPlane& control, uint32_t id);
 nlohmann::json fec_view(ControlPlane& control);
 nlohmann::json ilm_view(ControlPlane& control);
+// Every next hop (port and neighbour) some entry goes through, installed or
+// waiting behind another source's, with the entries and how many of them
+// are installed (each such entry is one NHLFE through the neighbour).
+nlohmann::json adjacencies_view(ControlPlane& control);
 nlohmann::json counters_view(ControlPlane& control);
 nlohmann::json drops_view(ControlPlane& control);
 nlohmann::json workers_view(ControlPlane& control);

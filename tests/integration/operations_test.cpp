@@ -192,6 +192,9 @@ TEST_F(OperationsTest, AggrctlShowsExactCountersAndTables) {
   EXPECT_EQ(aggrctl_json({"show", "fec"})[1]["labels"], (std::vector<uint32_t>{16001, 2002}));
   EXPECT_EQ(aggrctl_json({"show", "ilm"}), json::parse(R"([{"label": 100, "action": "pop-to-subscriber", "source": "static"}])"));
   EXPECT_EQ(aggrctl_json({"show", "workers"})[0]["lcore"], 1);
+  EXPECT_EQ(aggrctl_json({"show", "adjacencies"}), json::parse(R"json([
+      {"port": "core0", "mac": "02:00:00:00:ff:01", "state": "static", "nhlfes": 1, "entries": ["fec red (static)"]},
+      {"port": "core0", "mac": "02:00:00:00:ff:02", "state": "static", "nhlfes": 1, "entries": ["fec green (static)"]}])json"));
   EXPECT_EQ(aggrctl_json({"show", "status"})["generation"], 1);
 
   // The table form: a header and one aligned row per ISP.
@@ -200,7 +203,7 @@ TEST_F(OperationsTest, AggrctlShowsExactCountersAndTables) {
   std::string red_row = "\nred     1            1  1001        core0 02:00:00:00:ff:01           6";
   EXPECT_EQ(table.output.rfind("ISP    Id  Subscribers  Labels      Next hop", 0), 0u) << table.output;
   EXPECT_NE(table.output.find(red_row), std::string::npos) << table.output;
-  for (const char* view : {"ports", "fec", "ilm", "counters", "drops", "workers", "status", "subscribers"})
+  for (const char* view : {"ports", "fec", "ilm", "adjacencies", "counters", "drops", "workers", "status", "subscribers"})
     EXPECT_EQ(aggrctl({"show", view}).exit_code, 0) << view;
 }
 

@@ -26,7 +26,7 @@ const char* const kUsage = R"(usage: aggrctl [--api HOST:PORT] [--token-file FIL
 
 commands:
   show status
-  show ports | isps | fec | ilm | counters | drops | workers
+  show ports | isps | fec | ilm | adjacencies | counters | drops | workers
   show subscribers [ID] [--offset N] [--limit N]
   subscriber add ID isp=NAME port=PORT [svlan=N] [cvlan=N] mac=MAC addresses=P[,P...] [up=RATE] [down=RATE]
   subscriber set ID [isp=NAME] [port=PORT svlan=N cvlan=N] [mac=MAC] [addresses=P[,P...]] [up=RATE] [down=RATE]
@@ -213,6 +213,16 @@ void print_fec(const json& fecs) {
   t.print(std::cout);
 }
 
+void print_adjacencies(const json& adjacencies) {
+  Table t({"Port", "Next hop MAC", "State", "NHLFEs", "Entries"});
+  for (const json& a : adjacencies) {
+    std::string entries;
+    for (const json& e : a["entries"]) entries += (entries.empty() ? "" : ", ") + e.get<std::string>();
+    t.add({text(a["port"]), text(a["mac"]), text(a["state"]), text(a["nhlfes"]), entries});
+  }
+  t.print(std::cout);
+}
+
 void print_ilm(const json& labels) {
   Table t({"Local label", "Action", "Source", "ISP", "Out labels", "Out port", "Next hop MAC"});
   for (const json& l : labels)
@@ -323,7 +333,8 @@ int run(const Options& o) {
   if (w[0] == "show" && w.size() >= 2) {
     static const std::map<std::string, void (*)(const json&)> views = {
         {"status", print_status}, {"ports", print_ports},       {"isps", print_isps},   {"fec", print_fec},
-        {"ilm", print_ilm},       {"counters", print_counters}, {"drops", print_drops}, {"workers", print_workers}};
+        {"ilm", print_ilm},       {"counters", print_counters}, {"drops", print_drops}, {"workers", print_workers},
+        {"adjacencies", print_adjacencies}};
     if (auto it = views.find(w[1]); it != views.end() && w.size() == 2)
       return show(client.request("GET", "/v1/" + w[1]), it->second);
     if (w[1] == "subscribers") {
