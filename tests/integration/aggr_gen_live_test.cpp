@@ -13,7 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "tests/support/busy_load.h"
+#include "tests/support/integration_main.h"
 #include "tests/support/process.h"
 
 namespace aggr {
@@ -173,13 +173,5 @@ TEST_F(AggrGenLiveTest, AGeneratorDescheduledPastItsDeadlineStillReadsWhatArrive
 }  // namespace aggr
 
 int main(int argc, char** argv) {
-  ::testing::InitGoogleTest(&argc, argv);
-  aggr::test::add_busy_load_from_environment();
-  if (argc < 3) {
-    std::fprintf(stderr, "usage: %s <aggrd> <aggr-gen> [gtest flags]\n", argv[0]);
-    return 2;
-  }
-  aggr::g_aggrd = argv[1];
-  aggr::g_aggr_gen = argv[2];
-  return RUN_ALL_TESTS();
+  return aggr::test::run_integration_tests(argc, argv, {"aggrd", "aggr-gen"}, {&aggr::g_aggrd, &aggr::g_aggr_gen});
 }

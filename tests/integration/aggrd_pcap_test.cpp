@@ -16,7 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "controlplane/config/config.h"
-#include "tests/support/busy_load.h"
+#include "tests/support/integration_main.h"
 #include "tests/support/process.h"
 #include "tools/aggr-gen/pcap_file.h"
 #include "tools/aggr-gen/traffic.h"
@@ -398,12 +398,5 @@ TEST_F(AggrdPcapTest, SurvivesRandomFramesAndCountsEveryOne) {
 }  // namespace aggr
 
 int main(int argc, char** argv) {
-  ::testing::InitGoogleTest(&argc, argv);
-  aggr::test::add_busy_load_from_environment();
-  if (argc != 2) {
-    std::fprintf(stderr, "usage: %s <path to aggrd> [gtest flags]\n", argv[0]);
-    return 2;
-  }
-  aggr::g_aggrd_path = argv[1];
-  return RUN_ALL_TESTS();
+  return aggr::test::run_integration_tests(argc, argv, {"path to aggrd"}, {&aggr::g_aggrd_path});
 }

@@ -9,7 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "tests/support/busy_load.h"
+#include "tests/support/integration_main.h"
 #include "tests/support/process.h"
 
 namespace aggr {
@@ -142,12 +142,5 @@ TEST_F(ExceptionPathTest, ATcpSessionToTheRouterSurvivesAnIcmpFloodOnTheSamePort
 }  // namespace aggr
 
 int main(int argc, char** argv) {
-  ::testing::InitGoogleTest(&argc, argv);
-  aggr::test::add_busy_load_from_environment();
-  if (argc != 2) {
-    std::fprintf(stderr, "usage: %s <path to aggrd> [gtest flags]\n", argv[0]);
-    return 2;
-  }
-  aggr::g_aggrd = argv[1];
-  return RUN_ALL_TESTS();
+  return aggr::test::run_integration_tests(argc, argv, {"path to aggrd"}, {&aggr::g_aggrd});
 }

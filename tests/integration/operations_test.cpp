@@ -22,7 +22,7 @@
 #include <nlohmann/json.hpp>
 
 #include "controlplane/config/config.h"
-#include "tests/support/busy_load.h"
+#include "tests/support/integration_main.h"
 #include "tests/support/process.h"
 #include "tools/aggr-gen/pcap_file.h"
 #include "tools/aggr-gen/traffic.h"
@@ -422,13 +422,5 @@ TEST_F(OperationsTest, DpdkTelemetryShowsTheSameState) {
 }  // namespace aggr
 
 int main(int argc, char** argv) {
-  ::testing::InitGoogleTest(&argc, argv);
-  aggr::test::add_busy_load_from_environment();
-  if (argc < 3) {
-    std::fprintf(stderr, "usage: %s <aggrd> <aggrctl> [gtest flags]\n", argv[0]);
-    return 2;
-  }
-  aggr::g_aggrd = argv[1];
-  aggr::g_aggrctl = argv[2];
-  return RUN_ALL_TESTS();
+  return aggr::test::run_integration_tests(argc, argv, {"aggrd", "aggrctl"}, {&aggr::g_aggrd, &aggr::g_aggrctl});
 }
