@@ -53,8 +53,18 @@ void check_overlaps(std::vector<WrittenPrefix>& prefixes, std::vector<ConfigErro
 void check_ports(const RouterConfig& c, std::vector<ConfigError>& errors) {
   std::map<std::string, const PortConfig*> names;
   std::map<std::string, const PortConfig*> devices;
+  std::map<std::string, const PortConfig*> mirrors;
   std::set<unsigned> lcores(c.worker_lcores.begin(), c.worker_lcores.end());
   for (const PortConfig& p : c.ports) {
+    if (p.mirror) {
+      // Access ports' frames for the router (subscribers' ARP, ND, ping to
+      // their gateway) are answered per line, not by a kernel interface.
+      if (p.role == PortRole::kAccess)
+        errors.push_back({p.mirror->where, "port " + p.name + ": mirrors are for core and isp ports"});
+      if (!mirrors.emplace(p.mirror->interface, &p).second)
+        errors.push_back({p.mirror->where, "mirror interface " + p.mirror->interface + " is already port " +
+                                               mirrors[p.mirror->interface]->name + "'s"});
+    }
     if (!names.emplace(p.name, &p).second)
       errors.push_back({p.where, "port name '" + p.name + "' is already used at " + where_text(names[p.name]->where)});
     std::string device = p.device.substr(0, p.device.find(','));

@@ -31,6 +31,8 @@ Status Rib::set_ilm(uint32_t label, IlmEntry entry, EntrySource source) {
   if (Status s = check_local_label(label, tables().ilm.label_space()); !s.ok()) return s;
   if (entry.action == IlmAction::kSwap) return Status::failure("a swap is set with its NHLFE (set_ilm_swap)");
   if (entry.action == IlmAction::kNone) return Status::failure("an ILM entry needs an action (clear_ilm removes one)");
+  if (entry.action == IlmAction::kPopToIsp && isp_by_index(uint16_t(entry.argument)) == nullptr)
+    return Status::failure("label " + std::to_string(label) + ": no ISP at index " + std::to_string(entry.argument));
   IlmState wanted{entry.action, std::nullopt, source, entry.argument};
   return change_wanted(ilm_wanted_[label], source, std::optional(wanted), [&] { return install_ilm(label); });
 }

@@ -169,6 +169,12 @@ const BadCase kBadCases[] = {
      "metrics and management both listen on port 9465"},
     {"bad_metrics_subscribers", "subscribers: top-10", "subscribers: top-x", 44, 16, "is not off, all or top-N"},
     {"bad_log_level", "level: info", "level: loud", 45, 18, "'loud' is not one of: debug, info, warning, error"},
+    {"mirror_on_access_port", "    mac: 02:00:00:00:00:01\n", "    mac: 02:00:00:00:00:01\n    mirror: {interface: m0}\n",
+     12, 13, "mirrors are for core and isp ports"},
+    {"bad_mirror_interface", "    mtu: 1500\n", "    mtu: 1500\n    mirror: {interface: \"a/b\"}\n", 16, 25,
+     "is not a Linux interface name"},
+    {"mirror_address_without_length", "    mtu: 1500\n", "    mtu: 1500\n    mirror: {interface: m1, addresses: [10.0.0.1]}\n",
+     16, 41, "needs the subnet's length"},
     {"too_many_workers", "lcores: [1]", "lcores: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17]", 6, 11,
      "at most 16 workers"},
 };

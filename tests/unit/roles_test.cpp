@@ -204,6 +204,9 @@ TEST_F(RoleTest, AnIspWithoutAHandoffDropsItsLabelsTraffic) {
   run(*tailend, 1, {gen::ethernet_frame(mac("02:00:00:00:3d:00"), mac("02:00:00:00:d0:01"), {}, 0x0800,
                                         gen::ip_packet(ipv4({198, 51, 100, 7}, {100, 64, 0, 9})))});
   EXPECT_EQ(tailend->counters->drops(DropReason::kUnknownHandoff), 1u);
+  // A label pops to an ISP that exists, and keeps it from going.
+  EXPECT_EQ(tailend->rib->set_ilm(3000, {IlmAction::kPopToIsp, 99}).error, "label 3000: no ISP at index 99");
+  EXPECT_EQ(tailend->rib->remove_isp(1).error, "ISP 1 still has label 1001 popped to it");
 }
 
 // ------------------------------------------------------- the three in a row
