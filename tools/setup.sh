@@ -13,7 +13,7 @@ packages=(
   python3 python3-matplotlib dpdk-doc
   valgrind  # benchmarks/run --instructions
   libmnl-dev  # rtnetlink: the kernel mirrors' addresses
-  iproute2 iputils-ping iperf3 ethtool  # the exception path's test: namespaces, veths, a kernel peer
+  iproute2 iputils-ping iperf3 ethtool procps  # the exception path's test: namespaces, veths, a kernel peer
 )
 
 missing=()
