@@ -10,8 +10,9 @@ namespace {
 
 // On a mirrored ISP port, what is for the router goes to punt: frames that
 // are not IP (ARP), link-layer multicast and broadcast (ND, routing
-// protocols), and IP to the router's own addresses. The lookup of those is
-// made for packets no FEC claims only.
+// protocols), IPv6 to link-local addresses (the kernel's own, which ND
+// answers to) and IP to the router's configured addresses. The lookups of
+// those are made for packets no FEC claims only.
 void punt_for_the_router(Burst& burst, const Tables& tables, const uint32_t* fecs) {
   uint32_t unclaimed = 0, punt = 0;
   for (unsigned i = 0; i < burst.count; ++i) {
@@ -21,7 +22,12 @@ void punt_for_the_router(Burst& burst, const Tables& tables, const uint32_t* fec
       ctx.drop = DropReason::kNone;
       punt |= 1u << i;
     } else if (ctx.drop == DropReason::kNone && fecs[i] == kInvalidHandle) {
-      unclaimed |= 1u << i;
+      const uint8_t* l3 = frame_start(burst.packets[i]) + ctx.l3_offset;
+      const bool link_local = ctx.ip_version == 6 && l3[24] == 0xFE && (l3[25] & 0xC0) == 0x80;  // fe80::/10
+      if (link_local)
+        punt |= 1u << i;
+      else
+        unclaimed |= 1u << i;
     }
   }
   if (unclaimed != 0) {

@@ -31,6 +31,9 @@ constexpr std::string_view punt_kind_name(PuntKind kind) {
 
 class PuntTable {
  public:
+  // Until set_rate, a kind admits nothing.
+  PuntTable() { cycles_per_token_.fill(kNever); }
+
   // Packets a second of each kind, per port; bursts of a tenth of a second
   // (at least 16 packets) pass at once.
   void set_rate(PuntKind kind, uint32_t packets_per_second, uint64_t tsc_hz);
@@ -57,6 +60,7 @@ class PuntTable {
   }
 
  private:
+  static constexpr uint64_t kNever = ~uint64_t(0) >> 1;  // cycles a token: none ever comes
   struct Bucket {
     uint64_t last = 0;
     uint32_t tokens = 0;

@@ -12,7 +12,8 @@
 // each patch XORs one byte. Templates take the fuzzer deep into the graph
 // at once, patches and raw bytes take it everywhere else.
 //
-// Invariants: no crash, every frame either comes out or is counted as a drop,
+// Invariants: no crash, every frame either comes out (or goes to a kernel
+// mirror) or is counted as a drop,
 // every output frame fits its port's MTU and starts with the port's MAC as
 // source.
 #include <unistd.h>
@@ -23,6 +24,7 @@
 #include <string>
 #include <vector>
 
+#include <rte_cycles.h>
 #include <rte_eal.h>
 #include <rte_mbuf.h>
 
@@ -123,6 +125,15 @@ void initialise() {
   state->routers[kHeadend] = router(test::kPipelineTestConfig);
   state->routers[kTransit] = router(test::kTransitTestConfig);
   state->routers[kTailend] = router(test::kTailendTestConfig);
+  // Kernel mirrors on the transit's west port and the tailend's red port:
+  // what is for the router is punted there, policed (low rates: the
+  // policer's drops are reached too).
+  state->routers[kTransit]->tables->ports[0].mirrored = true;
+  state->routers[kTailend]->tables->ports[1].mirrored = true;
+  if (!state->routers[kTailend]->tables->local_addresses.add_ipv4(0x0A090001, 32, 1)) std::abort();
+  for (Router r : {kTransit, kTailend})
+    for (unsigned k = 0; k < kPuntKinds; ++k)
+      state->routers[r]->tables->punt.set_rate(PuntKind(k), 100, rte_get_tsc_hz());
   test::RouterHarness& headend = *state->routers[kHeadend];
   // A transit label at the headend too: swapped for two labels towards core0's next hop.
   constexpr uint32_t kSwapLabel = 500;
@@ -197,6 +208,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         for (const Bytes& f : frames) check_output(router, out_port, f);
         sent += frames.size();
       }
+      sent += router.punted[port].size();  // for the mirror: out too
+      router.punted.clear();
       uint64_t dropped = router.counters->total_drops() - drops_before;
       // Frames too large for one mbuf never enter the graph (harness).
       size_t entered = 0;

@@ -143,6 +143,12 @@ void RouterHarness::collect(TxBatch& batch, std::map<uint16_t, std::vector<gen::
     unsigned w = unsigned(__builtin_ctz(workers));
     handed_off[w].insert(handed_off[w].end(), batch.transfer[w], batch.transfer[w] + batch.transfer_count[w]);
   }
+  for (uint16_t i = 0; i < batch.punt_count; ++i) {
+    rte_mbuf* m = batch.punt[i];
+    const uint8_t* d = rte_pktmbuf_mtod(m, const uint8_t*);
+    punted[batch.punt_port].emplace_back(d, d + m->data_len);
+    rte_pktmbuf_free(m);
+  }
 }
 
 std::map<uint16_t, std::vector<gen::Bytes>> RouterHarness::run(rte_mempool* pool, uint16_t in_port,

@@ -64,6 +64,7 @@ class RouterHarness {
   std::vector<std::string> failures;
   std::map<unsigned, std::vector<rte_mbuf*>> handed_off;  // by receiving worker
   std::map<uint16_t, uint64_t> queued_bytes;  // by out port: the TxBatch byte sums, for the tx counter
+  std::map<uint16_t, std::vector<gen::Bytes>> punted;  // by in port: frames for the port's kernel mirror
 
  private:
   // Sends the batch's frames "out": copies them into `out` and frees them.

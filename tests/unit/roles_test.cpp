@@ -209,6 +209,66 @@ TEST_F(RoleTest, AnIspWithoutAHandoffDropsItsLabelsTraffic) {
   EXPECT_EQ(tailend->rib->remove_isp(1).error, "ISP 1 still has label 1001 popped to it");
 }
 
+// ---------------------------------------------------------------- punting
+
+// With a kernel mirror, what is for the router leaves the graph for punt,
+// by kind and within each kind's rate; what is not, goes on as before.
+TEST_F(RoleTest, MirroredPortsPuntWhatIsForTheRouterWithinEachKindsRate) {
+  auto transit = router(test::kTransitTestConfig);
+  auto tailend = router(test::kTailendTestConfig);
+  transit->tables->ports[0].mirrored = true;
+  tailend->tables->ports[1].mirrored = true;
+  const uint8_t router_address[4] = {10, 9, 0, 1};
+  ASSERT_TRUE(tailend->tables->local_addresses.add_ipv4(0x0A090001, 32, 1));
+  for (auto* r : {transit.get(), tailend.get()})
+    for (unsigned k = 0; k < kPuntKinds; ++k) r->tables->punt.set_rate(PuntKind(k), 1000, rte_get_tsc_hz());
+  transit->tables->punt.set_rate(PuntKind::kIcmp, 10, rte_get_tsc_hz());  // a burst of 16 passes
+  const Mac to = mac("02:00:00:00:1a:00"), from = mac("02:00:00:00:c0:00");
+  const Bytes packet = gen::ip_packet(ipv4({100, 64, 0, 1}, {198, 51, 100, 7}));
+  gen::IpPacketSpec ldp = ipv4({10, 9, 0, 2}, {10, 9, 0, 1});
+  ldp.destination_port = 646;
+  Bytes arp = gen::ethernet_frame(mac("ff:ff:ff:ff:ff:ff"), from, {}, 0x0806, Bytes(28, 0));
+  Bytes ldp_frame = gen::ethernet_frame(to, from, {}, 0x0800, gen::ip_packet(ldp));
+  Bytes labelled = gen::mpls_frame(to, from, {{300, 0, 64}}, packet);
+  std::vector<Bytes> core_frames = {arp, ldp_frame, labelled};
+  gen::IpPacketSpec ping = ipv4({10, 9, 0, 2}, {10, 9, 0, 1});
+  ping.destination_port = 0;
+  Bytes icmp = gen::ethernet_frame(to, from, {}, 0x0800, gen::ip_packet(ping));
+  icmp[14 + 9] = 1;  // protocol ICMP (the checksum does not matter to the router)
+  for (unsigned i = 0; i < 40; ++i) core_frames.push_back(icmp);
+  auto out = run(*transit, 0, core_frames);
+  EXPECT_EQ(out[1].size(), 1u);  // the labelled frame, swapped as ever
+  ASSERT_EQ(transit->punted[0].size(), 2u + 16u);
+  EXPECT_EQ(transit->punted[0][0], arp);  // punted frames go to the kernel as they came
+  EXPECT_EQ(transit->punted[0][1], ldp_frame);
+  const CounterSet& c = *transit->counters;
+  EXPECT_EQ(c.punted(PuntKind::kArp), 1u);
+  EXPECT_EQ(c.punted(PuntKind::kLdp), 1u);
+  EXPECT_EQ(c.punted(PuntKind::kIcmp), 16u);
+  EXPECT_EQ(c.punt_policed(PuntKind::kIcmp), 24u);
+  EXPECT_EQ(c.drops(DropReason::kPuntPoliced), 24u);
+  EXPECT_EQ(c.drops(DropReason::kNotMpls), 0u);
+
+  // An ISP port: ARP, the router's address and IPv6 link-local are the
+  // router's; a subscriber pool's traffic is labelled; the rest dropped.
+  const Mac red_gateway = mac("02:00:00:00:d0:01"), red_port = mac("02:00:00:00:3d:00");
+  gen::IpPacketSpec to_router = ipv4({10, 9, 0, 2}, {10, 9, 0, 1});
+  std::copy(router_address, router_address + 4, to_router.destination);
+  gen::IpPacketSpec link_local = ipv6(1, 0);
+  link_local.destination[0] = 0xfe, link_local.destination[1] = 0x80, link_local.destination[2] = 0,
+  link_local.destination[3] = 0;
+  std::vector<Bytes> isp_frames = {
+      gen::ethernet_frame(red_port, red_gateway, {}, 0x0806, Bytes(28, 0)),
+      gen::ethernet_frame(red_port, red_gateway, {}, 0x0800, gen::ip_packet(to_router)),
+      gen::ethernet_frame(red_port, red_gateway, {}, 0x86dd, gen::ip_packet(link_local)),
+      gen::ethernet_frame(red_port, red_gateway, {}, 0x0800, gen::ip_packet(ipv4({198, 51, 100, 7}, {100, 64, 0, 9}))),
+      gen::ethernet_frame(red_port, red_gateway, {}, 0x0800, gen::ip_packet(ipv4({198, 51, 100, 7}, {192, 0, 2, 1})))};
+  out = run(*tailend, 1, isp_frames);
+  EXPECT_EQ(out[0].size(), 1u);
+  EXPECT_EQ(tailend->punted[1], (std::vector<Bytes>{isp_frames[0], isp_frames[1], isp_frames[2]}));
+  EXPECT_EQ(tailend->counters->drops(DropReason::kUnknownDestination), 1u);
+}
+
 // ------------------------------------------------------- the three in a row
 
 // Frames leave one router and enter the next by the port the link joins;
