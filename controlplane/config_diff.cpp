@@ -47,14 +47,17 @@ class Resolved {
   uint16_t port_id(const std::string& name) const { return port_ids_[port_index_.at(name)]; }
   std::optional<NhlfeSpec> ftn(const IspConfig& isp) const {
     if (!isp.has_ftn()) return std::nullopt;
-    return NhlfeSpec{isp.labels, port_id(isp.next_hop_port), isp.next_hop_mac};
+    return nhlfe(isp.labels, isp.next_hop);
   }
   std::optional<NhlfeSpec> handoff(const IspConfig& isp) const {
     if (!isp.handoff) return std::nullopt;
     return nhlfe({}, *isp.handoff);
   }
   NhlfeSpec nhlfe(const std::vector<uint32_t>& labels, const NextHopConfig& next_hop) const {
-    return {labels, port_id(next_hop.port), next_hop.mac};
+    NhlfeSpec spec{labels, port_id(next_hop.port), next_hop.mac};
+    spec.next_hop_address = next_hop.address;
+    if (next_hop.address) spec.next_hop_mac = {};
+    return spec;
   }
   uint32_t isp_id(const std::string& name) const { return isps_.at(name)->id; }
   SubscriberSpec spec(const SubscriberConfig& s) const {

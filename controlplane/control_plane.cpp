@@ -1,5 +1,7 @@
 #include "controlplane/control_plane.h"
 
+#include <net/if.h>
+
 #include <fstream>
 #include <stdexcept>
 
@@ -8,6 +10,7 @@
 #include "controlplane/management/api_server.h"
 #include "controlplane/management/telemetry.h"
 #include "controlplane/metrics/metrics.h"
+#include "controlplane/next_hop_resolver.h"
 
 namespace aggr {
 namespace {
@@ -41,8 +44,22 @@ void ControlPlane::install(Tables& tables, CounterSet& counters, std::vector<uin
            std::to_string(config_.subscribers.size()) + " subscribers, " +
            std::to_string(config_.local_labels.size()) + " local labels in " + std::to_string(seconds) + " s");
   keep_settings_only(config_);
+  follow_neighbours();
   busy_ratio_.assign(counters.workers(), 0.0);
   last_cycles_.assign(counters.workers(), {0, 0});
+}
+
+void ControlPlane::follow_neighbours() {
+  std::map<unsigned, uint16_t> port_by_ifindex;
+  for (size_t i = 0; i < config_.ports.size(); ++i) {
+    const PortConfig& port = config_.ports[i];
+    if (!port.mirror) continue;
+    const unsigned ifindex = if_nametoindex(port.mirror->interface.c_str());
+    if (ifindex == 0)
+      throw std::runtime_error("port " + port.name + ": no mirror interface " + port.mirror->interface);
+    port_by_ifindex[ifindex] = port_ids_[i];
+  }
+  if (!port_by_ifindex.empty()) next_hops_ = std::make_unique<NextHopResolver>(*rib_, std::move(port_by_ifindex));
 }
 
 void ControlPlane::start_services() {
@@ -69,8 +86,9 @@ void ControlPlane::stop_services() {
 void ControlPlane::poll(std::chrono::milliseconds wait) {
   commands_.wait(wait);
   commands_.run_pending();
-  rib_->reclaim();
   auto now = std::chrono::steady_clock::now();
+  if (next_hops_) next_hops_->poll(now);
+  rib_->reclaim();
   if (now - last_sample_ >= std::chrono::seconds(1)) {
     sample_workers();
     last_sample_ = now;

@@ -23,6 +23,7 @@ namespace aggr {
 
 class ManagementServer;
 class MetricsExposer;
+class NextHopResolver;
 
 // The outcome of the last reload, as the API and metrics report it.
 struct ReloadRecord {
@@ -45,6 +46,8 @@ class ControlPlane {
 
   // Builds the RIB over the dataplane's tables and installs the
   // configuration's entries. port_ids[i] is the DPDK port of config().ports[i].
+  // Ports' mirrors, if any, exist already: next hops by address are
+  // resolved on them.
   // Throws std::runtime_error listing what could not be installed.
   void install(Tables& tables, CounterSet& counters, std::vector<uint16_t> port_ids);
   // The management API, metrics and telemetry, as the configuration asks.
@@ -80,6 +83,8 @@ class ControlPlane {
 
  private:
   void load_token();
+  // Starts resolving next hops by address on the ports' mirrors.
+  void follow_neighbours();
   void sample_workers();
 
   RouterConfig config_;
@@ -92,6 +97,7 @@ class ControlPlane {
   std::vector<double> busy_ratio_;
   std::vector<std::pair<uint64_t, uint64_t>> last_cycles_;  // (cycles, busy) per worker
   std::chrono::steady_clock::time_point last_sample_ = std::chrono::steady_clock::now();
+  std::unique_ptr<NextHopResolver> next_hops_;  // where ports have mirrors
   std::unique_ptr<ManagementServer> management_;
   std::unique_ptr<MetricsExposer> metrics_;
 };

@@ -31,6 +31,7 @@ std::string_view drop_reason_name(DropReason reason) {
     case DropReason::kUnknownHandoff: return "unknown_handoff";
     case DropReason::kPuntPoliced: return "punt_policed";
     case DropReason::kMirrorFull: return "mirror_full";
+    case DropReason::kUnresolvedNextHop: return "unresolved_next_hop";
     case DropReason::kCount: break;
   }
   return "invalid";

@@ -34,6 +34,7 @@ enum class DropReason : uint8_t {
   kUnknownHandoff,       // frame on an ISP port (or VLAN) that is no ISP's handoff
   kPuntPoliced,          // for the router, over its kind's punt rate on the port
   kMirrorFull,           // for the router, but the queue to the kernel mirror was full
+  kUnresolvedNextHop,    // the next hop's address has no MAC yet (or any more)
   kCount
 };
 

@@ -19,13 +19,14 @@ void remove_prefix(AddressTable& table, const IpPrefix& p) {
 
 }  // namespace
 
-Nhlfe FibWriter::build_nhlfe(const std::vector<uint32_t>& labels, uint16_t port, const rte_ether_addr& next_hop) const {
+Nhlfe FibWriter::build_nhlfe(const std::vector<uint32_t>& labels, uint16_t port, const rte_ether_addr& next_hop,
+                             bool resolved) const {
   Nhlfe nhlfe{};
   build_nhlfe_header(nhlfe, next_hop.addr_bytes, tables_.ports[port].mac.addr_bytes, labels.data(),
                      unsigned(labels.size()));
   nhlfe.out_port = port;
   // Port MTUs change only with a restart, so the NHLFE can carry the check.
-  nhlfe.max_ip_length = uint16_t(tables_.ports[port].mtu - 4 * nhlfe.label_count);
+  nhlfe.max_ip_length = resolved ? uint16_t(tables_.ports[port].mtu - 4 * nhlfe.label_count) : 0;
   return nhlfe;
 }
 

@@ -26,8 +26,11 @@ class FibWriter {
 
   // ---- NHLFEs, FTN, ILM ----
   // The NHLFE that pushes `labels` (0..3, already checked; none for a pop
-  // or a handoff) out of `port` to `next_hop`: its header, out port and MTU check.
-  Nhlfe build_nhlfe(const std::vector<uint32_t>& labels, uint16_t port, const rte_ether_addr& next_hop) const;
+  // or a handoff) out of `port` to `next_hop`: its header, out port and MTU
+  // check. An unresolved next hop (no MAC known) gets an NHLFE that refuses
+  // every packet, counted as unresolved_next_hop.
+  Nhlfe build_nhlfe(const std::vector<uint32_t>& labels, uint16_t port, const rte_ether_addr& next_hop,
+                    bool resolved = true) const;
   uint32_t publish_nhlfe(const Nhlfe& nhlfe);  // kNoNhlfe: the table is full
   // Points the ISP's FTN entry at `nhlfe` (kNoNhlfe: none) and retires the
   // NHLFE it named before.

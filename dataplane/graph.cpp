@@ -13,20 +13,20 @@ constexpr D kClassifyDrops[] = {D::kUnknownLine, D::kUnknownSource, D::kSpoofedS
 constexpr N kPoliceNext[] = {N::kFtnPush, N::kAccount};
 constexpr D kPoliceDrops[] = {D::kMeterUpstream, D::kMeterDownstream};
 constexpr N kFtnPushNext[] = {N::kAccount};
-constexpr D kFtnPushDrops[] = {D::kNoFtnEntry, D::kTtlExpired, D::kMtuExceeded, D::kNoHeadroom};
+constexpr D kFtnPushDrops[] = {D::kNoFtnEntry, D::kTtlExpired, D::kMtuExceeded, D::kUnresolvedNextHop, D::kNoHeadroom};
 constexpr N kMplsInputNext[] = {N::kSubscriberDeliver, N::kLabelSwap, N::kIspOutput, N::kPunt};
 constexpr D kMplsInputDrops[] = {D::kMultiSegment, D::kTruncated, D::kNotMpls,        D::kTtlExpired,
                                  D::kReservedLabel, D::kUnknownLabel, D::kLabelStackTooDeep, D::kBadIpHeader};
 constexpr N kLabelSwapNext[] = {N::kOutput};
-constexpr D kLabelSwapDrops[] = {D::kMtuExceeded, D::kNoHeadroom, D::kTtlExpired, D::kBadIpHeader, D::kTruncated};
+constexpr D kLabelSwapDrops[] = {D::kMtuExceeded, D::kUnresolvedNextHop, D::kNoHeadroom, D::kTtlExpired, D::kBadIpHeader, D::kTruncated};
 constexpr N kIspOutputNext[] = {N::kIspAccount};
-constexpr D kIspOutputDrops[] = {D::kNoHandoff, D::kMtuExceeded, D::kNoHeadroom, D::kTtlExpired};
+constexpr D kIspOutputDrops[] = {D::kNoHandoff, D::kMtuExceeded, D::kUnresolvedNextHop, D::kNoHeadroom, D::kTtlExpired};
 constexpr N kIspInputNext[] = {N::kLabelPush, N::kPunt};
 constexpr D kIspInputDrops[] = {D::kMultiSegment,   D::kTruncated,          D::kTooManyVlanTags,
                                 D::kNotIp,          D::kBadIpHeader,        D::kUnknownHandoff,
                                 D::kUnknownDestination, D::kNoFtnEntry};
 constexpr N kLabelPushNext[] = {N::kIspAccount};
-constexpr D kLabelPushDrops[] = {D::kTtlExpired, D::kMtuExceeded, D::kNoHeadroom};
+constexpr D kLabelPushDrops[] = {D::kTtlExpired, D::kMtuExceeded, D::kUnresolvedNextHop, D::kNoHeadroom};
 constexpr N kSubscriberDeliverNext[] = {N::kMeterTransfer};
 constexpr D kSubscriberDeliverDrops[] = {D::kUnknownDestination, D::kTtlExpired, D::kMtuExceeded, D::kNoHeadroom};
 constexpr N kMeterTransferNext[] = {N::kPolice, N::kMeterTransferResume};

@@ -138,7 +138,7 @@ int main(int argc, char** argv) {
         if (updates % 2 == 0) {
           std::vector<uint32_t> labels;
           for (unsigned depth = 0; depth <= (updates / 2) % 3; ++depth) labels.push_back(16 + (updates * 7 + depth) % 1000000);
-          s = rib.set_ftn(1 + (updates / 2) % kIsps, {labels, port_ids[1], config.isps[0].next_hop_mac});
+          s = rib.set_ftn(1 + (updates / 2) % kIsps, {labels, port_ids[1], config.isps[0].next_hop.mac});
         } else {
           s = rib.set_subscriber_isp(1 + (updates / 2) % subscribers, 1 + (updates / 2 + 1) % kIsps);
         }

@@ -54,10 +54,12 @@ struct PortConfig {
   SourceLocation where;
 };
 
-// A neighbour on one of the router's ports, by its MAC.
+// A neighbour on one of the router's ports, by its MAC or by its IP
+// address, which the kernel resolves (ARP, ND) on the port's mirror.
 struct NextHopConfig {
   std::string port;
   rte_ether_addr mac{};
+  std::optional<IpPrefix> address;  // a host prefix; set: `mac` is unused
   SourceLocation where;
   SourceLocation port_where;
 };
@@ -68,13 +70,11 @@ struct IspConfig {
   // The headend's FTN entry: the labels its subscribers' traffic gets and
   // the core next hop (none: no static entry, as where LDP provides it).
   std::vector<uint32_t> labels;
-  std::string next_hop_port;
-  rte_ether_addr next_hop_mac{};
+  NextHopConfig next_hop;
   // The tailend's handoff: the ISP's gateway on an isp port.
   std::optional<NextHopConfig> handoff;
   SourceLocation where;
   SourceLocation labels_where;
-  SourceLocation port_where;
   bool has_ftn() const { return !labels.empty(); }
 };
 

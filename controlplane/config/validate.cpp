@@ -94,19 +94,33 @@ void check_workers(const RouterConfig& c, std::vector<ConfigError>& errors) {
     errors.push_back({c.workers_where, "at most " + std::to_string(c.limits.max_workers) + " workers"});
 }
 
-// The port a next hop names must exist and have the role its use needs.
-const PortConfig* check_next_hop_port(const RouterConfig& c, const std::string& name, const SourceLocation& where,
-                                      const std::string& what, PortRole role, std::vector<ConfigError>& errors) {
-  const PortConfig* port = c.port(name);
+// The port a next hop names must exist and have the role its use needs. A
+// next hop by address is resolved by the kernel on the port's mirror, so
+// the port needs one, with a subnet the address is on.
+const PortConfig* check_next_hop(const RouterConfig& c, const NextHopConfig& next_hop, const std::string& what,
+                                 PortRole role, std::vector<ConfigError>& errors) {
+  const PortConfig* port = c.port(next_hop.port);
   if (port == nullptr) {
-    errors.push_back({where, what + ": no port named '" + name + "'"});
+    errors.push_back({next_hop.port_where, what + ": no port named '" + next_hop.port + "'"});
     return nullptr;
   }
   if (port->role != role) {
-    errors.push_back({where, what + " port " + port->name + " is not " +
-                                 (role == PortRole::kCore ? "a core port" : "an isp port")});
+    errors.push_back({next_hop.port_where, what + " port " + port->name + " is not " +
+                                               (role == PortRole::kCore ? "a core port" : "an isp port")});
     return nullptr;
   }
+  if (!next_hop.address) return port;
+  const std::string address = format_address(*next_hop.address);
+  if (!port->mirror) {
+    errors.push_back({next_hop.where, what + " " + address + ": port " + port->name +
+                                          " has no mirror to resolve it on (give a mac, or the port a mirror)"});
+    return port;
+  }
+  bool on_link = false;
+  for (const IpPrefix& subnet : port->mirror->addresses) on_link |= prefix_contains(subnet, *next_hop.address);
+  if (!on_link)
+    errors.push_back({next_hop.where, what + " " + address + " is on none of port " + port->name +
+                                          "'s mirror subnets"});
   return port;
 }
 
@@ -121,13 +135,11 @@ void check_isps(const RouterConfig& c, std::vector<ConfigError>& errors) {
       errors.push_back({isp.where, "isp name '" + isp.name + "' is already used at " + where_text(names[isp.name]->where)});
     if (isp.has_ftn()) {
       if (Status s = check_pushed_labels(isp.labels); !s.ok()) errors.push_back({isp.labels_where, s.error});
-      check_next_hop_port(c, isp.next_hop_port, isp.port_where, "isp " + isp.name + ": next hop", PortRole::kCore,
-                          errors);
+      check_next_hop(c, isp.next_hop, "isp " + isp.name + ": next hop", PortRole::kCore, errors);
     }
     if (isp.handoff) {
       const std::string what = "isp " + isp.name + ": handoff";
-      const PortConfig* port = check_next_hop_port(c, isp.handoff->port, isp.handoff->port_where, what,
-                                                   PortRole::kIsp, errors);
+      const PortConfig* port = check_next_hop(c, *isp.handoff, what, PortRole::kIsp, errors);
       if (port != nullptr && !handoffs.emplace(port->name, &isp).second)
         errors.push_back({isp.handoff->port_where, what + " port " + port->name + " is already isp " +
                                                        handoffs[port->name]->name + "'s handoff"});
@@ -197,7 +209,7 @@ void check_local_labels(const RouterConfig& c, std::vector<ConfigError>& errors)
     }
     if (l.action == IlmAction::kSwap) {
       if (Status s = check_swap_labels(l.out_labels); !s.ok()) errors.push_back({l.out_labels_where, s.error});
-      check_next_hop_port(c, l.next_hop.port, l.next_hop.port_where, what + ": next hop", PortRole::kCore, errors);
+      check_next_hop(c, l.next_hop, what + ": next hop", PortRole::kCore, errors);
     }
   }
 }
@@ -209,7 +221,7 @@ void check_prefix_fecs(const RouterConfig& c, std::vector<ConfigError>& errors) 
     if (!seen.emplace(prefix, &f).second)
       errors.push_back({f.where, what + " is already given at " + where_text(seen[prefix]->where)});
     if (Status s = check_pushed_labels(f.labels); !s.ok()) errors.push_back({f.labels_where, s.error});
-    check_next_hop_port(c, f.next_hop.port, f.next_hop.port_where, what + ": next hop", PortRole::kCore, errors);
+    check_next_hop(c, f.next_hop, what + ": next hop", PortRole::kCore, errors);
   }
   if (c.prefix_fecs.size() > c.limits.prefix_fecs)
     errors.push_back({c.prefix_fecs[c.limits.prefix_fecs].where,

@@ -243,13 +243,21 @@ void read_ports(Reader& r, const YAML::Node& node, RouterConfig& c) {
   }
 }
 
-// {port, mac}: a neighbour on one of the router's ports.
+// {port, mac} or {port, address}: a neighbour on one of the router's ports.
 bool read_next_hop(Reader& r, const YAML::Node& node, const std::string& what, NextHopConfig* out) {
   out->where = r.at(node);
-  if (!r.map(node, what, {"port", "mac"})) return false;
+  if (!r.map(node, what, {"port", "mac", "address"})) return false;
   bool ok = r.require(node, "port", what) && r.scalar(node["port"], what + " port", &out->port);
   if (node["port"]) out->port_where = r.at(node["port"]);
-  return r.require(node, "mac", what) && r.mac(node["mac"], what + " mac", &out->mac) && ok;
+  if (bool(node["mac"]) == bool(node["address"])) {
+    r.error(node, what + ": needs either mac or address");
+    return false;
+  }
+  if (node["mac"]) return r.mac(node["mac"], what + " mac", &out->mac) && ok;
+  IpPrefix address;
+  if (!r.parsed(node["address"], what + " address", parse_host_address, &address)) return false;
+  out->address = address;
+  return ok;
 }
 
 void read_labels(Reader& r, const YAML::Node& node, const std::string& what, std::vector<uint32_t>* out) {
@@ -278,12 +286,7 @@ void read_isps(Reader& r, const YAML::Node& node, RouterConfig& c) {
         read_labels(r, i["labels"], "isp labels", &isp.labels);
         if (isp.labels.empty() && i["labels"].IsSequence()) r.error(i["labels"], "isp labels: 1 to 3 labels");
       }
-      NextHopConfig next_hop;
-      if (r.require(i, "next_hop", "isp " + isp.name) && read_next_hop(r, i["next_hop"], "next_hop", &next_hop)) {
-        isp.next_hop_port = next_hop.port;
-        isp.next_hop_mac = next_hop.mac;
-        isp.port_where = next_hop.port_where;
-      }
+      if (r.require(i, "next_hop", "isp " + isp.name)) read_next_hop(r, i["next_hop"], "next_hop", &isp.next_hop);
     }
     if (i["handoff"]) {
       NextHopConfig handoff;

@@ -125,10 +125,20 @@ void read_isp_change(const json& body, IspConfig& isp, std::vector<std::string>&
       if (Status s = check_pushed_labels(isp.labels); numbers && !s.ok()) r.fail(s.error);
     }
   }
-  if (body.contains("next_hop") && r.object(body["next_hop"], "next_hop", {"port", "mac"})) {
+  if (body.contains("next_hop") && r.object(body["next_hop"], "next_hop", {"port", "mac", "address"})) {
     const json& nh = body["next_hop"];
-    if (nh.contains("port")) r.text(nh["port"], "next_hop port", &isp.next_hop_port);
-    if (nh.contains("mac")) r.parsed(nh["mac"], "next_hop mac", parse_mac, &isp.next_hop_mac);
+    if (nh.contains("port")) r.text(nh["port"], "next_hop port", &isp.next_hop.port);
+    if (nh.contains("mac") && nh.contains("address")) r.fail("next_hop: either mac or address, not both");
+    if (nh.contains("mac")) {
+      r.parsed(nh["mac"], "next_hop mac", parse_mac, &isp.next_hop.mac);
+      isp.next_hop.address.reset();
+    }
+    if (nh.contains("address")) {
+      IpPrefix address;
+      const size_t errors_before = errors.size();
+      r.parsed(nh["address"], "next_hop address", parse_host_address, &address);
+      if (errors.size() == errors_before) isp.next_hop.address = address;
+    }
   }
 }
 
@@ -219,21 +229,23 @@ ChangeResult modify_isp(ControlPlane& control, const std::string& name, const js
   IspConfig isp;
   if (state->ftn) {
     isp.labels = state->ftn->labels;
-    isp.next_hop_port = rib.port_name(state->ftn->out_port);
-    isp.next_hop_mac = state->ftn->next_hop_mac;
+    isp.next_hop.port = rib.port_name(state->ftn->out_port);
+    isp.next_hop.mac = state->ftn->next_hop_mac;
+    isp.next_hop.address = state->ftn->next_hop_address;
   }
   std::vector<std::string> errors;
   read_isp_change(body, isp, errors);
   if (!errors.empty()) return failure(400, std::move(errors));
-  std::optional<uint16_t> out_port = rib.port_named(isp.next_hop_port);
+  std::optional<uint16_t> out_port = rib.port_named(isp.next_hop.port);
   if (!out_port || rib.tables().ports[*out_port].role != PortRole::kCore)
-    return failure(409, "next_hop port '" + isp.next_hop_port + "' is not a core port");
-  if (Status s = rib.set_ftn(state->id, {isp.labels, *out_port, isp.next_hop_mac}, EntrySource::kApi); !s.ok())
-    return failure(409, s.error);
+    return failure(409, "next_hop port '" + isp.next_hop.port + "' is not a core port");
+  NhlfeSpec ftn{isp.labels, *out_port, isp.next_hop.address ? rte_ether_addr{} : isp.next_hop.mac};
+  ftn.next_hop_address = isp.next_hop.address;
+  if (Status s = rib.set_ftn(state->id, ftn, EntrySource::kApi); !s.ok()) return failure(409, s.error);
   std::string labels;
   for (uint32_t l : isp.labels) labels += " " + std::to_string(l);
-  log_info("management: isp " + name + " FTN set to labels" + labels + " via " + isp.next_hop_port + " " +
-           format_mac(isp.next_hop_mac));
+  log_info("management: isp " + name + " FTN set to labels" + labels + " via " + isp.next_hop.port + " " +
+           (isp.next_hop.address ? format_address(*isp.next_hop.address) : format_mac(isp.next_hop.mac)));
   return {};
 }
 

@@ -108,9 +108,22 @@ json ports_view(ControlPlane& r) {
   return ports;
 }
 
+// The MAC an installed entry sends to: null while its address is unresolved.
+json next_hop_mac_json(const NhlfeSpec& nhlfe) {
+  return nhlfe.unresolved ? json(nullptr) : json(format_mac(nhlfe.next_hop_mac));
+}
+
+json next_hop_json(ControlPlane& r, const NhlfeSpec& nhlfe) {
+  json next_hop = {{"port", r.rib().port_name(nhlfe.out_port)}, {"mac", next_hop_mac_json(nhlfe)}};
+  if (nhlfe.next_hop_address) next_hop["address"] = format_address(*nhlfe.next_hop_address);
+  return next_hop;
+}
+
 json nhlfe_json(ControlPlane& r, const NhlfeSpec& nhlfe) {
-  return {{"labels", nhlfe.labels}, {"out_port", r.rib().port_name(nhlfe.out_port)},
-          {"next_hop_mac", format_mac(nhlfe.next_hop_mac)}};
+  json entry = {{"labels", nhlfe.labels}, {"out_port", r.rib().port_name(nhlfe.out_port)},
+                {"next_hop_mac", next_hop_mac_json(nhlfe)}};
+  if (nhlfe.next_hop_address) entry["next_hop_address"] = format_address(*nhlfe.next_hop_address);
+  return entry;
 }
 
 json isps_view(ControlPlane& r) {
@@ -125,14 +138,13 @@ json isps_view(ControlPlane& r) {
                 {"down", totals(r.counters().isp(state->index, Direction::kDownstream))}};
     if (state->ftn) {
       isp["labels"] = state->ftn->labels;
-      isp["next_hop"] = {{"port", r.rib().port_name(state->ftn->out_port)},
-                         {"mac", format_mac(state->ftn->next_hop_mac)}};
+      isp["next_hop"] = next_hop_json(r, *state->ftn);
       isp["source"] = entry_source_name(state->ftn_source);
     }
-    if (state->handoff)
-      isp["handoff"] = {{"port", r.rib().port_name(state->handoff->out_port)},
-                        {"mac", format_mac(state->handoff->next_hop_mac)},
-                        {"source", entry_source_name(state->handoff_source)}};
+    if (state->handoff) {
+      isp["handoff"] = next_hop_json(r, *state->handoff);
+      isp["handoff"]["source"] = entry_source_name(state->handoff_source);
+    }
     isps.push_back(isp);
   }
   return isps;
@@ -190,14 +202,31 @@ json ilm_view(ControlPlane& r) {
   return labels;
 }
 
+// Each neighbour, named by MAC (static) or by address (resolved by the
+// kernel, or not yet), with the entries that go through it.
 json adjacencies_view(ControlPlane& r) {
   struct Users {
+    json neighbour;
     unsigned installed = 0;
     json entries = json::array();
   };
-  std::map<std::pair<uint16_t, std::string>, Users> by_neighbour;
+  // By port, then address (empty for a MAC), then MAC (empty for an address).
+  std::map<std::tuple<uint16_t, std::string, std::string>, Users> by_neighbour;
   auto note = [&](const NhlfeSpec& spec, const std::string& entry, bool installed) {
-    Users& users = by_neighbour[{spec.out_port, format_mac(spec.next_hop_mac)}];
+    const std::string address = spec.next_hop_address ? format_address(*spec.next_hop_address) : "";
+    Users& users = by_neighbour[{spec.out_port, address, address.empty() ? format_mac(spec.next_hop_mac) : ""}];
+    if (users.neighbour.is_null()) {
+      users.neighbour = {{"port", r.rib().port_name(spec.out_port)}};
+      if (spec.next_hop_address) {
+        const rte_ether_addr* mac = r.rib().neighbour_mac({spec.out_port, *spec.next_hop_address});
+        users.neighbour["address"] = address;
+        users.neighbour["mac"] = mac != nullptr ? json(format_mac(*mac)) : json(nullptr);
+        users.neighbour["state"] = mac != nullptr ? "resolved" : "unresolved";
+      } else {
+        users.neighbour["mac"] = format_mac(spec.next_hop_mac);
+        users.neighbour["state"] = "static";
+      }
+    }
     users.entries.push_back(entry + (installed ? "" : " (waiting)"));
     users.installed += installed;
   };
@@ -219,12 +248,11 @@ json adjacencies_view(ControlPlane& r) {
       note(spec, "fec " + format_prefix(prefix) + " (" + std::string(entry_source_name(source)) + ")",
            fec.installed && fec.source == source);
   json adjacencies = json::array();
-  for (const auto& [key, users] : by_neighbour)
-    adjacencies.push_back({{"port", r.rib().port_name(key.first)},
-                           {"mac", key.second},
-                           {"state", "static"},
-                           {"nhlfes", users.installed},
-                           {"entries", users.entries}});
+  for (auto& [key, users] : by_neighbour) {
+    users.neighbour["nhlfes"] = users.installed;
+    users.neighbour["entries"] = users.entries;
+    adjacencies.push_back(users.neighbour);
+  }
   return adjacencies;
 }
 

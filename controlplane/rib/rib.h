@@ -35,11 +35,24 @@ namespace aggr {
 // handoff (no label; an isp port).
 enum class NhlfeUse : uint8_t { kPush, kSwap, kHandoff };
 
+// Where an entry's packets go. The next hop is named by its MAC, or by its
+// IP address on the out port's link, which the kernel resolves on the
+// port's mirror (Rib::set_neighbour hands the RIB what it learns).
 struct NhlfeSpec {
   std::vector<uint32_t> labels;  // outermost first, 1..3 entries
   uint16_t out_port = 0;
-  rte_ether_addr next_hop_mac{};
+  rte_ether_addr next_hop_mac{};  // by address: the resolved MAC (installed entries only)
+  std::optional<IpPrefix> next_hop_address;  // a host prefix
+  bool unresolved = false;  // installed, by address, with no MAC known: refuses every packet
   bool operator==(const NhlfeSpec& o) const;
+};
+
+// A neighbour named by its address on one of the router's ports.
+struct Adjacency {
+  uint16_t port = 0;
+  IpPrefix address;  // a host prefix
+  bool operator<(const Adjacency& o) const { return port != o.port ? port < o.port : address < o.address; }
+  bool operator==(const Adjacency& o) const { return port == o.port && address == o.address; }
 };
 
 struct SubscriberSpec {
@@ -151,6 +164,19 @@ class Rib {
   // far on the new MAC (none is ever left pointing nowhere).
   Status move_neighbour(uint16_t port, const rte_ether_addr& from, const rte_ether_addr& to, unsigned* rewritten);
 
+  // What the kernel knows of a neighbour named by address: its MAC, or none
+  // (unresolved, failed or gone). Entries through it, and only those, are
+  // republished with the MAC, or to refuse their packets (counted as
+  // unresolved_next_hop) rather than send them to a MAC that may be stale.
+  // `rewritten` counts installed entries that changed. An unchanged MAC
+  // changes nothing.
+  Status set_neighbour(const Adjacency& neighbour, std::optional<rte_ether_addr> mac, unsigned* rewritten);
+  // The MAC known for a neighbour; nullptr: unresolved.
+  const rte_ether_addr* neighbour_mac(const Adjacency& neighbour) const;
+  // Every neighbour some source's entry names by address, resolved or not:
+  // what the kernel is to keep resolving.
+  std::vector<Adjacency> neighbours_wanted() const;
+
   // Frees superseded table memory whose grace period is over.
   void reclaim() { fib_.reclaim(); }
 
@@ -174,7 +200,15 @@ class Rib {
 
  private:
   Status check_nhlfe(const NhlfeSpec& spec, NhlfeUse use) const;
+  // A wish as it is installed now: by address, with the neighbour's MAC or unresolved.
+  NhlfeSpec resolved(const NhlfeSpec& wish) const;
+  // Publishes a resolved spec.
   Status publish_nhlfe(const NhlfeSpec& spec, uint32_t* index);
+  // Reinstalls every entry with a wish that `touch` (which may change it)
+  // says goes through a neighbour; `rewritten` counts installed entries
+  // that changed.
+  template <typename Touch>
+  Status reinstall_through(Touch touch, unsigned* rewritten);
   // Installs the most preferred of `wanted` in `installed` through `write`
   // (kNoNhlfe: none), unless it is installed already.
   template <typename Write>
@@ -205,6 +239,7 @@ class Rib {
   std::map<IpPrefix, PrefixFecState> prefix_fecs_;
   std::vector<bool> prefix_fec_used_;  // by index
   std::vector<std::string> port_names_;
+  std::map<Adjacency, rte_ether_addr> neighbours_;  // resolved ones
 };
 
 // ---- the member templates every part of the RIB uses ----
@@ -249,7 +284,7 @@ Status Rib::install_nhlfe(const std::map<EntrySource, NhlfeSpec>& wanted, std::o
     return Status::success();
   }
   EntrySource best = most_preferred(wanted);
-  const NhlfeSpec& spec = wanted.at(best);
+  const NhlfeSpec spec = resolved(wanted.at(best));
   if (installed && *installed == spec && installed_source == best) return Status::success();
   uint32_t index;
   if (Status s = publish_nhlfe(spec, &index); !s.ok()) return s;

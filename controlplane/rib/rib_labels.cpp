@@ -17,7 +17,8 @@ Status Rib::install_ilm(uint32_t label) {
     if (installed != ilm_.end()) ilm_.erase(installed);
     return Status::success();
   }
-  const IlmState& best = wanted->second.at(most_preferred(wanted->second));
+  IlmState best = wanted->second.at(most_preferred(wanted->second));
+  if (best.swap) best.swap = resolved(*best.swap);
   if (installed != ilm_.end() && installed->second == best) return Status::success();
   IlmEntry entry{best.action, best.argument};
   if (best.action == IlmAction::kSwap)
@@ -94,15 +95,16 @@ Status Rib::set_prefix_fec(const IpPrefix& prefix, const NhlfeSpec& nhlfe, Entry
       return Status::failure("prefix FEC table full (" + std::to_string(prefix_fec_used_.size()) + ")");
     uint16_t index = uint16_t(free_slot - prefix_fec_used_.begin());
     // Its FTN entry is published before the prefix can lead to it.
+    const NhlfeSpec installed = resolved(nhlfe);
     uint32_t nhlfe_index;
-    if (Status s = publish_nhlfe(nhlfe, &nhlfe_index); !s.ok()) return s;
+    if (Status s = publish_nhlfe(installed, &nhlfe_index); !s.ok()) return s;
     fib_.set_prefix_ftn(index, nhlfe_index);
     if (!fib_.add_prefix_fec(prefix, index)) {
       fib_.set_prefix_ftn(index, kNoNhlfe);
       return Status::failure("prefix FEC table full");
     }
     *free_slot = true;
-    prefix_fecs_.emplace(prefix, PrefixFecState{index, {{source, nhlfe}}, nhlfe, source});
+    prefix_fecs_.emplace(prefix, PrefixFecState{index, {{source, nhlfe}}, installed, source});
     return Status::success();
   }
   return change_wanted(it->second.wanted, source, std::optional(nhlfe), [&] { return install_prefix_fec(prefix); });

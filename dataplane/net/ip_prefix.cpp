@@ -63,6 +63,12 @@ Status parse_prefix(std::string_view text, IpPrefix* out) {
   return Status::success();
 }
 
+Status parse_host_address(std::string_view text, IpPrefix* out) {
+  if (text.find('/') != std::string_view::npos)
+    return Status::failure("'" + std::string(text) + "' is not an address (no /length)");
+  return parse_prefix(text, out);
+}
+
 Status parse_interface_address(std::string_view text, IpPrefix* out) {
   if (text.find('/') == std::string_view::npos)
     return Status::failure("'" + std::string(text) + "' needs the subnet's length (address/length)");
@@ -73,6 +79,20 @@ std::string format_prefix(const IpPrefix& p) {
   char buffer[INET6_ADDRSTRLEN];
   inet_ntop(p.family == 4 ? AF_INET : AF_INET6, p.bytes, buffer, sizeof buffer);
   return std::string(buffer) + "/" + std::to_string(p.length);
+}
+
+std::string format_address(const IpPrefix& p) {
+  char buffer[INET6_ADDRSTRLEN];
+  inet_ntop(p.family == 4 ? AF_INET : AF_INET6, p.bytes, buffer, sizeof buffer);
+  return buffer;
+}
+
+bool prefix_contains(const IpPrefix& outer, const IpPrefix& inner) {
+  if (outer.family != inner.family || inner.length < outer.length) return false;
+  const unsigned whole = outer.length / 8, bits = outer.length % 8;
+  if (std::memcmp(outer.bytes, inner.bytes, whole) != 0) return false;
+  const uint8_t mask = uint8_t(0xFF00 >> bits);
+  return bits == 0 || ((outer.bytes[whole] ^ inner.bytes[whole]) & mask) == 0;
 }
 
 }  // namespace aggr

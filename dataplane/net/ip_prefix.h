@@ -25,6 +25,12 @@ struct IpPrefix {
 // beyond the length are an error.
 Status parse_prefix(std::string_view text, IpPrefix* out);
 std::string format_prefix(const IpPrefix& prefix);
+// A host prefix as its address alone: "10.0.12.2".
+std::string format_address(const IpPrefix& address);
+// True when `inner` (a prefix or a host) lies within `outer`, of the same family.
+bool prefix_contains(const IpPrefix& outer, const IpPrefix& inner);
+// "10.0.12.2", "2001:db8::2": one address, as a host prefix.
+Status parse_host_address(std::string_view text, IpPrefix* out);
 // "10.0.12.1/30", "2001:db8::1/64": an interface's address and the length
 // of its subnet, so host bits are allowed (they are the address).
 Status parse_interface_address(std::string_view text, IpPrefix* out);

@@ -24,7 +24,7 @@ void isp_output_node(Burst& burst, const NodeEnv& env) {
     const Nhlfe& handoff = nhlfes[index];
     rte_mbuf* m = burst.packets[i];
     if (ctx.l3_length > handoff.max_ip_length) {
-      ctx.drop = DropReason::kMtuExceeded;
+      ctx.drop = nhlfe_refusal(handoff);
       continue;
     }
     const unsigned room = rte_pktmbuf_headroom(m) + ctx.l3_offset;

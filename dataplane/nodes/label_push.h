@@ -18,7 +18,7 @@ inline DropReason push_labels(rte_mbuf* m, const PacketContext& ctx, const Nhlfe
   uint8_t* l3 = frame_start(m) + ctx.l3_offset;
   uint8_t ttl = ip_ttl(l3, kIpVersion);
   if (ttl <= 1) return DropReason::kTtlExpired;
-  if (ctx.l3_length > nhlfe.max_ip_length) return DropReason::kMtuExceeded;
+  if (ctx.l3_length > nhlfe.max_ip_length) return nhlfe_refusal(nhlfe);
   unsigned room = rte_pktmbuf_headroom(m) + ctx.l3_offset;
   if (room < nhlfe.header_len) return DropReason::kNoHeadroom;
   decrement_ip_ttl(l3, kIpVersion);

@@ -32,7 +32,7 @@ __attribute__((noinline)) DropReason pop_label(rte_mbuf* m, PacketContext& ctx, 
     uint8_t ttl = uint8_t(ctx.mpls_ttl - 1);
     if (uniform_ttl && ttl < next.ttl) wire::store_be32(rest, wire::mpls_encode(next.label, next.tc, next.bottom_of_stack, ttl));
   }
-  if (ctx.l3_length > nhlfe.max_ip_length) return DropReason::kMtuExceeded;
+  if (ctx.l3_length > nhlfe.max_ip_length) return nhlfe_refusal(nhlfe);
   if (room < nhlfe.header_len) return DropReason::kNoHeadroom;
   uint8_t* start = write_mpls_encapsulation(rest, nhlfe, 0, 0, room);
   wire::store_be16(rest - 2, ethertype);
@@ -59,7 +59,7 @@ void label_swap_node(Burst& burst, const NodeEnv& env) {
       continue;
     }
     if (ctx.l3_length > nhlfe.max_ip_length) {
-      ctx.drop = DropReason::kMtuExceeded;
+      ctx.drop = nhlfe_refusal(nhlfe);
       continue;
     }
     unsigned room = rte_pktmbuf_headroom(m) + ctx.l3_offset;

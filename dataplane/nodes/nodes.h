@@ -13,6 +13,12 @@
 
 namespace aggr {
 
+// Why a packet longer than the NHLFE's max_ip_length is refused: it is too
+// long, or the NHLFE has no next hop MAC yet and refuses every packet.
+inline DropReason nhlfe_refusal(const Nhlfe& nhlfe) {
+  return nhlfe.max_ip_length == 0 ? DropReason::kUnresolvedNextHop : DropReason::kMtuExceeded;
+}
+
 struct NodeEnv {
   const Tables& tables;
   MeterTable& meters;  // the worker owns the state of the meters it updates

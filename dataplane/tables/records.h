@@ -56,7 +56,10 @@ struct Nhlfe {
   uint8_t header_len;   // 14 + 4 * label_count
   uint8_t label_count;  // 1..3
   uint16_t out_port;
-  uint16_t max_ip_length;  // the out port's MTU less the label stack: the most the rest may carry
+  // The out port's MTU less the label stack: the most the rest may carry.
+  // 0 where the next hop is unresolved, so that the one length check every
+  // packet passes anyway refuses them all (nhlfe_refusal says why).
+  uint16_t max_ip_length;
   uint32_t labels[kMaxLabelDepth];  // outermost first (for display)
 };
 

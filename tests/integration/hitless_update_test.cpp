@@ -166,7 +166,7 @@ class HitlessUpdateTest : public ::testing::Test {
       for (unsigned depth = 0; depth <= (step / 4) % 3; ++depth) labels.push_back(16 + (step * 7 + depth) % 1000000);
       stacks_[isp_id].set(version_, labels);
       const IspConfig& isp = *config_.isp(isp_id == 1 ? "a" : "b");
-      ASSERT_TRUE(rib_->set_ftn(isp_id, {labels, headend_->port_ids[1], isp.next_hop_mac}).ok());
+      ASSERT_TRUE(rib_->set_ftn(isp_id, {labels, headend_->port_ids[1], isp.next_hop.mac}).ok());
     } else {
       uint32_t subscriber_id = 1 + (step / 2) % kSubscribers;
       uint32_t isp_id = 3 - isp_of_[subscriber_id].during(version_, version_).back();

@@ -175,6 +175,17 @@ const BadCase kBadCases[] = {
      "is not a Linux interface name"},
     {"mirror_address_without_length", "    mtu: 1500\n", "    mtu: 1500\n    mirror: {interface: m1, addresses: [10.0.0.1]}\n",
      16, 41, "needs the subnet's length"},
+    {"next_hop_mac_and_address", "{port: core0, mac: \"02:00:00:00:ff:01\"}",
+     "{port: core0, mac: \"02:00:00:00:ff:01\", address: 10.0.12.2}", 20, 15, "needs either mac or address"},
+    {"next_hop_address_with_length", "{port: core0, mac: \"02:00:00:00:ff:01\"}", "{port: core0, address: 10.0.12.2/30}",
+     20, 38, "is not an address (no /length)"},
+    {"next_hop_address_without_mirror", "{port: core0, mac: \"02:00:00:00:ff:01\"}", "{port: core0, address: 10.0.12.2}",
+     20, 15, "has no mirror to resolve it on"},
+    {"next_hop_address_off_link",
+     "    mtu: 1500\nisps:\n  - id: 1\n    name: red\n    labels: [1001]\n    next_hop: {port: core0, mac: \"02:00:00:00:ff:01\"}",
+     "    mtu: 1500\n    mirror: {interface: m1, addresses: [10.0.12.1/30]}\nisps:\n  - id: 1\n    name: red\n"
+     "    labels: [1001]\n    next_hop: {port: core0, address: 10.0.12.5}",
+     21, 15, "10.0.12.5 is on none of port core0's mirror subnets"},
     {"too_many_workers", "lcores: [1]", "lcores: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17]", 6, 11,
      "at most 16 workers"},
 };

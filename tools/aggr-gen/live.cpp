@@ -116,7 +116,7 @@ std::vector<Template> build_templates(const RouterConfig& c, const LiveOptions& 
   for (const SubscriberConfig& s : c.subscribers) {
     const std::string& access = upstream ? o.send_on : o.receive_on;
     if (s.port != access) continue;
-    if (upstream && c.isp(s.isp)->next_hop_port != o.receive_on) continue;
+    if (upstream && c.isp(s.isp)->next_hop.port != o.receive_on) continue;
     candidates.push_back(&s);
   }
   if (candidates.empty()) throw std::runtime_error("no subscriber of the configuration sends between these ports");

@@ -58,7 +58,7 @@ FramePair upstream_frame(const RouterConfig& c, const SubscriberConfig& s, const
   unsigned l2 = 14 + 4 * unsigned(tags.size());
   unsigned minimum = family == 4 ? 28 : 48;
   // Largest packet that still fits the core port's MTU under the labels.
-  unsigned fits = c.port(isp.next_hop_port)->mtu - 4 * unsigned(isp.labels.size());
+  unsigned fits = c.port(isp.next_hop.port)->mtu - 4 * unsigned(isp.labels.size());
   unsigned ip_length = std::min(fits, std::max(minimum, frame_size - 4 - l2));
 
   IpPacketSpec spec = packet_spec(family, ip_length, ttl, dscp, sequence);
@@ -72,7 +72,7 @@ FramePair upstream_frame(const RouterConfig& c, const SubscriberConfig& s, const
   uint8_t label_ttl = c.ttl_model == TtlModel::kUniform ? uint8_t(ttl - 1) : 255;
   std::vector<LabelEntry> labels;
   for (uint32_t l : isp.labels) labels.push_back({l, uint8_t(dscp >> 3), label_ttl});
-  Bytes expected = mpls_frame(to_mac(isp.next_hop_mac), port_mac(c, isp.next_hop_port), labels, ip_packet(out_spec));
+  Bytes expected = mpls_frame(to_mac(isp.next_hop.mac), port_mac(c, isp.next_hop.port), labels, ip_packet(out_spec));
   return {in, expected, uint16_t(ip_length)};
 }
 

@@ -159,11 +159,18 @@ void print_ports(const json& ports) {
   t.print(std::cout);
 }
 
+// "core0 02:00:00:00:ff:01", or by address "core0 10.0.12.2 (02:00:00:00:ff:01)" / "(unresolved)".
+std::string next_hop_text(const json& next_hop) {
+  std::string out = text(next_hop["port"]) + " ";
+  if (!next_hop.contains("address")) return out + text(next_hop["mac"]);
+  return out + text(next_hop["address"]) + " (" + (next_hop["mac"].is_null() ? "unresolved" : text(next_hop["mac"])) + ")";
+}
+
 void print_isps(const json& isps) {
   Table t({"ISP", "Id", "Subscribers", "Labels", "Next hop", "Up packets", "Up bytes", "Down packets", "Down bytes"});
   for (const json& i : isps)
     t.add({text(i["name"]), text(i["id"]), text(i["subscribers"]), text(i["labels"]),
-           i["next_hop"].is_object() ? text(i["next_hop"]["port"]) + " " + text(i["next_hop"]["mac"]) : "-",
+           i["next_hop"].is_object() ? next_hop_text(i["next_hop"]) : "-",
            num(i, "up", "packets"), num(i, "up", "bytes"),
            num(i, "down", "packets"), num(i, "down", "bytes")});
   t.print(std::cout);
@@ -214,11 +221,11 @@ void print_fec(const json& fecs) {
 }
 
 void print_adjacencies(const json& adjacencies) {
-  Table t({"Port", "Next hop MAC", "State", "NHLFEs", "Entries"});
+  Table t({"Port", "Address", "MAC", "State", "NHLFEs", "Entries"});
   for (const json& a : adjacencies) {
     std::string entries;
     for (const json& e : a["entries"]) entries += (entries.empty() ? "" : ", ") + e.get<std::string>();
-    t.add({text(a["port"]), text(a["mac"]), text(a["state"]), text(a["nhlfes"]), entries});
+    t.add({text(a["port"]), optional_text(a, "address"), text(a["mac"]), text(a["state"]), text(a["nhlfes"]), entries});
   }
   t.print(std::cout);
 }
