@@ -3,7 +3,9 @@
 // whose far end is a kernel host in another namespace, and a kernel mirror
 // (net_tap) carrying the router's address. The host resolves the router by
 // ARP and pings it; a TCP session to the router survives an ICMP flood on
-// the same port, whose excess the punt policer drops and counts.
+// the same port, whose excess the punt policer drops and counts. A next hop
+// named by address is resolved by the kernel on the mirror and followed
+// when the neighbour's MAC changes or it stops answering.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -18,6 +20,7 @@ namespace {
 using nlohmann::json;
 
 std::string g_aggrd;
+std::string g_label_probe;  // tools/label_probe.py
 
 test::ProcessResult sh(const std::string& command) { return test::run_process({"sh", "-c", command}); }
 
@@ -50,6 +53,7 @@ class Link {
   std::string in_router(const std::string& command) const { return "ip netns exec " + router_ns_ + " " + command; }
   std::string in_host(const std::string& command) const { return "ip netns exec " + host_ns_ + " " + command; }
   const std::string& router_if() const { return router_if_; }
+  const std::string& host_if() const { return host_if_; }
 
  private:
   std::string router_ns_, host_ns_, router_if_, host_if_, error_;
@@ -58,6 +62,9 @@ class Link {
 
 class ExceptionPathTest : public ::testing::Test {
  protected:
+  // What a test adds to the router's configuration.
+  virtual std::string more_config() const { return ""; }
+
   void SetUp() override {
     const std::string tag = std::to_string(getpid() % 100000);
     link_ = std::make_unique<Link>(tag);
@@ -76,7 +83,7 @@ ports:
 management: {listen: "off"}
 metrics: {listen: "off"}
 punt_rates: {icmp: 50}
-)");
+)" + more_config());
     aggrd_ = std::make_unique<test::BackgroundProcess>(std::vector<std::string>{
         "ip", "netns", "exec", "ex-r-" + tag, g_aggrd, "--config", dir_.file("transit.yaml"), "--summary-json",
         dir_.file("summary.json"), "-E", "--file-prefix=" + dir_.file_prefix()});
@@ -138,9 +145,89 @@ TEST_F(ExceptionPathTest, ATcpSessionToTheRouterSurvivesAnIcmpFloodOnTheSamePort
   EXPECT_GT(summary["punted"]["other"], 100);
 }
 
+// ------------------------------------------------ next hops by address
+
+class NextHopByAddressTest : public ExceptionPathTest {
+ protected:
+  std::string more_config() const override {
+    return "local_labels:\n"
+           "  - {label: 300, action: swap, out_labels: [1001], next_hop: {port: west, address: 10.77.0.2}}\n";
+  }
+
+  std::string port_mac() const {
+    return sh(link_->in_router("cat /sys/class/net/" + link_->router_if() + "/address")).output.substr(0, 17);
+  }
+  std::string host_mac() const {
+    return sh(link_->in_host("cat /sys/class/net/" + link_->host_if() + "/address")).output.substr(0, 17);
+  }
+  // The router's kernel's entry for the next hop, as `ip neigh` shows it.
+  std::string router_neighbour() const {
+    return sh(link_->in_router("ip neigh show 10.77.0.2 dev " + mirror_)).output;
+  }
+  bool router_neighbour_is(const std::string& text) const {
+    for (int i = 0; i < 100; ++i) {
+      if (router_neighbour().find(text) != std::string::npos) return true;
+      usleep(100000);
+    }
+    return false;
+  }
+  // Sends `count` frames with label 300 from the host; the labelled frames it gets back.
+  json probe(int count) const {
+    test::ProcessResult r = sh(link_->in_host("python3 " + g_label_probe + " " + link_->host_if() + " " + port_mac() +
+                                              " 300 " + std::to_string(count) + " 1"));
+    EXPECT_EQ(r.exit_code, 0) << r.output;
+    return json::parse(r.output);
+  }
+  // Frames in `report` to `dst` with label 1001.
+  static int swapped_to(const json& report, const std::string& dst) {
+    int n = 0;
+    for (const json& f : report["received"]) n += f["dst"] == dst && f["label"] == 1001;
+    return n;
+  }
+};
+
+TEST_F(NextHopByAddressTest, TheKernelResolvesItAndANewMacOrAFailureIsFollowed) {
+  // aggrd asks its kernel, which resolves the host by ARP through the mirror.
+  const std::string first_mac = host_mac();
+  ASSERT_TRUE(router_neighbour_is(first_mac)) << router_neighbour() << aggrd_->output();
+  usleep(100000);  // the notification reaches the RIB within a poll
+  json report = probe(20);
+  EXPECT_EQ(swapped_to(report, first_mac), 20) << report.dump();
+  EXPECT_EQ(report["received"].size(), 20u) << report.dump();
+
+  // The host's card replaced: a new MAC, announced when the host next
+  // resolves the router (its ARP request carries the new MAC).
+  const std::string second_mac = "02:00:00:77:00:99";
+  ASSERT_EQ(sh(link_->in_host("ip link set " + link_->host_if() + " address " + second_mac) + " && " +
+               link_->in_host("ip neigh flush dev " + link_->host_if()) + " && " +
+               link_->in_host("ping -c 1 -W 2 10.77.0.1"))
+                .exit_code,
+            0);
+  ASSERT_TRUE(router_neighbour_is(second_mac)) << router_neighbour();
+  usleep(100000);
+  report = probe(20);
+  EXPECT_EQ(swapped_to(report, second_mac), 20) << report.dump();
+  EXPECT_EQ(swapped_to(report, first_mac), 0) << report.dump();  // nothing to the old MAC
+
+  // The host stops answering ARP and the router's entry is flushed: the
+  // kernel fails to resolve it, and the router drops rather than guess.
+  ASSERT_EQ(sh(link_->in_host("ip link set " + link_->host_if() + " arp off") + " && " +
+               link_->in_router("ip neigh flush dev " + mirror_))
+                .exit_code,
+            0);
+  ASSERT_TRUE(router_neighbour_is("FAILED") || router_neighbour_is("INCOMPLETE")) << router_neighbour();
+  usleep(100000);
+  report = probe(10);
+  EXPECT_EQ(report["received"].size(), 0u) << report.dump();
+
+  json summary = stop_and_read_summary();
+  EXPECT_EQ(summary["drops"]["unresolved_next_hop"], 10);
+}
+
 }  // namespace
 }  // namespace aggr
 
 int main(int argc, char** argv) {
-  return aggr::test::run_integration_tests(argc, argv, {"path to aggrd"}, {&aggr::g_aggrd});
+  return aggr::test::run_integration_tests(argc, argv, {"path to aggrd", "path to tools/label_probe.py"},
+                                           {&aggr::g_aggrd, &aggr::g_label_probe});
 }
