@@ -12,6 +12,11 @@ uint16_t port_id_of(const RouterConfig& c, const std::string& name, const std::v
 
 }  // namespace
 
+void configure_tables(const RouterConfig& c, Tables& tables) {
+  tables.ttl_model = c.ttl_model;
+  for (unsigned k = 0; k < kPuntKinds; ++k) tables.punt.set_rate(PuntKind(k), c.punt_rates[k], rte_get_tsc_hz());
+}
+
 PortAttributes port_attributes(const PortConfig& p, const rte_ether_addr& device_mac, unsigned owner_worker) {
   PortAttributes a;
   a.owner_worker = uint16_t(owner_worker);
@@ -20,6 +25,15 @@ PortAttributes port_attributes(const PortConfig& p, const rte_ether_addr& device
   a.mtu = p.mtu;
   a.outer_tpid = p.outer_tpid;
   a.mac = p.mac ? *p.mac : device_mac;
+  for (const IpPrefix& gateway : p.gateways) {
+    if (gateway.family == 4) {
+      a.gateway_ipv4_set = true;
+      std::copy(gateway.bytes, gateway.bytes + 4, a.gateway_ipv4);
+    } else {
+      a.gateway_ipv6_set = true;
+      std::copy(gateway.bytes, gateway.bytes + 16, a.gateway_ipv6);
+    }
+  }
   return a;
 }
 

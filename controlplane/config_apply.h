@@ -13,6 +13,10 @@ namespace aggr {
 
 // The dataplane's view of a configured port; device_mac is used when the
 // configuration sets no MAC. owner_worker: index of the worker polling it.
+// The tables' settings from the configuration: the TTL model and the punt
+// rates (which access ports' answers obey too).
+void configure_tables(const RouterConfig& c, Tables& tables);
+
 PortAttributes port_attributes(const PortConfig& port, const rte_ether_addr& device_mac, unsigned owner_worker);
 
 // Index (into worker_lcores) of the worker polling each port.

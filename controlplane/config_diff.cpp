@@ -19,7 +19,7 @@ bool same_mac(const rte_ether_addr& a, const rte_ether_addr& b) {
 bool same_ports(const PortConfig& a, const PortConfig& b) {
   bool macs = a.mac.has_value() == b.mac.has_value() && (!a.mac || same_mac(*a.mac, *b.mac));
   return a.name == b.name && a.device == b.device && a.role == b.role && a.classify == b.classify &&
-         a.mtu == b.mtu && a.outer_tpid == b.outer_tpid && macs && a.worker == b.worker;
+         a.mtu == b.mtu && a.outer_tpid == b.outer_tpid && macs && a.worker == b.worker && a.gateways == b.gateways;
 }
 
 bool same_limits(const TableLimits& a, const TableLimits& b) {

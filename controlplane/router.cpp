@@ -94,7 +94,7 @@ void Router::start() {
   TableLimits limits = c.limits;
   limits.max_workers = std::max(limits.max_workers, workers);
   tables_ = std::make_unique<Tables>(limits);
-  tables_->ttl_model = c.ttl_model;
+  configure_tables(c, *tables_);
   register_transfer_field();
   if (workers > 1) transfer_rings_ = std::make_unique<MeterTransferRings>(workers, kMeterTransferRingSize);
   std::vector<unsigned> owners = port_owner_workers(c);
@@ -117,7 +117,6 @@ void Router::start() {
 
 void Router::open_mirrors() {
   const RouterConfig& c = config();
-  for (unsigned k = 0; k < kPuntKinds; ++k) tables_->punt.set_rate(PuntKind(k), c.punt_rates[k], rte_get_tsc_hz());
   for (size_t i = 0; i < c.ports.size(); ++i) {
     const PortConfig& p = c.ports[i];
     if (!p.mirror) continue;

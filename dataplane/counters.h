@@ -87,7 +87,7 @@ class alignas(64) WorkerCounters {
   Counter busy_loops;  // poll loops that received at least one packet
   Counter cycles;      // TSC cycles spent in the poll loop (sleeps included)
   Counter busy_cycles; // of which in loops that received at least one packet
-  Counter punted[kPuntKinds];        // frames for the router, queued to a mirror
+  Counter punted[kPuntKinds];        // frames for the router, queued to a mirror or answered
   Counter punt_policed[kPuntKinds];  // of which over the rate (also drops: punt_policed)
 
   const PortCounters& port(uint16_t port) const { return ports_[port]; }

@@ -32,6 +32,7 @@ std::string_view drop_reason_name(DropReason reason) {
     case DropReason::kPuntPoliced: return "punt_policed";
     case DropReason::kMirrorFull: return "mirror_full";
     case DropReason::kUnresolvedNextHop: return "unresolved_next_hop";
+    case DropReason::kUnanswered: return "unanswered";
     case DropReason::kCount: break;
   }
   return "invalid";

@@ -35,6 +35,7 @@ enum class DropReason : uint8_t {
   kPuntPoliced,          // for the router, over its kind's punt rate on the port
   kMirrorFull,           // for the router, but the queue to the kernel mirror was full
   kUnresolvedNextHop,    // the next hop's address has no MAC yet (or any more)
+  kUnanswered,           // for the router on an access port, but nothing it answers there
   kCount
 };
 

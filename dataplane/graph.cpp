@@ -6,7 +6,7 @@ namespace {
 using N = NodeId;
 using D = DropReason;
 
-constexpr N kAccessInputNext[] = {N::kClassify};
+constexpr N kAccessInputNext[] = {N::kClassify, N::kAnswer};
 constexpr D kAccessInputDrops[] = {D::kMultiSegment, D::kTruncated, D::kTooManyVlanTags, D::kNotIp, D::kBadIpHeader};
 constexpr N kClassifyNext[] = {N::kPolice};
 constexpr D kClassifyDrops[] = {D::kUnknownLine, D::kUnknownSource, D::kSpoofedSource};
@@ -36,6 +36,9 @@ constexpr D kMeterTransferResumeDrops[] = {D::kSubscriberGone};
 constexpr N kAccountNext[] = {N::kOutput};
 constexpr N kIspAccountNext[] = {N::kOutput};
 constexpr N kPuntNext[] = {N::kOutput};
+constexpr N kAnswerNext[] = {N::kOutput};
+constexpr D kAnswerDrops[] = {D::kMultiSegment, D::kTruncated,     D::kTooManyVlanTags, D::kBadIpHeader, D::kPuntPoliced,
+                              D::kUnknownLine,  D::kUnknownSource, D::kSpoofedSource,   D::kUnanswered,  D::kNoHeadroom};
 constexpr D kPuntDrops[] = {D::kPuntPoliced, D::kMirrorFull};
 constexpr D kOutputDrops[] = {D::kTxFailed};
 
@@ -55,17 +58,10 @@ constexpr NodeDescriptor kNodes[] = {
     {N::kAccount, "account", kAccountNext, {}},
     {N::kIspAccount, "isp-account", kIspAccountNext, {}},
     {N::kPunt, "punt", kPuntNext, kPuntDrops},
+    {N::kAnswer, "answer", kAnswerNext, kAnswerDrops},
     {N::kOutput, "output", {}, kOutputDrops},
 };
 static_assert(std::size(kNodes) == size_t(NodeId::kCount));
-
-void run_upstream(Burst& burst, const NodeEnv& env, TxBatch& out) {
-  access_input_node(burst);
-  classify_node(burst, env);
-  police_node(burst, env, Direction::kUpstream);
-  ftn_push_node(burst, env);
-  account_node(burst, env, Direction::kUpstream, out);
-}
 
 // Moves the packets of `mask` out of `from` into `to`, keeping the order of
 // both: a node's packets whose next nodes differ go on as separate bursts.
@@ -100,6 +96,20 @@ void punt_marked(Burst& burst, const NodeEnv& env, TxBatch& out) {
   Burst punted;
   split_burst(burst, burst.punt, punted);
   punt_node(punted, env, out);
+}
+
+void run_upstream(Burst& burst, const NodeEnv& env, TxBatch& out) {
+  access_input_node(burst, env);
+  if (burst.punt != 0) {
+    Burst asked;
+    split_burst(burst, burst.punt, asked);
+    answer_node(asked, env);
+    output_node(asked, env, out);
+  }
+  classify_node(burst, env);
+  police_node(burst, env, Direction::kUpstream);
+  ftn_push_node(burst, env);
+  account_node(burst, env, Direction::kUpstream, out);
 }
 
 void run_core(Burst& burst, const NodeEnv& env, TxBatch& out) {

@@ -4,6 +4,7 @@
 // frames grouped by out port, without any ethdev call.
 //
 //   access port:  access_input -> classify -> police(up) -> ftn_push -> account
+//                            \-> answer -> output      (ARP, ND, echo for the subscribers' gateway)
 //   core port:    mpls_input -> subscriber_deliver -> meter_transfer -> police(down) -> account
 //                           \-> label_swap -> output                 (ILM entries that swap)
 //                           \-> isp_output -> isp_account(up)        (ILM entries that pop to an ISP)
@@ -40,6 +41,7 @@ enum class NodeId : uint8_t {
   kAccount,
   kIspAccount,
   kPunt,
+  kAnswer,
   kOutput,
   kCount
 };

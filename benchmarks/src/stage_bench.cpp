@@ -202,11 +202,11 @@ void run_stage(benchmark::State& state, Stage stage, uint32_t subscribers, uint3
       case Stage::kParseClassifyQinq:
       case Stage::kParseClassifyPrefix:
         start = rte_rdtsc();
-        access_input_node(burst);
+        access_input_node(burst, env);
         classify_node(burst, env);
         break;
       case Stage::kFtnPush:
-        access_input_node(burst);
+        access_input_node(burst, env);
         classify_node(burst, env);
         start = rte_rdtsc();
         ftn_push_node(burst, env);
@@ -217,14 +217,14 @@ void run_stage(benchmark::State& state, Stage stage, uint32_t subscribers, uint3
         subscriber_deliver_node(burst, env);
         break;
       case Stage::kAccount:
-        access_input_node(burst);
+        access_input_node(burst, env);
         classify_node(burst, env);
         ftn_push_node(burst, env);
         start = rte_rdtsc();
         account_node(burst, env, Direction::kUpstream, batch);
         break;
       case Stage::kMeter:
-        access_input_node(burst);
+        access_input_node(burst, env);
         classify_node(burst, env);
         start = rte_rdtsc();
         police_node(burst, env, Direction::kUpstream);

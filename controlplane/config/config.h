@@ -51,6 +51,12 @@ struct PortConfig {
   std::optional<rte_ether_addr> mac;
   std::optional<unsigned> worker;  // lcore that polls it; default round-robin
   std::optional<MirrorConfig> mirror;
+  // Access ports: the subscribers' gateway, at most one IPv4 and one IPv6
+  // address (host prefixes), for which the router answers ARP, neighbour
+  // solicitations and echo requests on every line, from the line's
+  // subscriber's own addresses only.
+  std::vector<IpPrefix> gateways;
+  SourceLocation gateways_where;
   SourceLocation where;
 };
 

@@ -65,6 +65,13 @@ void check_ports(const RouterConfig& c, std::vector<ConfigError>& errors) {
         errors.push_back({p.mirror->where, "mirror interface " + p.mirror->interface + " is already port " +
                                                mirrors[p.mirror->interface]->name + "'s"});
     }
+    if (!p.gateways.empty()) {
+      if (p.role != PortRole::kAccess)
+        errors.push_back({p.gateways_where, "port " + p.name + ": gateways are for access ports"});
+      const auto ipv4 = std::count_if(p.gateways.begin(), p.gateways.end(), [](const IpPrefix& g) { return g.family == 4; });
+      if (ipv4 > 1 || p.gateways.size() - size_t(ipv4) > 1)
+        errors.push_back({p.gateways_where, "port " + p.name + ": at most one IPv4 and one IPv6 gateway"});
+    }
     if (!names.emplace(p.name, &p).second)
       errors.push_back({p.where, "port name '" + p.name + "' is already used at " + where_text(names[p.name]->where)});
     std::string device = p.device.substr(0, p.device.find(','));

@@ -207,7 +207,8 @@ void read_punt_rates(Reader& r, const YAML::Node& node, RouterConfig& c) {
 void read_ports(Reader& r, const YAML::Node& node, RouterConfig& c) {
   if (!r.sequence(node, "ports")) return;
   for (const auto& p : node) {
-    if (!r.map(p, "port", {"name", "device", "role", "classify", "mtu", "mac", "outer_tpid", "worker", "mirror"}))
+    if (!r.map(p, "port", {"name", "device", "role", "classify", "mtu", "mac", "outer_tpid", "worker", "mirror",
+                           "gateways"}))
       continue;
     PortConfig port;
     port.where = r.at(p);
@@ -239,6 +240,13 @@ void read_ports(Reader& r, const YAML::Node& node, RouterConfig& c) {
       if (r.number(p["worker"], "port worker", RTE_MAX_LCORE - 1, &lcore)) port.worker = lcore;
     }
     if (p["mirror"]) read_mirror(r, p["mirror"], port);
+    if (p["gateways"] && r.sequence(p["gateways"], "port gateways")) {
+      port.gateways_where = r.at(p["gateways"]);
+      for (const auto& g : p["gateways"]) {
+        IpPrefix gateway;
+        if (r.parsed(g, "gateway", parse_host_address, &gateway)) port.gateways.push_back(gateway);
+      }
+    }
     c.ports.push_back(std::move(port));
   }
 }

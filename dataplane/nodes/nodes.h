@@ -43,7 +43,13 @@ void lookup_burst_prefixes(const AddressTable& table, const Burst& burst, Addres
                            uint32_t only = ~0u);
 
 // Access ports (upstream): parse Ethernet, tags and IP; then which subscriber sent it.
-void access_input_node(Burst& burst);
+void access_input_node(Burst& burst, const NodeEnv& env);
+// Access ports with a gateway: marks in burst.punt what is for the router
+// (ARP, link-layer multicast, IP to the gateway), for answer_node.
+void mark_for_the_router(Burst& burst, const PortAttributes& port);
+// Answers subscribers' ARP, neighbour solicitations and echo requests for
+// their gateway, back out of the port they came in on.
+void answer_node(Burst& burst, const NodeEnv& env);
 void classify_node(Burst& burst, const NodeEnv& env);
 void ftn_push_node(Burst& burst, const NodeEnv& env);
 

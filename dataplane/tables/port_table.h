@@ -35,6 +35,12 @@ struct PortAttributes {
   uint16_t owner_worker = 0;     // the worker polling the port: it owns the
                                  // meters of the subscribers on its lines
   bool mirrored = false;         // has a kernel mirror: frames for the router are punted to it
+  // Access ports: the subscribers' gateway addresses, for which the router
+  // answers ARP, neighbour solicitations and echo requests (nodes/answer.cpp).
+  bool gateway_ipv4_set = false;
+  bool gateway_ipv6_set = false;
+  uint8_t gateway_ipv4[4] = {};   // network order
+  uint8_t gateway_ipv6[16] = {};
 };
 
 using PortTable = std::array<PortAttributes, kMaxPorts>;

@@ -108,7 +108,7 @@ RouterHarness::RouterHarness(RouterConfig c, std::vector<uint16_t> ids, TableLim
     for (uint16_t p = 0; p < config.ports.size(); ++p) port_ids.push_back(p);
   limits.max_workers = std::max(limits.max_workers, workers);
   tables = std::make_unique<Tables>(limits);
-  tables->ttl_model = config.ttl_model;
+  configure_tables(config, *tables);
   register_transfer_field();
   std::vector<unsigned> owners = port_owner_workers(config);
   for (size_t p = 0; p < config.ports.size(); ++p)

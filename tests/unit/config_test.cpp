@@ -186,6 +186,10 @@ const BadCase kBadCases[] = {
      "    mtu: 1500\n    mirror: {interface: m1, addresses: [10.0.12.1/30]}\nisps:\n  - id: 1\n    name: red\n"
      "    labels: [1001]\n    next_hop: {port: core0, address: 10.0.12.5}",
      21, 15, "10.0.12.5 is on none of port core0's mirror subnets"},
+    {"gateways_on_core_port", "    mtu: 1500\n", "    mtu: 1500\n    gateways: [10.0.0.1]\n", 16, 15,
+     "gateways are for access ports"},
+    {"two_ipv4_gateways", "    mac: 02:00:00:00:00:01\n", "    mac: 02:00:00:00:00:01\n    gateways: [100.64.0.254, 100.64.1.254]\n",
+     12, 15, "at most one IPv4 and one IPv6 gateway"},
     {"too_many_workers", "lcores: [1]", "lcores: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17]", 6, 11,
      "at most 16 workers"},
 };
