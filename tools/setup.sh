@@ -14,6 +14,7 @@ packages=(
   valgrind  # benchmarks/run --instructions
   libmnl-dev  # rtnetlink: the kernel mirrors' addresses
   iproute2 iputils-ping iperf3 ethtool procps  # the exception path's test: namespaces, veths, a kernel peer
+  openvswitch-switch  # the end-to-end network's access node (userspace datapath: no kernel module)
 )
 
 missing=()

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test on a fresh Debian 12 machine, as root: installs packages,
-# builds with CMake and runs ctest, runs the timing-dependent tests again
+# builds with CMake and runs ctest, runs the end-to-end network test,
+# runs the timing-dependent tests again
 # beside spinning threads, builds with meson and runs meson test,
 # runs the unit, hitless-update and operations tests again under ASan + UBSan,
 # then fuzzes the parsers and the pipeline for a short while, and checks the
@@ -15,6 +16,8 @@ echo "== CMake build + ctest"
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 ninja -C build -j"$jobs"
 (cd build && ctest --output-on-failure)
+echo "== end to end: subscriber hosts, headend, transit, tailend and two ISPs in network namespaces"
+python3 tests/e2e/network_test.py build
 echo "== the shipped transit and tailend configurations validate"
 for role in transit tailend; do ./build/aggrd --config "config/$role.yaml" --check; done
 

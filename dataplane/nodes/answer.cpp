@@ -97,23 +97,44 @@ DropReason check_sender(const Request& r, uint16_t port, const Tables& tables) {
 
 void store_checksum(uint8_t* at, uint16_t checksum) { std::memcpy(at, &checksum, sizeof checksum); }
 
-DropReason answer_arp(const Request& r, const PortAttributes& port) {
+// What the router answers, of a request: none (kUnanswered) or one of these.
+enum class Question : uint8_t { kNone, kArp, kEcho, kEcho6, kSolicitation };
+
+Question question(const Request& r, const PortAttributes& port) {
+  const uint8_t* l3 = r.l3;
+  if (r.eth.ethertype == wire::kEtherTypeArp)
+    return wire::load_be16(l3 + 6) == kArpRequest && port.gateway_ipv4_set &&
+                   std::memcmp(l3 + 24, port.gateway_ipv4, 4) == 0
+               ? Question::kArp
+               : Question::kNone;
+  const uint8_t* l4 = l3 + r.l4_offset;
+  const uint32_t l4_length = r.available - r.l4_offset;
+  if (r.family == 4)
+    return port.gateway_ipv4_set && std::memcmp(l3 + 16, port.gateway_ipv4, 4) == 0 && r.kind == PuntKind::kIcmp &&
+                   l4_length >= 8 && l4[0] == kEchoRequest
+               ? Question::kEcho
+               : Question::kNone;
+  if (!port.gateway_ipv6_set || l3[6] != kIcmpv6 || l4_length < 8) return Question::kNone;
+  if (l4[0] == kEcho6Request && std::memcmp(l3 + 24, port.gateway_ipv6, 16) == 0) return Question::kEcho6;
+  // RFC 4861 section 7.1.1: hop limit 255, code 0, 24 bytes at least.
+  if (l4[0] == kNeighbourSolicitation && l3[7] == 255 && l4[1] == 0 && l4_length >= 24 &&
+      std::memcmp(l4 + 8, port.gateway_ipv6, 16) == 0)
+    return Question::kSolicitation;
+  return Question::kNone;
+}
+
+void answer_arp(const Request& r, const PortAttributes& port) {
   uint8_t* arp = r.l3;
-  if (wire::load_be16(arp + 6) != kArpRequest) return DropReason::kUnanswered;
-  if (!port.gateway_ipv4_set || std::memcmp(arp + 24, port.gateway_ipv4, 4) != 0) return DropReason::kUnanswered;
   wire::store_be16(arp + 6, kArpReply);
   std::memmove(arp + 18, arp + 8, 10);  // the requester's MAC and address become the target's
   std::memcpy(arp + 8, port.mac.addr_bytes, 6);
   std::memcpy(arp + 14, port.gateway_ipv4, 4);
-  return DropReason::kNone;
 }
 
-DropReason answer_ipv4_echo(const Request& r, const PortAttributes& port) {
+void answer_ipv4_echo(const Request& r, const PortAttributes& port) {
   uint8_t* ip = r.l3;
   uint8_t* icmp = ip + r.l4_offset;
   const uint32_t icmp_length = r.available - r.l4_offset;
-  if (!port.gateway_ipv4_set || std::memcmp(ip + 16, port.gateway_ipv4, 4) != 0) return DropReason::kUnanswered;
-  if (r.kind != PuntKind::kIcmp || icmp_length < 8 || icmp[0] != kEchoRequest) return DropReason::kUnanswered;
   std::memcpy(ip + 16, ip + 12, 4);
   std::memcpy(ip + 12, port.gateway_ipv4, 4);
   ip[8] = 64;
@@ -122,7 +143,6 @@ DropReason answer_ipv4_echo(const Request& r, const PortAttributes& port) {
   icmp[0] = kEchoReply;
   store_checksum(icmp + 2, 0);
   store_checksum(icmp + 2, uint16_t(~rte_raw_cksum(icmp, icmp_length)));
-  return DropReason::kNone;
 }
 
 void set_icmpv6_checksum(uint8_t* ip) {
@@ -131,25 +151,19 @@ void set_icmpv6_checksum(uint8_t* ip) {
   store_checksum(icmp + 2, rte_ipv6_udptcp_cksum(reinterpret_cast<const rte_ipv6_hdr*>(ip), icmp));
 }
 
-DropReason answer_ipv6(const Request& r, const PortAttributes& port, rte_mbuf* m) {
+void answer_ipv6_echo(const Request& r, const PortAttributes& port) {
+  uint8_t* ip = r.l3;
+  std::memcpy(ip + 24, ip + 8, 16);
+  std::memcpy(ip + 8, port.gateway_ipv6, 16);
+  ip[7] = 64;
+  ip[kIpv6HeaderLength] = kEcho6Reply;
+  set_icmpv6_checksum(ip);
+}
+
+// The advertisement: solicited, from a router, overriding, with the port's MAC.
+DropReason advertise(const Request& r, const PortAttributes& port, rte_mbuf* m) {
   uint8_t* ip = r.l3;
   uint8_t* icmp = ip + kIpv6HeaderLength;
-  const uint32_t icmp_length = r.available - kIpv6HeaderLength;
-  if (!port.gateway_ipv6_set || ip[6] != kIcmpv6 || icmp_length < 8) return DropReason::kUnanswered;
-  const uint8_t type = icmp[0];
-  if (type == kEcho6Request && std::memcmp(ip + 24, port.gateway_ipv6, 16) == 0) {
-    std::memcpy(ip + 24, ip + 8, 16);
-    std::memcpy(ip + 8, port.gateway_ipv6, 16);
-    ip[7] = 64;
-    icmp[0] = kEcho6Reply;
-    set_icmpv6_checksum(ip);
-    return DropReason::kNone;
-  }
-  // RFC 4861 section 7.1.1: hop limit 255, code 0, 24 bytes at least.
-  if (type != kNeighbourSolicitation || ip[7] != 255 || icmp[1] != 0 || icmp_length < 24 ||
-      std::memcmp(icmp + 8, port.gateway_ipv6, 16) != 0)
-    return DropReason::kUnanswered;
-  // The advertisement: solicited, from a router, overriding, with the port's MAC.
   const uint32_t frame_length = uint32_t(ip - rte_pktmbuf_mtod(m, uint8_t*)) + kIpv6HeaderLength +
                                 kNeighbourAdvertisementLength;
   if (frame_length > m->data_len && rte_pktmbuf_tailroom(m) < frame_length - m->data_len) return DropReason::kNoHeadroom;
@@ -177,16 +191,19 @@ DropReason answer(rte_mbuf* m, uint16_t in_port, const NodeEnv& env) {
     return DropReason::kPuntPoliced;
   }
   env.counters.punted[unsigned(r.kind)].add(1);
-  if (DropReason bad = check_sender(r, in_port, env.tables); bad != DropReason::kNone) return bad;
   const PortAttributes& port = env.tables.ports[in_port];
-  DropReason result;
-  if (r.eth.ethertype == wire::kEtherTypeArp)
-    result = answer_arp(r, port);
-  else if (r.family == 4)
-    result = answer_ipv4_echo(r, port);
-  else
-    result = answer_ipv6(r, port, m);
-  if (result != DropReason::kNone) return result;
+  const Question asked = question(r, port);
+  if (asked == Question::kNone) return DropReason::kUnanswered;
+  if (DropReason bad = check_sender(r, in_port, env.tables); bad != DropReason::kNone) return bad;
+  switch (asked) {
+    case Question::kArp: answer_arp(r, port); break;
+    case Question::kEcho: answer_ipv4_echo(r, port); break;
+    case Question::kEcho6: answer_ipv6_echo(r, port); break;
+    case Question::kSolicitation:
+      if (DropReason bad = advertise(r, port, m); bad != DropReason::kNone) return bad;
+      break;
+    case Question::kNone: break;
+  }
   uint8_t* frame = rte_pktmbuf_mtod(m, uint8_t*);
   std::memcpy(frame, frame + 6, 6);  // back to the host that asked
   std::memcpy(frame + 6, port.mac.addr_bytes, 6);

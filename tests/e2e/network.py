@@ -1,0 +1,245 @@
+"""The whole network of DESIGN.md on one machine, with static labels:
+subscriber hosts behind an access node (Open vSwitch, QinQ lines) and on a
+source-prefix port, a headend, a transit and a tailend (each aggrd on
+net_af_packet over veths in a namespace of its own, with kernel mirrors on
+their core and ISP ports), and two ISPs, each a gateway namespace with a
+server. Every next hop is named by address and resolved by the routers'
+kernels. Used by tests/e2e/network_test.py and tools/demo.sh --network.
+
+    sub1 (red,   S10/C1, 20/10 Mbit) \\
+                                      OVS -- access0 \\
+    sub2 (green, S10/C2, 10/5 Mbit)  /                headend -- transit -- tailend -- red   (198.51.100.10)
+    sub3 (red, source prefix, untagged) -- access1  /                              \\- green (203.0.113.10)
+"""
+import ipaddress
+import json
+import os
+import time
+
+from netlab import AccessNode, Lab, sh, wait_until
+
+# The subscribers: name, ISP, line (svlan, cvlan; None: the source-prefix
+# port), MAC, IPv4 and IPv6 addresses, and the line's rates (down, up) in Mbit/s.
+SUBSCRIBERS = [
+    dict(name="sub1", id=1, isp="red", line=(10, 1), mac="02:00:00:01:00:01", ipv4="100.64.1.2",
+         ipv6="2001:db8:1::2", rates=(20, 10)),
+    dict(name="sub2", id=2, isp="green", line=(10, 2), mac="02:00:00:01:00:02", ipv4="100.64.2.2",
+         ipv6=None, rates=(10, 5)),
+    dict(name="sub3", id=3, isp="red", line=None, mac="02:00:00:01:00:03", ipv4="100.64.3.2",
+         ipv6=None, rates=(10, 10)),
+]
+GATEWAY_IPV4, GATEWAY_IPV6 = "100.64.0.1", "2001:db8:ff::1"
+
+# The ISPs: handoff subnet (the tailend's mirror address is .1, the
+# gateway's .2), the server's addresses, and the labels the tailend binds.
+ISPS = {
+    "red": dict(id=1, handoff="192.0.2.0/30", handoff6="fd00:f00:1::/64", server="198.51.100.10",
+                server6="fd00:beef:1::10", label=3001, headend_label=1001),
+    "green": dict(id=2, handoff="192.0.2.4/30", handoff6="fd00:f00:2::/64", server="203.0.113.10",
+                  server6="fd00:beef:2::10", label=3002, headend_label=2001),
+}
+
+CORE_MTU = 1600  # room for the labels above a host's 1500
+EAL = '{args: [--no-huge, -m, "384", --no-pci, --log-level=lib.eal:warning]}'
+COMMON = f"""eal: {EAL}
+workers: {{lcores: [1], idle_polls: 64, idle_sleep_us: 200}}
+management: {{listen: "127.0.0.1:9465"}}
+metrics: {{listen: "off"}}
+"""
+
+
+def host_address(subnet, host):
+    """The `host`th address of a subnet: host_address("192.0.2.0/30", 1) is "192.0.2.1"."""
+    return str(ipaddress.ip_network(subnet)[host])
+
+
+def headend_config():
+    lines = []
+    for s in SUBSCRIBERS:
+        line = "{port: access1}" if s["line"] is None else f"{{port: access0, svlan: {s['line'][0]}, cvlan: {s['line'][1]}}}"
+        addresses = [s["ipv4"] + "/32"] + ([str(ipaddress.ip_interface(s["ipv6"] + "/64").network)] if s["ipv6"] else [])
+        lines.append(f"  - {{id: {s['id']}, isp: {s['isp']}, line: {line}, cpe_mac: \"{s['mac']}\", "
+                     f"addresses: [{', '.join(json.dumps(a) for a in addresses)}]}}")
+    isps = "\n".join(f"  - {{id: {i['id']}, name: {name}, labels: [{i['headend_label']}], "
+                     f"next_hop: {{port: core0, address: 10.0.12.2}}}}" for name, i in ISPS.items())
+    return f"""router: {{name: headend, role: headend}}
+{COMMON}ports:
+  - {{name: access0, role: access, device: "net_af_packet0,iface=acc0", mtu: {CORE_MTU},
+     gateways: [{GATEWAY_IPV4}, "{GATEWAY_IPV6}"]}}
+  - {{name: access1, role: access, device: "net_af_packet1,iface=acc1,qdisc_bypass=0",
+     classify: source-prefix,
+     gateways: [{GATEWAY_IPV4}]}}
+  - {{name: core0, role: core, device: "net_af_packet2,iface=core0", mtu: {CORE_MTU},
+     mirror: {{interface: mcore0, addresses: [10.0.12.1/30]}}}}
+isps:
+{isps}
+local_labels: [{{label: 100, action: pop-to-subscriber}}]
+subscribers:
+""" + "\n".join(lines) + "\n"
+
+
+def transit_config():
+    swaps = "\n".join(f"  - {{label: {i['headend_label']}, action: swap, out_labels: [{i['label']}], "
+                      f"next_hop: {{port: east, address: 10.0.23.2}}}}" for i in ISPS.values())
+    return f"""router: {{name: transit, role: transit}}
+{COMMON}ports:
+  - {{name: west, role: core, device: "net_af_packet0,iface=west", mtu: {CORE_MTU},
+     mirror: {{interface: mwest, addresses: [10.0.12.2/30]}}}}
+  - {{name: east, role: core, device: "net_af_packet1,iface=east", mtu: {CORE_MTU},
+     mirror: {{interface: meast, addresses: [10.0.23.1/30]}}}}
+local_labels:
+{swaps}
+  - {{label: 4100, action: swap, out_labels: [100], next_hop: {{port: west, address: 10.0.12.1}}}}
+"""
+
+
+def tailend_config():
+    ports, isps, labels = [], [], []
+    for n, (name, i) in enumerate(ISPS.items()):
+        mirror = f"[{host_address(i['handoff'], 1)}/30, \"{host_address(i['handoff6'], 1)}/64\"]"
+        ports.append(f"  - {{name: {name}0, role: isp, device: \"net_af_packet{n + 1},iface={name}0\", "
+                     f"mirror: {{interface: m{name}, addresses: {mirror}}}}}")
+        isps.append(f"  - {{id: {i['id']}, name: {name}, handoff: {{port: {name}0, address: "
+                    f"{host_address(i['handoff'], 2)}}}}}")
+        labels.append(f"  - {{label: {i['label']}, action: pop-to-isp, isp: {name}}}")
+    return f"""router: {{name: tailend, role: tailend}}
+{COMMON}ports:
+  - {{name: core0, role: core, device: "net_af_packet0,iface=core0", mtu: {CORE_MTU},
+     mirror: {{interface: mcore0, addresses: [10.0.23.2/30]}}}}
+""" + "\n".join(ports) + "\nisps:\n" + "\n".join(isps) + "\nlocal_labels:\n" + "\n".join(labels) + """
+prefix_fecs:
+  - {prefix: 100.64.0.0/16, labels: [4100], next_hop: {port: core0, address: 10.0.23.1}}
+  - {prefix: "2001:db8::/32", labels: [4100], next_hop: {port: core0, address: 10.0.23.1}}
+"""
+
+
+class Network:
+    ROUTERS = {"headend": headend_config, "transit": transit_config, "tailend": tailend_config}
+
+    def __init__(self, build_dir, work_dir, tag):
+        self.build_dir = os.path.abspath(build_dir)
+        self.lab = Lab(tag, work_dir)
+        self.aggrd = {}
+        self.access = None
+
+    # ---------------------------------------------------------------- building
+
+    def start(self):
+        try:
+            self._build()
+        except BaseException:
+            self.close()
+            raise
+
+    def _build(self):
+        lab = self.lab
+        for name in ["access", "headend", "transit", "tailend"] + [s["name"] for s in SUBSCRIBERS] + list(ISPS):
+            lab.add_namespace(name)
+        # The access node is a switch: its ports send nothing of their own.
+        lab.run("access", "sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1")
+        # Core links, and the headend's access ports.
+        lab.link("headend", "core0", "transit", "west", CORE_MTU)
+        lab.link("transit", "east", "tailend", "core0", CORE_MTU)
+        lab.link("access", "uplink", "headend", "acc0", CORE_MTU)
+        for router, interface in [("headend", "core0"), ("transit", "west"), ("transit", "east"),
+                                  ("tailend", "core0"), ("headend", "acc0")]:
+            lab.quiet_router_end(router, interface)
+        self.access = AccessNode(lab, "access", "uplink")
+        for s in SUBSCRIBERS:
+            self._subscriber_host(s)
+        for name, isp in ISPS.items():
+            self._isp(name, isp)
+        for router, config in self.ROUTERS.items():
+            self._start_router(router, config())
+        for router in self.ROUTERS:
+            if not wait_until(lambda: self._all_resolved(router), 30, 0.2):
+                raise RuntimeError(f"{router}: next hops not resolved:\n{self.aggrctl(router, 'show adjacencies')}\n"
+                                   f"{lab.log(router)}")
+
+    def _subscriber_host(self, s):
+        lab, name = self.lab, s["name"]
+        if s["line"] is None:
+            lab.link(name, "eth0", "headend", "acc1")
+            lab.quiet_router_end("headend", "acc1")
+            shaped_down = ("headend", "acc1")  # the port sends through the qdisc (qdisc_bypass=0)
+        else:
+            port = f"p{name}"
+            lab.link(name, "eth0", "access", port)
+            self.access.add_line(port, *s["line"])
+            shaped_down = ("access", port)
+        lab.run(name, f"ip link set eth0 address {s['mac']}")
+        lab.host_end(name, "eth0")
+        # An IPoE host: its address, and its gateway on the link.
+        lab.run(name, f"ip addr add {s['ipv4']}/32 dev eth0")
+        lab.run(name, f"ip route add {GATEWAY_IPV4}/32 dev eth0")
+        lab.run(name, f"ip route add default via {GATEWAY_IPV4}")
+        if s["ipv6"]:
+            lab.run(name, f"ip -6 addr add {s['ipv6']}/128 dev eth0 nodad")
+            lab.run(name, f"ip -6 route add {GATEWAY_IPV6}/128 dev eth0")
+            lab.run(name, f"ip -6 route add default via {GATEWAY_IPV6}")
+        # The line's capacity, both ways (the access node's port is the downstream end).
+        down, up = s["rates"]
+        lab.run(name, f"tc qdisc add dev eth0 root tbf rate {up}mbit burst 32kb latency 50ms")
+        lab.run(shaped_down[0], f"tc qdisc add dev {shaped_down[1]} root tbf rate {down}mbit burst 32kb latency 50ms")
+
+    def _isp(self, name, isp):
+        lab = self.lab
+        lab.link(name, "eth0", "tailend", f"{name}0")
+        lab.quiet_router_end("tailend", f"{name}0")
+        lab.host_end(name, "eth0")
+        lab.run(name, f"ip addr add {host_address(isp['handoff'], 2)}/30 dev eth0")
+        lab.run(name, f"ip -6 addr add {host_address(isp['handoff6'], 2)}/64 dev eth0 nodad")
+        lab.run(name, f"ip addr add {isp['server']}/32 dev lo")
+        lab.run(name, f"ip -6 addr add {isp['server6']}/128 dev lo")
+        # The subscriber pools are behind the tailend.
+        lab.run(name, f"ip route add 100.64.0.0/16 via {host_address(isp['handoff'], 1)}")
+        lab.run(name, f"ip -6 route add 2001:db8::/32 via {host_address(isp['handoff6'], 1)}")
+
+    def _start_router(self, router, config):
+        path = os.path.join(self.lab.work_dir, f"{router}.yaml")
+        with open(path, "w") as f:
+            f.write(config)
+        prefix = f"{self.lab.tag}-{router}"
+        self.aggrd[router] = self.lab.start(
+            router, [os.path.join(self.build_dir, "aggrd"), "--config", path, "--summary-json",
+                     self.summary_path(router), "-E", f"--file-prefix={prefix}"], namespace=router)
+        if not wait_until(lambda: self._answers(router), 30, 0.2):
+            raise RuntimeError(f"{router} did not start:\n{self.lab.log(router)}")
+
+    def _answers(self, router):
+        if self.aggrd[router].poll() is not None:
+            raise RuntimeError(f"{router} exited:\n{self.lab.log(router)}")
+        return "generation" in self.aggrctl(router, "show status", check=False)
+
+    def _all_resolved(self, router):
+        adjacencies = json.loads(self.aggrctl(router, "--json show adjacencies"))
+        return adjacencies and all(a["state"] == "resolved" for a in adjacencies)
+
+    # ---------------------------------------------------------------- using
+
+    def summary_path(self, router):
+        return os.path.join(self.lab.work_dir, f"{router}-summary.json")
+
+    def aggrctl(self, router, arguments, check=True):
+        return self.lab.run(router, f"{self.build_dir}/aggrctl {arguments}", check)
+
+    def isp_counters(self, router):
+        """{isp: {"up": {...}, "down": {...}}} as the router counts them."""
+        return {i["name"]: {"up": i["up"], "down": i["down"]}
+                for i in json.loads(self.aggrctl(router, "--json show isps"))}
+
+    def stop_routers(self):
+        """Stops the routers; their summaries by router."""
+        summaries = {}
+        for router, process in self.aggrd.items():
+            if self.lab.stop(process) != 0:
+                raise RuntimeError(f"{router} exited with {process.returncode}:\n{self.lab.log(router)}")
+            with open(self.summary_path(router)) as f:
+                summaries[router] = json.load(f)
+        self.aggrd = {}
+        return summaries
+
+    def close(self):
+        if self.access is not None:
+            self.access.close()
+        self.lab.close()

@@ -1,0 +1,179 @@
+#!/usr/bin/env python3
+"""End to end: real kernel hosts and real TCP through a headend, a transit
+and a tailend (tests/e2e/network.py) to two ISPs, with static labels.
+
+usage: network_test.py BUILD_DIR [unittest arguments]   (as root)
+
+Each subscriber reaches its own ISP's server, by ping and by TCP both ways
+at its line's rate, and never the other ISP's; every frame on the core
+links carries the labels this network binds, and none is malformed; a
+gateway whose MAC changes is followed with nothing sent to the old MAC;
+and the headend and the tailend count exactly the same packets and bytes
+for each ISP, both ways."""
+import json
+import os
+import re
+import sys
+import tempfile
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from netlab import sh, wait_until  # noqa: E402
+from network import ISPS, SUBSCRIBERS, Network  # noqa: E402
+
+BUILD_DIR = None
+
+
+def other_isp(isp):
+    return next(name for name in ISPS if name != isp)
+
+
+class NetworkTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.work_dir = tempfile.mkdtemp(prefix="aggr-e2e-")
+        cls.net = Network(BUILD_DIR, cls.work_dir, f"e2{os.getpid() % 10000}")
+        cls.net.start()
+        cls.lab = cls.net.lab
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.net.close()
+
+    def ping(self, host, address, count=3):
+        """The share of echo requests answered."""
+        out = self.lab.run(host, f"ping -c {count} -i 0.2 -W 2 {address}", check=False)
+        match = re.search(r"(\d+) received", out)
+        return int(match.group(1)) / count if match else 0.0
+
+    def up_packets(self, router):
+        return {isp: c["up"]["packets"] for isp, c in self.net.isp_counters(router).items()}
+
+    # ------------------------------------------------------------------ tests
+
+    def test_1_each_subscriber_reaches_its_own_isp_and_never_the_other(self):
+        for s in SUBSCRIBERS:
+            own, other = ISPS[s["isp"]], ISPS[other_isp(s["isp"])]
+            self.assertEqual(self.ping(s["name"], own["server"]), 1.0, s["name"])
+            if s["ipv6"]:
+                self.assertEqual(self.ping(s["name"], own["server6"]), 1.0, s["name"] + " over IPv6")
+            # The other ISP's server: the requests go to the subscriber's own
+            # ISP (which has no route there); the other ISP sees none of them.
+            before = self.up_packets("tailend")
+            self.assertEqual(self.ping(s["name"], other["server"]), 0.0, s["name"])
+            after = self.up_packets("tailend")
+            self.assertEqual(after[other_isp(s["isp"])], before[other_isp(s["isp"])], s["name"])
+            self.assertEqual(after[s["isp"]], before[s["isp"]] + 3, s["name"])
+
+    def test_2_tcp_both_ways_at_each_lines_rate(self):
+        for s in SUBSCRIBERS:
+            server, port = ISPS[s["isp"]]["server"], 5200 + s["id"]
+            down, up = s["rates"]
+            for reverse, rate in [(False, up), (True, down)]:
+                iperf = self.lab.start(f"iperf-{s['name']}-{int(reverse)}",
+                                       ["iperf3", "-s", "-1", "-B", server, "-p", str(port)], namespace=s["isp"])
+                time.sleep(0.3)
+                out = self.lab.run(s["name"], f"iperf3 -c {server} -p {port} -t 3 -J {'-R' if reverse else ''}",
+                                   check=False, timeout=30)
+                self.lab.stop(iperf)
+                report = json.loads(out)
+                self.assertNotIn("error", report, out)
+                mbit = report["end"]["sum_received"]["bits_per_second"] / 1e6
+                what = f"{s['name']} {'down' if reverse else 'up'}: {mbit:.1f} Mbit/s on a {rate} Mbit/s line"
+                print(what)
+                self.assertGreater(mbit, 0.5 * rate, what)
+                self.assertLess(mbit, 1.1 * rate, what)
+
+    def test_3_core_links_carry_the_expected_labels(self):
+        # Each link captured where it is received (a DPDK af_packet port's
+        # own frames bypass the kernel's taps on its side): upstream the
+        # headend's label for each ISP, then the tailend's; downstream the
+        # tailend's label for the subscriber pools, then the headend's.
+        captures = {("transit", "west"): {i["headend_label"] for i in ISPS.values()},
+                    ("tailend", "core0"): {i["label"] for i in ISPS.values()},
+                    ("transit", "east"): {4100},
+                    ("headend", "core0"): {100}}
+        paths = {where: os.path.join(self.work_dir, f"{where[0]}-{where[1]}.pcap") for where in captures}
+        tsharks = [self.lab.start(f"tshark-{where[0]}-{where[1]}",
+                                  ["tshark", "-i", where[1], "-w", path, "-a", "duration:6", "-q"], namespace=where[0])
+                   for where, path in paths.items()]
+        self.assertTrue(wait_until(lambda: all(os.path.exists(p) for p in paths.values()), 10))
+        time.sleep(1)
+        for s in SUBSCRIBERS:
+            self.assertEqual(self.ping(s["name"], ISPS[s["isp"]]["server"], 5), 1.0)
+            if s["ipv6"]:
+                self.assertEqual(self.ping(s["name"], ISPS[s["isp"]]["server6"], 5), 1.0)
+        for t in tsharks:
+            t.wait(20)
+        for where, labels in captures.items():
+            path = paths[where]
+            fields = sh(stderr=False, command=f"tshark -r {path} -T fields -e eth.type -e mpls.label")
+            labelled = 0
+            for line in fields.splitlines():
+                ethertype, _, stack = line.partition("\t")
+                if ethertype == "0x8847":
+                    labelled += 1
+                    self.assertIn(stack, {str(label) for label in labels}, f"{where}: one label, the LSP's")
+                else:  # the routers' own: ARP and IPv6 ND between mirrors
+                    self.assertIn(ethertype, ("0x0806", "0x86dd"), f"{where}: {line}")
+            # Five echo requests or replies, IPv4 for each subscriber and IPv6 for one.
+            self.assertGreaterEqual(labelled, 5 * 4, where)
+            malformed = sh(stderr=False, command=f"tshark -r {path} -Y '_ws.malformed || _ws.expert.severity >= warning'")
+            self.assertEqual(malformed.strip(), "", f"{where}: {malformed}")
+
+    def test_4_a_gateway_with_a_new_mac_is_followed(self):
+        red = ISPS["red"]
+        old_mac = self.lab.run("red", "cat /sys/class/net/eth0/address").strip()
+        new_mac = "02:00:00:0e:d0:99"
+        # The ISP replaces its gateway's card: the new one announces itself
+        # as it resolves the tailend (its ARP request carries its MAC).
+        self.lab.run("red", f"ip link set eth0 address {new_mac}")
+        self.lab.run("red", "ip neigh flush dev eth0")
+        self.lab.run("red", "ping -c 1 -W 2 192.0.2.1")
+
+        def tailend_has_new_mac():
+            for a in json.loads(self.net.aggrctl("tailend", "--json show adjacencies")):
+                if a["port"] == "red0":
+                    return a["mac"] == new_mac
+            return False
+
+        self.assertTrue(wait_until(tailend_has_new_mac, 10), self.net.aggrctl("tailend", "show adjacencies"))
+        capture = os.path.join(self.work_dir, "red-handoff.pcap")
+        tshark = self.lab.start("tshark-red", ["tshark", "-i", "eth0", "-w", capture, "-a", "duration:4", "-q"],
+                                namespace="red")
+        self.assertTrue(wait_until(lambda: os.path.exists(capture), 10))
+        time.sleep(1)
+        self.assertEqual(self.ping("sub1", red["server"], 10), 1.0)
+        tshark.wait(20)
+        # Forwarded traffic, that is: the tailend's kernel may still probe the
+        # old MAC for its own neighbour entries (RFC 4861 unreachability
+        # detection), which is how it finds them gone.
+        to_old = sh(stderr=False, command=f"tshark -r {capture} -Y 'eth.dst == {old_mac} && !arp && "
+                                          f"!(icmpv6.type == 135)'").strip()
+        to_new = sh(stderr=False, command=f"tshark -r {capture} -Y 'eth.dst == {new_mac} && ip.dst == {red['server']}'").strip()
+        self.assertEqual(to_old, "", to_old)
+        self.assertGreaterEqual(len(to_new.split("\n")), 10, to_new)
+
+    def test_5_headend_and_tailend_count_the_same_for_each_isp(self):
+        time.sleep(1)  # nothing in flight
+        headend, tailend = self.net.isp_counters("headend"), self.net.isp_counters("tailend")
+        print("per ISP, headend / tailend:", json.dumps(headend), "/", json.dumps(tailend))
+        for isp in ISPS:
+            for direction in ("up", "down"):
+                self.assertGreater(headend[isp][direction]["packets"], 1000, f"{isp} {direction}")
+                self.assertEqual(headend[isp][direction], tailend[isp][direction], f"{isp} {direction}")
+        summaries = self.net.stop_routers()
+        for router, summary in summaries.items():
+            drops = {reason: n for reason, n in summary["drops"].items() if n}
+            # On the headend, only what hosts send for the router that it
+            # does not answer (router solicitations, MLD reports).
+            allowed = {"unanswered"} if router == "headend" else set()
+            self.assertLessEqual(set(drops), allowed, f"{router}: {drops}")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) < 2:
+        sys.exit(__doc__)
+    BUILD_DIR = sys.argv.pop(1)
+    unittest.main(verbosity=2)
