@@ -54,7 +54,7 @@ class Resolved {
     return nhlfe({}, *isp.handoff);
   }
   NhlfeSpec nhlfe(const std::vector<uint32_t>& labels, const NextHopConfig& next_hop) const {
-    NhlfeSpec spec{labels, port_id(next_hop.port), next_hop.mac};
+    NhlfeSpec spec{labels, next_hop.port.empty() ? kPortByRoute : port_id(next_hop.port), next_hop.mac};
     spec.next_hop_address = next_hop.address;
     if (next_hop.address) spec.next_hop_mac = {};
     return spec;

@@ -11,12 +11,14 @@ NextHopResolver::NextHopResolver(Rib& rib, std::map<unsigned, uint16_t> port_by_
 }
 
 void NextHopResolver::poll(std::chrono::steady_clock::time_point now) {
-  follower_.poll([&](const NeighbourEvent& event) { apply(event); });
+  // Routes first: a neighbour that a new route leads to is then known as wanted.
+  routes_.poll([&](const RouteEvent& event) { apply(event); });
+  neighbours_.poll([&](const NeighbourEvent& event) { apply(event); });
   if (now - last_request_ < std::chrono::seconds(1)) return;
   last_request_ = now;
   for (const Adjacency& neighbour : rib_.neighbours_wanted())
     if (auto it = ifindex_by_port_.find(neighbour.port); it != ifindex_by_port_.end())
-      follower_.resolve(it->second, neighbour.address);
+      neighbours_.resolve(it->second, neighbour.address);
 }
 
 void NextHopResolver::apply(const NeighbourEvent& event) {
@@ -36,6 +38,25 @@ void NextHopResolver::apply(const NeighbourEvent& event) {
   log(rewritten > 0 ? LogLevel::kInfo : LogLevel::kDebug,
       what + (event.mac ? " is " + format_mac(*event.mac) : std::string(" is unresolved")) + " (" +
           std::to_string(rewritten) + " entries rewritten)");
+}
+
+void NextHopResolver::apply(const RouteEvent& event) {
+  auto port = port_by_ifindex_.find(event.ifindex);
+  // A route out of anything but a mirror is none of aggrd's; one that moved
+  // there from a mirror is withdrawn.
+  std::optional<KernelRoute> route;
+  if (!event.removed && port != port_by_ifindex_.end()) route = KernelRoute{port->second, event.gateway};
+  unsigned rewritten = 0;
+  if (Status s = rib_.set_kernel_route(event.prefix, route, &rewritten); !s.ok()) {
+    log_error("route " + format_prefix(event.prefix) + ": " + s.error);
+    return;
+  }
+  if (rewritten > 0)
+    log_info("route " + format_prefix(event.prefix) +
+             (route ? " via " + (route->gateway ? format_address(*route->gateway) : std::string("the link")) + " on " +
+                          rib_.port_name(route->port)
+                    : std::string(" withdrawn")) +
+             " (" + std::to_string(rewritten) + " entries rewritten)");
 }
 
 }  // namespace aggr

@@ -1,4 +1,6 @@
-// Keeps the RIB's next hops named by address resolved. The kernel does the
+// Keeps the RIB's next hops named by address resolved, and hands it the
+// kernel's routes out of the mirrors, by which a next hop named by address
+// alone is reached. The kernel does the
 // resolving (ARP, ND) on each port's mirror; this asks it to, for every
 // neighbour an entry names, once a second (which also makes the kernel
 // revalidate a stale entry, so that a neighbour that goes away is found
@@ -11,6 +13,7 @@
 #include <map>
 
 #include "controlplane/netlink/neighbour_follower.h"
+#include "controlplane/netlink/route_follower.h"
 #include "controlplane/rib/rib.h"
 
 namespace aggr {
@@ -27,11 +30,13 @@ class NextHopResolver {
 
  private:
   void apply(const NeighbourEvent& event);
+  void apply(const RouteEvent& event);
 
   Rib& rib_;
   std::map<unsigned, uint16_t> port_by_ifindex_;
   std::map<uint16_t, unsigned> ifindex_by_port_;
-  NeighbourFollower follower_;
+  NeighbourFollower neighbours_;
+  RouteFollower routes_;
   std::chrono::steady_clock::time_point last_request_{};
 };
 

@@ -61,9 +61,10 @@ struct PortConfig {
 };
 
 // A neighbour on one of the router's ports, by its MAC or by its IP
-// address, which the kernel resolves (ARP, ND) on the port's mirror.
+// address, which the kernel resolves (ARP, ND) on the port's mirror; or by
+// its address alone, reached as the kernel's routes say.
 struct NextHopConfig {
-  std::string port;
+  std::string port;  // empty: by route
   rte_ether_addr mac{};
   std::optional<IpPrefix> address;  // a host prefix; set: `mac` is unused
   SourceLocation where;

@@ -106,6 +106,15 @@ void check_workers(const RouterConfig& c, std::vector<ConfigError>& errors) {
 // the port needs one, with a subnet the address is on.
 const PortConfig* check_next_hop(const RouterConfig& c, const NextHopConfig& next_hop, const std::string& what,
                                  PortRole role, std::vector<ConfigError>& errors) {
+  if (next_hop.port.empty()) {  // by route: some core port's mirror must carry it
+    const bool core_mirror = std::any_of(c.ports.begin(), c.ports.end(),
+                                         [](const PortConfig& p) { return p.role == PortRole::kCore && p.mirror; });
+    if (role != PortRole::kCore)
+      errors.push_back({next_hop.where, what + ": needs its port (routes lead to core ports only)"});
+    else if (!core_mirror)
+      errors.push_back({next_hop.where, what + ": by route needs a core port with a mirror, whose kernel has the routes"});
+    return nullptr;
+  }
   const PortConfig* port = c.port(next_hop.port);
   if (port == nullptr) {
     errors.push_back({next_hop.port_where, what + ": no port named '" + next_hop.port + "'"});

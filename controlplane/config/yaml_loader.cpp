@@ -251,11 +251,13 @@ void read_ports(Reader& r, const YAML::Node& node, RouterConfig& c) {
   }
 }
 
-// {port, mac} or {port, address}: a neighbour on one of the router's ports.
+// {port, mac} or {port, address}: a neighbour on one of the router's
+// ports; {address}: a next hop the kernel's routes lead to.
 bool read_next_hop(Reader& r, const YAML::Node& node, const std::string& what, NextHopConfig* out) {
   out->where = r.at(node);
   if (!r.map(node, what, {"port", "mac", "address"})) return false;
-  bool ok = r.require(node, "port", what) && r.scalar(node["port"], what + " port", &out->port);
+  bool ok = true;
+  if (!node["address"] || node["port"]) ok = r.require(node, "port", what) && r.scalar(node["port"], what + " port", &out->port);
   if (node["port"]) out->port_where = r.at(node["port"]);
   if (bool(node["mac"]) == bool(node["address"])) {
     r.error(node, what + ": needs either mac or address");

@@ -133,6 +133,8 @@ void read_isp_change(const json& body, IspConfig& isp, std::vector<std::string>&
       r.parsed(nh["mac"], "next_hop mac", parse_mac, &isp.next_hop.mac);
       isp.next_hop.address.reset();
     }
+    // An address without a port is reached by route.
+    if (nh.contains("address") && !nh.contains("port")) isp.next_hop.port.clear();
     if (nh.contains("address")) {
       IpPrefix address;
       const size_t errors_before = errors.size();
@@ -229,15 +231,18 @@ ChangeResult modify_isp(ControlPlane& control, const std::string& name, const js
   IspConfig isp;
   if (state->ftn) {
     isp.labels = state->ftn->labels;
-    isp.next_hop.port = rib.port_name(state->ftn->out_port);
+    isp.next_hop.port = state->ftn->out_port == kPortByRoute ? "" : rib.port_name(state->ftn->out_port);
     isp.next_hop.mac = state->ftn->next_hop_mac;
     isp.next_hop.address = state->ftn->next_hop_address;
   }
   std::vector<std::string> errors;
   read_isp_change(body, isp, errors);
   if (!errors.empty()) return failure(400, std::move(errors));
-  std::optional<uint16_t> out_port = rib.port_named(isp.next_hop.port);
-  if (!out_port || rib.tables().ports[*out_port].role != PortRole::kCore)
+  // An address alone is reached by route.
+  std::optional<uint16_t> out_port = isp.next_hop.port.empty() && isp.next_hop.address
+                                         ? std::optional<uint16_t>(kPortByRoute)
+                                         : rib.port_named(isp.next_hop.port);
+  if (!out_port || (*out_port != kPortByRoute && rib.tables().ports[*out_port].role != PortRole::kCore))
     return failure(409, "next_hop port '" + isp.next_hop.port + "' is not a core port");
   NhlfeSpec ftn{isp.labels, *out_port, isp.next_hop.address ? rte_ether_addr{} : isp.next_hop.mac};
   ftn.next_hop_address = isp.next_hop.address;

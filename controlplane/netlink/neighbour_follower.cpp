@@ -4,10 +4,7 @@
 #include <linux/rtnetlink.h>
 #include <sys/socket.h>
 
-#include <cerrno>
 #include <cstring>
-#include <stdexcept>
-#include <string>
 
 #include <libmnl/libmnl.h>
 
@@ -57,32 +54,7 @@ std::optional<NeighbourEvent> read_neighbour(const nlmsghdr* message) {
 
 }  // namespace
 
-NeighbourFollower::NeighbourFollower() {
-  socket_ = mnl_socket_open2(NETLINK_ROUTE, SOCK_NONBLOCK | SOCK_CLOEXEC);
-  if (socket_ == nullptr) throw std::runtime_error(std::string("rtnetlink socket: ") + std::strerror(errno));
-  if (mnl_socket_bind(socket_, RTMGRP_NEIGH, MNL_SOCKET_AUTOPID) < 0) {
-    const std::string error = std::strerror(errno);
-    mnl_socket_close(socket_);
-    throw std::runtime_error("rtnetlink socket: " + error);
-  }
-  // Notifications come in bursts when many neighbours change at once.
-  int buffer = 1 << 20;
-  setsockopt(mnl_socket_get_fd(socket_), SOL_SOCKET, SO_RCVBUF, &buffer, sizeof buffer);
-  request_dump();
-}
-
-NeighbourFollower::~NeighbourFollower() { mnl_socket_close(socket_); }
-
-void NeighbourFollower::request_dump() {
-  char buffer[MNL_SOCKET_BUFFER_SIZE];
-  nlmsghdr* message = mnl_nlmsg_put_header(buffer);
-  message->nlmsg_type = RTM_GETNEIGH;
-  message->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-  message->nlmsg_seq = sequence_++;
-  auto* header = static_cast<ndmsg*>(mnl_nlmsg_put_extra_header(message, sizeof(ndmsg)));
-  header->ndm_family = AF_UNSPEC;
-  mnl_socket_sendto(socket_, message, message->nlmsg_len);
-}
+NeighbourFollower::NeighbourFollower() : socket_(RTMGRP_NEIGH, RTM_GETNEIGH, sizeof(ndmsg)) {}
 
 void NeighbourFollower::resolve(unsigned ifindex, const IpPrefix& address) {
   char buffer[MNL_SOCKET_BUFFER_SIZE];
@@ -90,32 +62,19 @@ void NeighbourFollower::resolve(unsigned ifindex, const IpPrefix& address) {
   message->nlmsg_type = RTM_NEWNEIGH;
   // No acknowledgement: what the kernel finds comes as a notification.
   message->nlmsg_flags = NLM_F_REQUEST | NLM_F_CREATE | NLM_F_REPLACE;
-  message->nlmsg_seq = sequence_++;
   auto* header = static_cast<ndmsg*>(mnl_nlmsg_put_extra_header(message, sizeof(ndmsg)));
   header->ndm_family = address.family == 4 ? AF_INET : AF_INET6;
   header->ndm_ifindex = int(ifindex);
   header->ndm_flags = NTF_USE;
   header->ndm_state = NUD_NONE;
   mnl_attr_put(message, NDA_DST, address.family == 4 ? 4 : 16, address.bytes);
-  mnl_socket_sendto(socket_, message, message->nlmsg_len);
+  socket_.send(message);
 }
 
 void NeighbourFollower::poll(const std::function<void(const NeighbourEvent&)>& on_event) {
-  char buffer[MNL_SOCKET_BUFFER_SIZE];
-  for (;;) {
-    const ssize_t received = mnl_socket_recvfrom(socket_, buffer, sizeof buffer);
-    if (received < 0) {
-      if (errno == ENOBUFS) {  // notifications were lost: read the table again
-        request_dump();
-        continue;
-      }
-      return;  // EAGAIN: nothing more now
-    }
-    int left = int(received);
-    for (const nlmsghdr* message = reinterpret_cast<const nlmsghdr*>(buffer); mnl_nlmsg_ok(message, left);
-         message = mnl_nlmsg_next(message, &left))
-      if (std::optional<NeighbourEvent> event = read_neighbour(message)) on_event(*event);
-  }
+  socket_.poll([&](const nlmsghdr* message) {
+    if (std::optional<NeighbourEvent> event = read_neighbour(message)) on_event(*event);
+  });
 }
 
 }  // namespace aggr

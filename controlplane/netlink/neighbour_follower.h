@@ -12,9 +12,8 @@
 
 #include <rte_ether.h>
 
+#include "controlplane/netlink/rtnetlink_socket.h"
 #include "dataplane/net/ip_prefix.h"
-
-struct mnl_socket;
 
 namespace aggr {
 
@@ -31,24 +30,16 @@ class NeighbourFollower {
   // Subscribes to neighbour changes and asks for the whole table, which
   // the first poll() reports. Throws std::runtime_error.
   NeighbourFollower();
-  ~NeighbourFollower();
-  NeighbourFollower(const NeighbourFollower&) = delete;
-  NeighbourFollower& operator=(const NeighbourFollower&) = delete;
 
   // Asks the kernel to resolve `address` on interface `ifindex`, or to
   // confirm a stale entry; what it finds arrives through poll(). Harmless
   // for an entry that is reachable.
   void resolve(unsigned ifindex, const IpPrefix& address);
-  // Reports every neighbour change that has arrived, without blocking. If
-  // the kernel dropped notifications (the socket overran), the whole
-  // table is asked for again, so nothing is missed for long.
+  // Reports every neighbour change that has arrived, without blocking.
   void poll(const std::function<void(const NeighbourEvent&)>& on_event);
 
  private:
-  void request_dump();
-
-  mnl_socket* socket_ = nullptr;
-  unsigned sequence_ = 1;
+  RtnetlinkSocket socket_;
 };
 
 }  // namespace aggr

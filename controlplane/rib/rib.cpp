@@ -18,14 +18,17 @@ bool NhlfeSpec::operator==(const NhlfeSpec& o) const {
 Rib::Rib(Tables& tables)
     : fib_(tables),
       isp_id_by_index_(tables.limits.isps, 0),
-      port_names_(kMaxPorts),
-      prefix_fec_used_(tables.limits.prefix_fecs, false) {
+      prefix_fec_used_(tables.limits.prefix_fecs, false),
+      port_names_(kMaxPorts) {
   for (uint16_t p = 0; p < kMaxPorts; ++p) port_names_[p] = "port" + std::to_string(p);
 }
 
 void Rib::name_port(uint16_t port, std::string name) { port_names_.at(port) = std::move(name); }
 
-const std::string& Rib::port_name(uint16_t port) const { return port_names_.at(port); }
+const std::string& Rib::port_name(uint16_t port) const {
+  static const std::string by_route = "(by route)";
+  return port == kPortByRoute ? by_route : port_names_.at(port);
+}
 
 std::optional<uint16_t> Rib::port_named(const std::string& name) const {
   auto it = std::find(port_names_.begin(), port_names_.end(), name);
@@ -48,6 +51,11 @@ Status Rib::check_nhlfe(const NhlfeSpec& spec, NhlfeUse use) const {
   }
   if (spec.next_hop_address && spec.next_hop_address->length != (spec.next_hop_address->family == 4 ? 32 : 128))
     return Status::failure("next hop " + format_prefix(*spec.next_hop_address) + " is not one address");
+  if (spec.out_port == kPortByRoute) {
+    if (!spec.next_hop_address) return Status::failure("a next hop by route needs its address");
+    if (use == NhlfeUse::kHandoff) return Status::failure("a handoff names its port");
+    return Status::success();
+  }
   const PortRole role = use == NhlfeUse::kHandoff ? PortRole::kIsp : PortRole::kCore;
   if (spec.out_port >= kMaxPorts || port(spec.out_port).role != role)
     return Status::failure("out port " + port_name(spec.out_port) + " is not " +
@@ -55,18 +63,39 @@ Status Rib::check_nhlfe(const NhlfeSpec& spec, NhlfeUse use) const {
   return Status::success();
 }
 
+std::optional<Adjacency> Rib::neighbour_of(const NhlfeSpec& wish) const {
+  if (!wish.next_hop_address) return std::nullopt;
+  const IpPrefix& address = *wish.next_hop_address;
+  if (wish.out_port != kPortByRoute) return Adjacency{wish.out_port, address};
+  // The longest match; routes out of anything but a core port do not carry labels.
+  const KernelRoute* best = nullptr;
+  int best_length = -1;
+  for (const auto& [prefix, route] : kernel_routes_)
+    if (prefix.length > best_length && prefix_contains(prefix, address) && port(route.port).role == PortRole::kCore) {
+      best = &route;
+      best_length = prefix.length;
+    }
+  if (best == nullptr) return std::nullopt;
+  return Adjacency{best->port, best->gateway ? *best->gateway : address};
+}
+
 NhlfeSpec Rib::resolved(const NhlfeSpec& wish) const {
   if (!wish.next_hop_address) return wish;
   NhlfeSpec spec = wish;
-  const rte_ether_addr* mac = neighbour_mac({wish.out_port, *wish.next_hop_address});
+  const std::optional<Adjacency> neighbour = neighbour_of(wish);
+  const rte_ether_addr* mac = neighbour ? neighbour_mac(*neighbour) : nullptr;
   spec.next_hop_mac = mac != nullptr ? *mac : rte_ether_addr{};
   spec.unresolved = mac == nullptr;
+  // By route: out of the route's port, which the installed entry shows.
+  if (wish.out_port == kPortByRoute && mac != nullptr) spec.out_port = neighbour->port;
   return spec;
 }
 
 // Specs are checked when a source wishes for them, not here.
 Status Rib::publish_nhlfe(const NhlfeSpec& spec, uint32_t* index) {
-  *index = fib_.publish_nhlfe(fib_.build_nhlfe(spec.labels, spec.out_port, spec.next_hop_mac, !spec.unresolved));
+  // An unresolved entry by route has no port yet; it sends nothing, from any.
+  const uint16_t out_port = spec.out_port == kPortByRoute ? 0 : spec.out_port;
+  *index = fib_.publish_nhlfe(fib_.build_nhlfe(spec.labels, out_port, spec.next_hop_mac, !spec.unresolved));
   if (*index == kNoNhlfe)
     return Status::failure("NHLFE table full (" + std::to_string(tables().nhlfes.capacity()) + ")");
   return Status::success();
@@ -135,9 +164,22 @@ Status Rib::set_neighbour(const Adjacency& neighbour, std::optional<rte_ether_ad
     neighbours_[neighbour] = *mac;
   else
     neighbours_.erase(known);
-  return reinstall_through(
-      [&](NhlfeSpec& spec) { return spec.out_port == neighbour.port && spec.next_hop_address == neighbour.address; },
-      rewritten);
+  return reinstall_through([&](NhlfeSpec& spec) { return neighbour_of(spec) == neighbour; }, rewritten);
+}
+
+Status Rib::set_kernel_route(const IpPrefix& prefix, std::optional<KernelRoute> route, unsigned* rewritten) {
+  *rewritten = 0;
+  auto known = kernel_routes_.find(prefix);
+  if (route && known != kernel_routes_.end() && known->second == *route) return Status::success();
+  if (!route && known == kernel_routes_.end()) return Status::success();
+  if (route)
+    kernel_routes_[prefix] = *route;
+  else
+    kernel_routes_.erase(known);
+  // Those by route whose installed form changes are rewritten; the others
+  // are reinstalled unchanged, which changes nothing.
+  return reinstall_through([](NhlfeSpec& spec) { return spec.next_hop_address && spec.out_port == kPortByRoute; },
+                           rewritten);
 }
 
 const rte_ether_addr* Rib::neighbour_mac(const Adjacency& neighbour) const {
@@ -148,7 +190,7 @@ const rte_ether_addr* Rib::neighbour_mac(const Adjacency& neighbour) const {
 std::vector<Adjacency> Rib::neighbours_wanted() const {
   std::set<Adjacency> wanted;
   auto note = [&](const NhlfeSpec& spec) {
-    if (spec.next_hop_address) wanted.insert({spec.out_port, *spec.next_hop_address});
+    if (std::optional<Adjacency> neighbour = neighbour_of(spec)) wanted.insert(*neighbour);
   };
   for (const auto& [id, isp] : isps_) {
     for (const auto& [source, spec] : isp.ftn_wanted) note(spec);

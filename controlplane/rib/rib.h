@@ -35,14 +35,20 @@ namespace aggr {
 // handoff (no label; an isp port).
 enum class NhlfeUse : uint8_t { kPush, kSwap, kHandoff };
 
+// The out port of a next hop named by address alone: reached as the
+// kernel's routes say (Rib::set_kernel_route), through a core port's mirror.
+constexpr uint16_t kPortByRoute = 0xFFFF;
+
 // Where an entry's packets go. The next hop is named by its MAC, or by its
 // IP address on the out port's link, which the kernel resolves on the
-// port's mirror (Rib::set_neighbour hands the RIB what it learns).
+// port's mirror (Rib::set_neighbour hands the RIB what it learns), or by
+// its address alone (out_port kPortByRoute), reached by a kernel route.
 struct NhlfeSpec {
   std::vector<uint32_t> labels;  // outermost first, 1..3 entries
   uint16_t out_port = 0;
   rte_ether_addr next_hop_mac{};  // by address: the resolved MAC (installed entries only)
   std::optional<IpPrefix> next_hop_address;  // a host prefix
+  // Installed entries: no MAC known, or (by route) no route: refuses every packet.
   bool unresolved = false;  // installed, by address, with no MAC known: refuses every packet
   bool operator==(const NhlfeSpec& o) const;
 };
@@ -53,6 +59,14 @@ struct Adjacency {
   IpPrefix address;  // a host prefix
   bool operator<(const Adjacency& o) const { return port != o.port ? port < o.port : address < o.address; }
   bool operator==(const Adjacency& o) const { return port == o.port && address == o.address; }
+};
+
+// A route of the kernel's main table out of a mirror: the port, and the
+// gateway (none: the prefix is on the port's link).
+struct KernelRoute {
+  uint16_t port = 0;
+  std::optional<IpPrefix> gateway;
+  bool operator==(const KernelRoute& o) const { return port == o.port && gateway == o.gateway; }
 };
 
 struct SubscriberSpec {
@@ -176,6 +190,15 @@ class Rib {
   // Every neighbour some source's entry names by address, resolved or not:
   // what the kernel is to keep resolving.
   std::vector<Adjacency> neighbours_wanted() const;
+  // A route of the kernel's out of a mirror (none: withdrawn). Entries whose
+  // next hop is by address alone are reached through the longest match;
+  // those it changes are rewritten (`rewritten` counts them).
+  Status set_kernel_route(const IpPrefix& prefix, std::optional<KernelRoute> route, unsigned* rewritten);
+  const std::map<IpPrefix, KernelRoute>& kernel_routes() const { return kernel_routes_; }
+  // The neighbour a wish's packets go to: its port and address, or by
+  // route the route's gateway (or the address, on the route's link). None:
+  // named by MAC, or no route.
+  std::optional<Adjacency> neighbour_of(const NhlfeSpec& wish) const;
 
   // Frees superseded table memory whose grace period is over.
   void reclaim() { fib_.reclaim(); }
@@ -240,6 +263,7 @@ class Rib {
   std::vector<bool> prefix_fec_used_;  // by index
   std::vector<std::string> port_names_;
   std::map<Adjacency, rte_ether_addr> neighbours_;  // resolved ones
+  std::map<IpPrefix, KernelRoute> kernel_routes_;
 };
 
 // ---- the member templates every part of the RIB uses ----

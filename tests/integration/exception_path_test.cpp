@@ -5,7 +5,8 @@
 // ARP and pings it; a TCP session to the router survives an ICMP flood on
 // the same port, whose excess the punt policer drops and counts. A next hop
 // named by address is resolved by the kernel on the mirror and followed
-// when the neighbour's MAC changes or it stops answering.
+// when the neighbour's MAC changes or it stops answering; one named by
+// address alone goes where the kernel's routes say.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -151,7 +152,8 @@ class NextHopByAddressTest : public ExceptionPathTest {
  protected:
   std::string more_config() const override {
     return "local_labels:\n"
-           "  - {label: 300, action: swap, out_labels: [1001], next_hop: {port: west, address: 10.77.0.2}}\n";
+           "  - {label: 300, action: swap, out_labels: [1001], next_hop: {port: west, address: 10.77.0.2}}\n"
+           "  - {label: 310, action: swap, out_labels: [1002], next_hop: {address: 10.88.0.9}}\n";
   }
 
   std::string port_mac() const {
@@ -171,22 +173,22 @@ class NextHopByAddressTest : public ExceptionPathTest {
     }
     return false;
   }
-  // Sends `count` frames with label 300 from the host; the labelled frames it gets back.
-  json probe(int count) const {
+  // Sends `count` frames with `label` from the host; the labelled frames it gets back.
+  json probe(int count, int label = 300) const {
     test::ProcessResult r = sh(link_->in_host("python3 " + g_label_probe + " " + link_->host_if() + " " + port_mac() +
-                                              " 300 " + std::to_string(count) + " 1"));
+                                              " " + std::to_string(label) + " " + std::to_string(count) + " 1"));
     EXPECT_EQ(r.exit_code, 0) << r.output;
     return json::parse(r.output);
   }
-  // Frames in `report` to `dst` with label 1001.
-  static int swapped_to(const json& report, const std::string& dst) {
+  // Frames in `report` to `dst` with `label`.
+  static int swapped_to(const json& report, const std::string& dst, int label = 1001) {
     int n = 0;
-    for (const json& f : report["received"]) n += f["dst"] == dst && f["label"] == 1001;
+    for (const json& f : report["received"]) n += f["dst"] == dst && f["label"] == label;
     return n;
   }
 };
 
-TEST_F(NextHopByAddressTest, TheKernelResolvesItAndANewMacOrAFailureIsFollowed) {
+TEST_F(NextHopByAddressTest, TheKernelsNeighboursAndRoutesAreFollowed) {
   // aggrd asks its kernel, which resolves the host by ARP through the mirror.
   const std::string first_mac = host_mac();
   ASSERT_TRUE(router_neighbour_is(first_mac)) << router_neighbour() << aggrd_->output();
@@ -194,6 +196,17 @@ TEST_F(NextHopByAddressTest, TheKernelResolvesItAndANewMacOrAFailureIsFollowed) 
   json report = probe(20);
   EXPECT_EQ(swapped_to(report, first_mac), 20) << report.dump();
   EXPECT_EQ(report["received"].size(), 20u) << report.dump();
+
+  // A next hop by address alone: dropped until the kernel has a route to
+  // it, then sent to the route's gateway (the host).
+  EXPECT_EQ(probe(5, 310)["received"].size(), 0u);
+  ASSERT_EQ(sh(link_->in_router("ip route add 10.88.0.0/24 via 10.77.0.2 dev " + mirror_)).exit_code, 0);
+  usleep(200000);
+  report = probe(20, 310);
+  EXPECT_EQ(swapped_to(report, first_mac, 1002), 20) << report.dump();
+  ASSERT_EQ(sh(link_->in_router("ip route del 10.88.0.0/24")).exit_code, 0);
+  usleep(200000);
+  EXPECT_EQ(probe(5, 310)["received"].size(), 0u);
 
   // The host's card replaced: a new MAC, announced when the host next
   // resolves the router (its ARP request carries the new MAC).
@@ -221,7 +234,7 @@ TEST_F(NextHopByAddressTest, TheKernelResolvesItAndANewMacOrAFailureIsFollowed) 
   EXPECT_EQ(report["received"].size(), 0u) << report.dump();
 
   json summary = stop_and_read_summary();
-  EXPECT_EQ(summary["drops"]["unresolved_next_hop"], 10);
+  EXPECT_EQ(summary["drops"]["unresolved_next_hop"], 5 + 5 + 10);
 }
 
 }  // namespace

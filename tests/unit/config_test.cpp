@@ -186,6 +186,8 @@ const BadCase kBadCases[] = {
      "    mtu: 1500\n    mirror: {interface: m1, addresses: [10.0.12.1/30]}\nisps:\n  - id: 1\n    name: red\n"
      "    labels: [1001]\n    next_hop: {port: core0, address: 10.0.12.5}",
      21, 15, "10.0.12.5 is on none of port core0's mirror subnets"},
+    {"next_hop_by_route_without_mirror", "{port: core0, mac: \"02:00:00:00:ff:01\"}", "{address: 10.0.12.2}", 20, 15,
+     "by route needs a core port with a mirror"},
     {"gateways_on_core_port", "    mtu: 1500\n", "    mtu: 1500\n    gateways: [10.0.0.1]\n", 16, 15,
      "gateways are for access ports"},
     {"two_ipv4_gateways", "    mac: 02:00:00:00:00:01\n", "    mac: 02:00:00:00:00:01\n    gateways: [100.64.0.254, 100.64.1.254]\n",

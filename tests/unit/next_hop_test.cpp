@@ -30,9 +30,10 @@ IpPrefix address(const char* text) {
   return out;
 }
 
-// A headend and a tailend entry would do as well; a transit has both kinds
+// A headend and a tailend entry would do as well; a transit has every kind
 // of neighbour: by address on east (two labels through 10.0.12.2, one
-// through 10.0.12.3), by MAC on west.
+// through 2001:db8:12::3), by MAC on west, and by address alone (label 340),
+// reached by whatever route the kernel has.
 const char* const kTransitByAddress = R"(
 router: {role: transit}
 workers: {lcores: [1]}
@@ -48,6 +49,7 @@ local_labels:
   - {label: 310, action: swap, out_labels: [2001], next_hop: {port: east, address: 10.0.12.2}}
   - {label: 320, action: swap, out_labels: [3001], next_hop: {port: east, address: "2001:db8:12::3"}}
   - {label: 500, action: swap, out_labels: [100], next_hop: {port: west, mac: "02:00:00:00:c0:00"}}
+  - {label: 340, action: swap, out_labels: [5001], next_hop: {address: 10.99.0.5}}
 )";
 
 class NextHopTest : public ::testing::Test {
@@ -129,6 +131,52 @@ TEST_F(NextHopTest, AnEntryAddedLaterFindsTheNeighbourResolved) {
   // An address that is not one host is refused.
   out.next_hop_address->length = 24;
   EXPECT_FALSE(transit_->rib->set_ilm_swap(331, out, EntrySource::kApi).ok());
+}
+
+TEST_F(NextHopTest, ANextHopByAddressAloneFollowsTheKernelsRoutes) {
+  Rib& rib = *transit_->rib;
+  auto route = [&](const char* prefix, std::optional<KernelRoute> to) {
+    IpPrefix p;
+    EXPECT_TRUE(parse_prefix(prefix, &p).ok());
+    unsigned rewritten = 99;
+    EXPECT_TRUE(rib.set_kernel_route(p, to, &rewritten).ok());
+    return rewritten;
+  };
+  // No route: dropped, and no neighbour to ask the kernel for.
+  EXPECT_TRUE(out_east({labelled(340)}).empty());
+  EXPECT_EQ(unresolved(), 1u);
+  EXPECT_EQ(rib.neighbours_wanted().size(), 2u);
+
+  // A route through the gateway 10.0.12.2 on east, which is resolved: out it goes.
+  set("10.0.12.2", ether("02:00:00:00:2b:01"));
+  EXPECT_EQ(route("10.99.0.0/16", KernelRoute{1, address("10.0.12.2")}), 1u);
+  EXPECT_EQ(out_east({labelled(340)}), std::vector<Bytes>{swapped("02:00:00:00:2b:01", 5001)});
+  EXPECT_EQ(rib.ilm().at(340).swap->out_port, 1);  // the installed entry shows the route's port
+
+  // A longer match through another gateway, not yet resolved: the kernel is
+  // asked for it, and meanwhile nothing goes to the old one.
+  EXPECT_EQ(route("10.99.0.0/24", KernelRoute{1, address("10.0.12.3")}), 1u);
+  std::vector<Adjacency> wanted = rib.neighbours_wanted();
+  EXPECT_NE(std::find(wanted.begin(), wanted.end(), Adjacency{1, address("10.0.12.3")}), wanted.end());
+  EXPECT_TRUE(out_east({labelled(340)}).empty());
+  EXPECT_EQ(set("10.0.12.3", ether("02:00:00:00:2b:33")), 1u);
+  EXPECT_EQ(out_east({labelled(340)}), std::vector<Bytes>{swapped("02:00:00:00:2b:33", 5001)});
+  // A route that changes nothing for it rewrites nothing.
+  EXPECT_EQ(route("192.0.2.0/24", KernelRoute{1, address("10.0.12.2")}), 0u);
+
+  // The longer route withdrawn: back through the shorter one.
+  EXPECT_EQ(route("10.99.0.0/24", std::nullopt), 1u);
+  EXPECT_EQ(out_east({labelled(340)}), std::vector<Bytes>{swapped("02:00:00:00:2b:01", 5001)});
+  // On the link itself (a connected route): the address is the neighbour.
+  EXPECT_EQ(route("10.99.0.0/29", KernelRoute{1, std::nullopt}), 1u);
+  EXPECT_TRUE(out_east({labelled(340)}).empty());
+  EXPECT_EQ(set("10.99.0.5", ether("02:00:00:00:2b:05")), 1u);
+  EXPECT_EQ(out_east({labelled(340)}), std::vector<Bytes>{swapped("02:00:00:00:2b:05", 5001)});
+  // Every route withdrawn: dropped again.
+  route("10.99.0.0/29", std::nullopt);
+  route("10.99.0.0/16", std::nullopt);
+  EXPECT_TRUE(out_east({labelled(340)}).empty());
+  EXPECT_EQ(unresolved(), 4u);
 }
 
 }  // namespace

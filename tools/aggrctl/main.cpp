@@ -31,7 +31,7 @@ commands:
   subscriber add ID isp=NAME port=PORT [svlan=N] [cvlan=N] mac=MAC addresses=P[,P...] [up=RATE] [down=RATE]
   subscriber set ID [isp=NAME] [port=PORT svlan=N cvlan=N] [mac=MAC] [addresses=P[,P...]] [up=RATE] [down=RATE]
   subscriber del ID
-  isp set NAME [labels=L[,L...]] [port=PORT] [mac=MAC]
+  isp set NAME [labels=L[,L...]] [port=PORT] [mac=MAC | address=IP]   (an address alone: by route)
   isp reset NAME          (withdraws what isp set installed; the file's entry returns)
   reload
 
@@ -381,11 +381,12 @@ int run(const Options& o) {
       return done(client.request("DELETE", path), "subscriber " + std::to_string(id) + " removed");
   }
   if (w[0] == "isp" && w.size() >= 3 && w[1] == "set") {
-    auto kv = key_values(w, 3, {"labels", "port", "mac"});
+    auto kv = key_values(w, 3, {"labels", "port", "mac", "address"});
     json body = json::object();
     if (kv.count("labels")) body["labels"] = list_of(kv["labels"], true);
     if (kv.count("port")) body["next_hop"]["port"] = kv["port"];
     if (kv.count("mac")) body["next_hop"]["mac"] = kv["mac"];
+    if (kv.count("address")) body["next_hop"]["address"] = kv["address"];
     return done(client.request("PATCH", "/v1/isps/" + w[2], body), "isp " + w[2] + " modified");
   }
   if (w[0] == "isp" && w.size() == 3 && w[1] == "reset")
