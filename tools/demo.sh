@@ -1,15 +1,29 @@
 #!/usr/bin/env bash
-# Runs the headend demo end to end on any machine (no NIC, no hugepages):
-# installs packages, builds, generates subscriber traffic for config/demo.yaml
-# with aggr-gen, forwards it through aggrd (net_pcap ports), shows where an
-# operator looks (aggrctl, Prometheus metrics) while aggrd runs, then stops it
-# and prints the per-ISP summary and where the output pcaps are.
+# The demo, on any machine (no NIC, no hugepages), as root: installs
+# packages and builds, then
+#  - by default, the whole network in network namespaces
+#    (tools/netlab/demo.py): subscriber hosts behind an Open vSwitch access
+#    node, a headend, a transit and a tailend (aggrd on veths), two ISPs;
+#    TCP from every subscriber at once, and the per-ISP accounting of the
+#    headend and the tailend side by side;
+#  - with --pcap, or where namespaces are not allowed, the headend alone:
+#    subscriber traffic for config/demo.yaml from aggr-gen, forwarded
+#    through aggrd's net_pcap ports, shown where an operator looks (aggrctl,
+#    Prometheus metrics), then the per-ISP summary and the output pcaps.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash tools/setup.sh
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 ninja -C build aggrd aggr-gen aggrctl >/dev/null
+
+if [ "${1:-}" != "--pcap" ]; then
+  if ip netns add aggr-demo-probe 2>/dev/null; then
+    ip netns del aggr-demo-probe
+    exec /usr/bin/python3 tools/netlab/demo.py build
+  fi
+  echo "network namespaces are not allowed here: the headend demo over pcap files instead"
+fi
 
 mkdir -p build/demo
 rm -f build/demo/*.pcap build/demo/*.json

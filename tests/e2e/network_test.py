@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """End to end: real kernel hosts and real TCP through a headend, a transit
-and a tailend (tests/e2e/network.py) to two ISPs, with static labels.
+and a tailend (tools/netlab/network.py) to two ISPs, with static labels.
 
 usage: network_test.py BUILD_DIR [unittest arguments]   (as root)
 
@@ -18,7 +18,7 @@ import tempfile
 import time
 import unittest
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tools", "netlab"))
 from netlab import sh, wait_until  # noqa: E402
 from network import ISPS, SUBSCRIBERS, Network  # noqa: E402
 

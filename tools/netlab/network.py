@@ -4,7 +4,7 @@ source-prefix port, a headend, a transit and a tailend (each aggrd on
 net_af_packet over veths in a namespace of its own, with kernel mirrors on
 their core and ISP ports), and two ISPs, each a gateway namespace with a
 server. Every next hop is named by address and resolved by the routers'
-kernels. Used by tests/e2e/network_test.py and tools/demo.sh --network.
+kernels. Used by tests/e2e/network_test.py and tools/demo.sh (demo.py).
 
     sub1 (red,   S10/C1, 20/10 Mbit) \\
                                       OVS -- access0 \\

@@ -1,0 +1,80 @@
+#!/usr/bin/env python3
+"""The demo: builds the network of network.py (subscriber hosts, an access
+node, headend, transit, tailend, two ISPs), runs TCP from every subscriber
+to its ISP's server at once, up then down, and prints what each subscriber
+got and the per-ISP accounting of the headend and the tailend side by side.
+
+usage: demo.py BUILD_DIR   (as root)"""
+import json
+import os
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from network import ISPS, SUBSCRIBERS, Network  # noqa: E402
+
+SECONDS = 5
+
+
+def throughput(net, reverse):
+    """Mbit/s each subscriber's TCP got, all running at once."""
+    servers, clients = [], []
+    for s in SUBSCRIBERS:
+        server, port = ISPS[s["isp"]]["server"], 5300 + s["id"]
+        servers.append(net.lab.start(f"iperf-server-{s['name']}", ["iperf3", "-s", "-1", "-B", server, "-p", str(port)],
+                                     namespace=s["isp"]))
+    time.sleep(0.5)
+    for s in SUBSCRIBERS:
+        server, port = ISPS[s["isp"]]["server"], 5300 + s["id"]
+        argv = ["iperf3", "-c", server, "-p", str(port), "-t", str(SECONDS), "-J"] + (["-R"] if reverse else [])
+        clients.append((s, net.lab.start(f"iperf-{s['name']}-{int(reverse)}", argv, namespace=s["name"])))
+    results = {}
+    for s, client in clients:
+        client.wait(SECONDS + 30)
+        report = json.loads(net.lab.log(f"iperf-{s['name']}-{int(reverse)}"))
+        results[s["name"]] = report["end"]["sum_received"]["bits_per_second"] / 1e6
+    for server in servers:
+        net.lab.stop(server)
+    return results
+
+
+def main():
+    if len(sys.argv) != 2:
+        sys.exit(__doc__)
+    work_dir = tempfile.mkdtemp(prefix="aggr-demo-")
+    net = Network(sys.argv[1], work_dir, "demo")
+    print("building the network: 3 subscriber hosts, an access node (Open vSwitch), headend, transit, tailend, "
+          "2 ISPs ...", flush=True)
+    net.start()
+    try:
+        for router in net.ROUTERS:
+            print(f"\n== {router}: aggrctl show adjacencies (next hops by address, resolved by its kernel)")
+            print(net.aggrctl(router, "show adjacencies"), end="")
+        print("\n== transit: aggrctl show ilm")
+        print(net.aggrctl("transit", "show ilm"), end="")
+        print(f"\n== TCP from every subscriber to its ISP's server at once, {SECONDS} s up, then {SECONDS} s down",
+              flush=True)
+        up, down = throughput(net, False), throughput(net, True)
+        print(f"{'subscriber':<11}{'ISP':<7}{'line':<22}{'up Mbit/s':>14}{'down Mbit/s':>14}")
+        for s in SUBSCRIBERS:
+            line = "source prefix" if s["line"] is None else f"S{s['line'][0]}/C{s['line'][1]}"
+            rates = f"{s['rates'][1]}/{s['rates'][0]}"
+            print(f"{s['name']:<11}{s['isp']:<7}{line + ' ' + rates:<22}{up[s['name']]:>14.1f}{down[s['name']]:>14.1f}")
+        time.sleep(1)
+        headend, tailend = net.isp_counters("headend"), net.isp_counters("tailend")
+        print("\n== per-ISP accounting: what the headend received for each ISP, what the tailend handed over")
+        print(f"{'ISP':<7}{'dir':<6}{'headend packets':>17}{'tailend packets':>17}{'headend bytes':>16}"
+              f"{'tailend bytes':>16}  equal")
+        for isp in ISPS:
+            for direction in ("up", "down"):
+                h, t = headend[isp][direction], tailend[isp][direction]
+                print(f"{isp:<7}{direction:<6}{h['packets']:>17}{t['packets']:>17}{h['bytes']:>16}{t['bytes']:>16}"
+                      f"  {'yes' if h == t else 'NO'}")
+        print(f"\n(configurations and logs: {work_dir})")
+    finally:
+        net.close()
+
+
+if __name__ == "__main__":
+    main()
