@@ -27,7 +27,7 @@ void on_hangup(int) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  po::options_description options("aggrd: MPLS aggregation router (headend)\n\nOptions");
+  po::options_description options("aggrd: MPLS aggregation router (headend, transit or tailend, as configured)\n\nOptions");
   options.add_options()
       ("help,h", "show this help")
       ("version", "print the version")

@@ -337,8 +337,14 @@ Status reconcile_config(const RouterConfig& next, const std::vector<uint16_t>& p
   ConfigChanges& counted = changes != nullptr ? *changes : local;
   counted = {};
   Resolved wanted(next, port_ids);
+  // The file's subscribers were checked against its pools; the API's are from now on.
+  std::vector<IpPrefix> pools_before = rib.subscriber_pools();
+  rib.set_subscriber_pools(next.subscriber_pools);
   Status s = Reconciler(wanted, rib, counted).run();
-  if (!s.ok()) counted = {};
+  if (!s.ok()) {
+    counted = {};
+    rib.set_subscriber_pools(std::move(pools_before));
+  }
   return s;
 }
 

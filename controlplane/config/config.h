@@ -180,6 +180,10 @@ struct RouterConfig {
   std::vector<SubscriberConfig> subscribers;
   std::vector<LocalLabelConfig> local_labels;
   std::vector<PrefixFecConfig> prefix_fecs;
+  // A headend's subscriber address pools: the FECs it advertises, whose
+  // traffic comes back to it; every subscriber address lies in one.
+  std::vector<IpPrefix> subscriber_pools;
+  SourceLocation pools_where;
   // Frames a second each port may punt to its mirror, by kind (PuntKind).
   std::array<uint32_t, kPuntKinds> punt_rates = {1000, 1000, 1000, 5000, 5000};
   ManagementConfig management;

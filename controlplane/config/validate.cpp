@@ -176,6 +176,9 @@ const PortConfig* check_subscriber_fields(const RouterConfig& c, const Subscribe
     errors.push_back({s.isp_where, "subscriber " + std::to_string(s.id) + ": no isp named '" + s.isp + "'"});
   if (Status tags = check_line_tags(s.id, s.svlan, s.cvlan); !tags.ok()) errors.push_back({s.line_where, tags.error});
   if (Status some = check_has_addresses(s.id, s.addresses); !some.ok()) errors.push_back({s.where, some.error});
+  for (size_t i = 0; i < s.addresses.size(); ++i)
+    if (Status in = check_in_pools(s.id, s.addresses[i], c.subscriber_pools); !in.ok())
+      errors.push_back({i < s.address_where.size() ? s.address_where[i] : s.where, in.error});
   const PortConfig* port = c.port(s.port);
   if (port == nullptr) {
     errors.push_back({s.line_where, "subscriber " + std::to_string(s.id) + ": no port named '" + s.port + "'"});
@@ -254,6 +257,9 @@ void check_role(const RouterConfig& c, std::vector<ConfigError>& errors) {
       errors.push_back({p.where, "port " + p.name + ": isp ports belong to a tailend, and this router is a " +
                                      std::string(router_role_name(c.role))});
   }
+  if (!c.subscriber_pools.empty() && c.role != RouterRole::kHeadend)
+    errors.push_back({c.pools_where, "subscriber_pools belong to a headend, and this router is a " +
+                                         std::string(router_role_name(c.role))});
 }
 
 void check_listeners(const RouterConfig& c, std::vector<ConfigError>& errors) {

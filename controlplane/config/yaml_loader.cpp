@@ -486,7 +486,7 @@ void parse_yaml_config(const std::string& path, RouterConfig& c, std::vector<Con
   }
   Reader r(path, errors);
   if (!r.map(root, "the configuration", {"router", "eal", "workers", "limits", "ports", "isps",
-                                         "subscribers", "subscribers_file", "local_labels", "prefix_fecs",
+                                         "subscribers", "subscribers_file", "local_labels", "prefix_fecs", "subscriber_pools",
                                          "punt_rates", "management", "metrics", "logging"}))
     return;
   if (root["router"]) read_router(r, root["router"], c);
@@ -499,6 +499,13 @@ void parse_yaml_config(const std::string& path, RouterConfig& c, std::vector<Con
     for (const auto& s : root["subscribers"]) read_subscriber(r, s, c);
   if (root["local_labels"]) read_local_labels(r, root["local_labels"], c);
   if (root["prefix_fecs"]) read_prefix_fecs(r, root["prefix_fecs"], c);
+  if (root["subscriber_pools"] && r.sequence(root["subscriber_pools"], "subscriber_pools")) {
+    c.pools_where = r.at(root["subscriber_pools"]);
+    for (const auto& p : root["subscriber_pools"]) {
+      IpPrefix pool;
+      if (r.parsed(p, "subscriber pool", parse_prefix, &pool)) c.subscriber_pools.push_back(pool);
+    }
+  }
   if (root["punt_rates"]) read_punt_rates(r, root["punt_rates"], c);
   if (root["management"]) read_management(r, root["management"], c);
   if (root["metrics"]) read_metrics(r, root["metrics"], c);

@@ -51,6 +51,12 @@ double seconds_since_epoch(std::chrono::system_clock::time_point t) {
 
 }  // namespace
 
+json pools_json(const std::vector<IpPrefix>& pools) {
+  json list = json::array();
+  for (const IpPrefix& pool : pools) list.push_back(format_prefix(pool));
+  return list;
+}
+
 json status_view(ControlPlane& r) {
   const ReloadRecord& reload = r.last_reload();
   return {{"version", AGGR_VERSION},
@@ -64,6 +70,7 @@ json status_view(ControlPlane& r) {
             {"changes", reload.changes},
             {"errors", reload.errors}}},
           {"reloads", {{"succeeded", reload.succeeded}, {"failed", reload.failed}}},
+          {"subscriber_pools", pools_json(r.rib().subscriber_pools())},
           {"isps", r.rib().isps().size()},
           {"subscribers", r.rib().subscriber_count()},
           {"workers", r.counters().workers()},

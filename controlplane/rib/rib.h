@@ -149,6 +149,9 @@ class Rib {
   Status clear_prefix_fec(const IpPrefix& prefix, EntrySource source = EntrySource::kStatic);
   const std::map<IpPrefix, PrefixFecState>& prefix_fecs() const { return prefix_fecs_; }
 
+  // The pools every subscriber address must lie in (none: no rule).
+  void set_subscriber_pools(std::vector<IpPrefix> pools) { subscriber_pools_ = std::move(pools); }
+  const std::vector<IpPrefix>& subscriber_pools() const { return subscriber_pools_; }
   // Every rule a new subscriber (or, same id, a replacement) breaks, one
   // message each, in words an operator can act on; empty when it may go in.
   std::vector<std::string> subscriber_problems(const SubscriberSpec& spec) const;
@@ -264,6 +267,7 @@ class Rib {
   std::vector<std::string> port_names_;
   std::map<Adjacency, rte_ether_addr> neighbours_;  // resolved ones
   std::map<IpPrefix, KernelRoute> kernel_routes_;
+  std::vector<IpPrefix> subscriber_pools_;
 };
 
 // ---- the member templates every part of the RIB uses ----

@@ -35,6 +35,7 @@ std::vector<std::string> Rib::subscriber_problems(const SubscriberSpec& spec) co
       problems.push_back(who + ": " + format_prefix(p) + " is not an IPv4 or IPv6 prefix");
       continue;
     }
+    if (Status in = check_in_pools(spec.id, p, subscriber_pools_); !in.ok()) problems.push_back(in.error);
     std::vector<AddressOwners::Overlap> found = address_owners_.overlaps(p, spec.id), mine = own.overlaps(p);
     found.insert(found.end(), mine.begin(), mine.end());
     for (const AddressOwners::Overlap& o : found) problems.push_back(AddressOwners::describe(p, o));

@@ -43,6 +43,14 @@ Status check_has_addresses(uint32_t subscriber_id, const std::vector<IpPrefix>& 
   return Status::success();
 }
 
+Status check_in_pools(uint32_t subscriber_id, const IpPrefix& address, const std::vector<IpPrefix>& pools) {
+  if (pools.empty()) return Status::success();
+  for (const IpPrefix& pool : pools)
+    if (prefix_contains(pool, address)) return Status::success();
+  return Status::failure("subscriber " + std::to_string(subscriber_id) + ": " + format_prefix(address) +
+                         " is in none of the subscriber pools");
+}
+
 std::vector<AddressOwners::Overlap> AddressOwners::overlaps(const IpPrefix& prefix, uint32_t except) const {
   const auto& ranges = ranges_[family_slot(prefix)];
   unsigned __int128 first = first_address(prefix), last = last_address(prefix);

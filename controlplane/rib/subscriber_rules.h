@@ -22,6 +22,9 @@ std::string line_taken(std::string_view port, uint16_t svlan, uint16_t cvlan, ui
 Status check_line_tags(uint32_t subscriber_id, uint16_t svlan, uint16_t cvlan);
 // A subscriber without an address could send nothing that is accepted.
 Status check_has_addresses(uint32_t subscriber_id, const std::vector<IpPrefix>& addresses);
+// A headend's subscriber addresses lie in the pools it advertises (none
+// given: no rule), or traffic back to them would not reach it.
+Status check_in_pools(uint32_t subscriber_id, const IpPrefix& address, const std::vector<IpPrefix>& pools);
 
 // The address ranges subscribers own, kept disjoint: no address may belong
 // to two subscribers (downstream delivery would be ambiguous). Finding what

@@ -224,6 +224,13 @@ TEST_F(ConfigDiffTest, TheRibChecksASubscriberByTheFilesRules) {
   two.addresses[0].length = 30;
   EXPECT_TRUE(rib.update_subscriber(two).ok());
   EXPECT_EQ(rib.subscriber_problems(s).size(), 3u);
+  // The headend's advertised pools hold every address.
+  IpPrefix pool;
+  ASSERT_TRUE(parse_prefix("100.64.0.0/29", &pool).ok());
+  rib.set_subscriber_pools({pool});
+  two = *rib.subscriber(2);
+  EXPECT_EQ(rib.subscriber_problems(two),
+            (std::vector<std::string>{"subscriber 2: 100.64.0.8/30 is in none of the subscriber pools"}));
 }
 
 TEST(CommandQueue, RunsWorkOnTheOwningThreadAndAnswersWhenClosed) {

@@ -188,6 +188,8 @@ const BadCase kBadCases[] = {
      21, 15, "10.0.12.5 is on none of port core0's mirror subnets"},
     {"next_hop_by_route_without_mirror", "{port: core0, mac: \"02:00:00:00:ff:01\"}", "{address: 10.0.12.2}", 20, 15,
      "by route needs a core port with a mirror"},
+    {"address_outside_the_pools", "local_labels:\n", "subscriber_pools: [100.64.0.0/31, \"2001:db8::/32\"]\nlocal_labels:\n",
+     39, 17, "subscriber 2: 100.64.0.2/32 is in none of the subscriber pools"},
     {"gateways_on_core_port", "    mtu: 1500\n", "    mtu: 1500\n    gateways: [10.0.0.1]\n", 16, 15,
      "gateways are for access ports"},
     {"two_ipv4_gateways", "    mac: 02:00:00:00:00:01\n", "    mac: 02:00:00:00:00:01\n    gateways: [100.64.0.254, 100.64.1.254]\n",

@@ -71,6 +71,7 @@ def headend_config():
      gateways: [{GATEWAY_IPV4}]}}
   - {{name: core0, role: core, device: "net_af_packet2,iface=core0", mtu: {CORE_MTU},
      mirror: {{interface: mcore0, addresses: [10.0.12.1/30]}}}}
+subscriber_pools: [100.64.0.0/16, "2001:db8::/32"]
 isps:
 {isps}
 local_labels: [{{label: 100, action: pop-to-subscriber}}]
