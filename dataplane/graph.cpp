@@ -38,7 +38,8 @@ constexpr N kIspAccountNext[] = {N::kOutput};
 constexpr N kPuntNext[] = {N::kOutput};
 constexpr N kAnswerNext[] = {N::kOutput};
 constexpr D kAnswerDrops[] = {D::kMultiSegment, D::kTruncated,     D::kTooManyVlanTags, D::kBadIpHeader, D::kPuntPoliced,
-                              D::kUnknownLine,  D::kUnknownSource, D::kSpoofedSource,   D::kUnanswered,  D::kNoHeadroom};
+                              D::kUnknownLine,  D::kUnknownSource, D::kSpoofedSource,   D::kUnanswered,  D::kNoHeadroom,
+                              D::kMtuExceeded};
 constexpr D kPuntDrops[] = {D::kPuntPoliced, D::kMirrorFull};
 constexpr D kOutputDrops[] = {D::kTxFailed};
 

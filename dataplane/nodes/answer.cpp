@@ -8,6 +8,7 @@
 // gateway) is dropped as unanswered: there is no kernel behind access ports.
 #include <rte_ip.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "dataplane/frame_ops.h"
@@ -24,6 +25,7 @@ constexpr uint8_t kNeighbourSolicitation = 135, kNeighbourAdvertisement = 136;
 constexpr uint8_t kTargetLinkLayerOption = 2;
 constexpr uint16_t kArpRequest = 1, kArpReply = 2;
 constexpr unsigned kArpLength = 28, kIpv6HeaderLength = 40, kNeighbourAdvertisementLength = 32;
+constexpr uint32_t kMinimumFrame = 60;  // without the FCS
 
 // A frame for the router, as far as answering it needs.
 struct Request {
@@ -96,6 +98,11 @@ DropReason check_sender(const Request& r, uint16_t port, const Tables& tables) {
 }
 
 void store_checksum(uint8_t* at, uint16_t checksum) { std::memcpy(at, &checksum, sizeof checksum); }
+
+// Shortens a one-segment frame (never lengthens it).
+void trim(rte_mbuf* m, uint32_t length) {
+  if (length < m->data_len) m->data_len = m->pkt_len = uint16_t(length);
+}
 
 // What the router answers, of a request: none (kUnanswered) or one of these.
 enum class Question : uint8_t { kNone, kArp, kEcho, kEcho6, kSolicitation };
@@ -195,10 +202,20 @@ DropReason answer(rte_mbuf* m, uint16_t in_port, const NodeEnv& env) {
   const Question asked = question(r, port);
   if (asked == Question::kNone) return DropReason::kUnanswered;
   if (DropReason bad = check_sender(r, in_port, env.tables); bad != DropReason::kNone) return bad;
+  // An answer is as long as what it answers, without what trailed the
+  // request (padding, or bytes past a frame the port should not have taken).
+  const uint32_t l3_offset = uint32_t(r.l3 - rte_pktmbuf_mtod(m, uint8_t*));
   switch (asked) {
-    case Question::kArp: answer_arp(r, port); break;
-    case Question::kEcho: answer_ipv4_echo(r, port); break;
-    case Question::kEcho6: answer_ipv6_echo(r, port); break;
+    case Question::kArp:
+      answer_arp(r, port);
+      trim(m, std::max<uint32_t>(kMinimumFrame, l3_offset + kArpLength));
+      break;
+    case Question::kEcho:
+    case Question::kEcho6:
+      if (r.available > port.mtu) return DropReason::kMtuExceeded;
+      asked == Question::kEcho ? answer_ipv4_echo(r, port) : answer_ipv6_echo(r, port);
+      trim(m, l3_offset + r.available);
+      break;
     case Question::kSolicitation:
       if (DropReason bad = advertise(r, port, m); bad != DropReason::kNone) return bad;
       break;

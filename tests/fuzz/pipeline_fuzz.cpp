@@ -102,6 +102,37 @@ void add_network_templates(State& s) {
   }
 }
 
+// The headend as its subscribers' gateway on both access ports: ARP for it,
+// IP to it (UDP; mutations reach ICMP and ICMPv6), IPv6 to the
+// solicited-node group of its address.
+void add_gateway_templates(State& s) {
+  test::RouterHarness& headend = *s.routers[kHeadend];
+  const uint8_t gateway4[4] = {100, 64, 0, 254};
+  const uint8_t gateway6[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0xff, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+  for (uint16_t port : {0, 1}) {
+    PortAttributes& attributes = headend.tables->ports[port];
+    attributes.gateway_ipv4_set = attributes.gateway_ipv6_set = true;
+    std::memcpy(attributes.gateway_ipv4, gateway4, 4);
+    std::memcpy(attributes.gateway_ipv6, gateway6, 16);
+  }
+  const gen::Mac host = gen::parse_mac_or_die("02:00:00:01:00:01"), broadcast = gen::parse_mac_or_die("ff:ff:ff:ff:ff:ff");
+  const std::vector<gen::VlanTag> line = {{0x88A8, 10}, {0x8100, 1}};
+  const Bytes arp = {0, 1, 8, 0, 6, 4, 0, 1, 2, 0, 0, 1, 0, 1, 100, 64, 0, 1, 0, 0, 0, 0, 0, 0, 100, 64, 0, 254};
+  s.templates.push_back({kHeadend, 0, gen::pad_to_minimum(gen::ethernet_frame(broadcast, host, line, 0x0806, arp))});
+  gen::IpPacketSpec to_gateway = packet(4, 1);
+  std::swap(to_gateway.source, to_gateway.destination);
+  std::memcpy(to_gateway.destination, gateway4, 4);
+  s.templates.push_back({kHeadend, 0, gen::ethernet_frame(broadcast, host, line, 0x0800, gen::ip_packet(to_gateway))});
+  gen::IpPacketSpec solicited = packet(6, 1);
+  std::swap(solicited.source, solicited.destination);
+  const uint8_t group[16] = {0xff, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0xff, 0, 0, 1};
+  std::memcpy(solicited.destination, group, 16);
+  solicited.ttl = 255;
+  s.templates.push_back({kHeadend, 0, gen::ethernet_frame(gen::parse_mac_or_die("33:33:ff:00:00:01"), host, line,
+                                                          0x86dd, gen::ip_packet(solicited))});
+  s.templates.push_back({kHeadend, 1, gen::pad_to_minimum(gen::ethernet_frame(broadcast, host, {}, 0x0806, arp))});
+}
+
 State* state = nullptr;
 
 void initialise() {
@@ -151,6 +182,7 @@ void initialise() {
       state->templates.push_back({kHeadend, 2, gen::downstream_frame(c, s, kSwapLabel, family, 128, 64, 64, 3).input});
     }
   add_network_templates(*state);
+  add_gateway_templates(*state);
 }
 
 void check_output(const test::RouterHarness& router, uint16_t port, const Bytes& frame) {

@@ -118,7 +118,10 @@ TEST_F(AnswerTest, ArpForTheGatewayIsAnsweredOnTheLine) {
 }
 
 TEST_F(AnswerTest, EchoRequestsToTheGatewayAreAnsweredBothFamilies) {
-  auto out = run({gen::ethernet_frame(kPort, kHost, kLine1, 0x0800, ipv4_icmp(kHost4, kGateway4, 64, 8, 77)),
+  // Bytes trailing the packet (Ethernet padding, or worse) are not echoed.
+  Bytes padded = gen::ethernet_frame(kPort, kHost, kLine1, 0x0800, ipv4_icmp(kHost4, kGateway4, 64, 8, 77));
+  padded.resize(padded.size() + 10, 0xee);
+  auto out = run({padded,
                   gen::ethernet_frame(kPort, kHost, kLine1, 0x86dd, ipv6_icmp(kHost6, kGateway6, 64, echo6(128)))});
   EXPECT_EQ(out[0], (std::vector<Bytes>{
                         gen::ethernet_frame(kHost, kPort, kLine1, 0x0800, ipv4_icmp(kGateway4, kHost4, 64, 0, 77)),
