@@ -394,6 +394,177 @@ TEST_F(AggrdPcapTest, SurvivesRandomFramesAndCountsEveryOne) {
   }
 }
 
+// ---------------------------------------------------- transit and tailend
+
+const char* const kTransitTemplate = R"(
+router: {name: pcap-transit, role: transit}
+eal: {args: [--no-huge, -m, "256", --no-pci, --log-level=lib.eal:error]}
+workers: {lcores: [1], idle_polls: 64, idle_sleep_us: 100}
+ports:
+  - {name: west, role: core, mac: "02:00:00:00:1a:00", device: "net_pcap_w,rx_pcap=@DIR@/in-west.pcap,tx_pcap=@DIR@/out-west.pcap"}
+  - {name: east, role: core, mac: "02:00:00:00:1b:00", device: "net_pcap_e,rx_pcap=@DIR@/in-east.pcap,tx_pcap=@DIR@/out-east.pcap"}
+local_labels:
+  - {label: 300, action: swap, out_labels: [1001], next_hop: {port: east, mac: "02:00:00:00:2b:01"}}
+  - {label: 320, action: swap, out_labels: [3], next_hop: {port: east, mac: "02:00:00:00:2b:01"}}
+  - {label: 500, action: swap, out_labels: [100], next_hop: {port: west, mac: "02:00:00:00:c0:00"}}
+)";
+
+const char* const kTailendTemplate = R"(
+router: {name: pcap-tailend, role: tailend}
+eal: {args: [--no-huge, -m, "256", --no-pci, --log-level=lib.eal:error]}
+workers: {lcores: [1], idle_polls: 64, idle_sleep_us: 100}
+ports:
+  - {name: core0, role: core, mac: "02:00:00:00:2b:01", device: "net_pcap_c,rx_pcap=@DIR@/in-core0.pcap,tx_pcap=@DIR@/out-core0.pcap"}
+  - {name: red0, role: isp, mac: "02:00:00:00:3d:00", device: "net_pcap_r,rx_pcap=@DIR@/in-red0.pcap,tx_pcap=@DIR@/out-red0.pcap"}
+isps:
+  - {id: 1, name: red, handoff: {port: red0, mac: "02:00:00:00:d0:01"}}
+local_labels: [{label: 3001, action: pop-to-isp, isp: red}]
+prefix_fecs:
+  - {prefix: 100.64.0.0/16, labels: [4100], next_hop: {port: core0, mac: "02:00:00:00:1b:00"}}
+)";
+
+// The aggrd binary as a transit and as a tailend: frames good and hostile
+// in, the good ones out byte for byte, each hostile one dropped under its
+// reason; and random frames survived, every one counted.
+class RolePcapTest : public AggrdPcapTest {
+ protected:
+  void SetUp() override {}
+  void use(const char* config) {
+    test::write_file(dir_.file("config.yaml"), test::substitute(config, "DIR", dir_.path()));
+  }
+  // Hostile frames spread through the good ones, each expected dropped under its reason.
+  void mix(std::vector<Bytes>& in, const std::vector<std::pair<Bytes, std::string>>& hostile,
+           std::map<std::string, uint64_t>& expected_drops) {
+    for (size_t i = 0; i < hostile.size(); ++i) {
+      in.insert(in.begin() + std::ptrdiff_t(in.size() * i / hostile.size()), hostile[i].first);
+      ++expected_drops[hostile[i].second];
+    }
+  }
+  void expect_drops(const json& summary, std::map<std::string, uint64_t> expected) {
+    for (const auto& [reason, count] : summary["drops"].items())
+      EXPECT_EQ(count.get<uint64_t>(), expected[reason]) << "drops for " << reason;
+  }
+  // Random frames, most with a plausible Ethertype, on each port.
+  void random_frames(const std::vector<std::string>& ports) {
+    std::mt19937 random(20261201);
+    const uint16_t ethertypes[] = {0x0800, 0x86DD, 0x8100, 0x8847, 0x0806};
+    for (const std::string& port : ports) {
+      std::vector<Bytes> frames;
+      for (unsigned i = 0; i < 2000; ++i) {
+        Bytes frame(1 + random() % 1514);
+        for (uint8_t& b : frame) b = uint8_t(random());
+        if (frame.size() >= 14 && random() % 4 != 0) {
+          const uint16_t type = ethertypes[random() % 5];
+          frame[12] = uint8_t(type >> 8), frame[13] = uint8_t(type);
+        }
+        frames.push_back(std::move(frame));
+      }
+      write_input(port, frames);
+    }
+  }
+
+  const gen::Mac peer_ = gen::parse_mac_or_die("02:00:00:00:99:99");
+  const Bytes ip_ = gen::ip_packet(Hostile::v4({198, 51, 100, 7}, {100, 64, 0, 1}));
+};
+
+TEST_F(RolePcapTest, ATransitSwapsAndDropsHostileCoreFramesByReason) {
+  use(kTransitTemplate);
+  const gen::Mac west = gen::parse_mac_or_die("02:00:00:00:1a:00"), next = gen::parse_mac_or_die("02:00:00:00:2b:01");
+  const gen::Mac east = gen::parse_mac_or_die("02:00:00:00:1b:00");
+  std::vector<Bytes> in, expected;
+  for (uint8_t i = 0; i < 40; ++i) {
+    in.push_back(gen::pad_to_minimum(gen::mpls_frame(west, peer_, {{300, uint8_t(i % 8), 64}}, ip_)));
+    expected.push_back(gen::pad_to_minimum(gen::mpls_frame(next, east, {{1001, uint8_t(i % 8), 63}}, ip_)));
+  }
+  // A stack with no bottom: every entry's S bit clear, to the frame's end.
+  Bytes unterminated = gen::mpls_frame(west, peer_, {{999, 0, 64}, {77, 0, 64}}, {});
+  unterminated[14 + 6] &= 0xFE;
+  std::map<std::string, uint64_t> drops;
+  mix(in,
+      {{gen::pad_to_minimum(gen::mpls_frame(west, peer_, {{300, 0, 1}}, ip_)), "ttl_expired"},
+       {gen::pad_to_minimum(gen::mpls_frame(west, peer_, {{300, 0, 0}}, ip_)), "ttl_expired"},
+       {gen::pad_to_minimum(gen::mpls_frame(west, peer_, {{320, 0, 1}}, ip_)), "ttl_expired"},
+       {gen::pad_to_minimum(gen::mpls_frame(west, peer_, {{5, 0, 64}}, ip_)), "reserved_label"},
+       {gen::pad_to_minimum(gen::mpls_frame(west, peer_, {{3, 0, 64}}, ip_)), "reserved_label"},
+       {gen::pad_to_minimum(gen::mpls_frame(west, peer_, {{999, 0, 64}}, ip_)), "unknown_label"},
+       {unterminated, "unknown_label"},
+       {gen::pad_to_minimum(gen::mpls_frame(west, peer_, {{320, 0, 64}}, Bytes(ip_.begin(), ip_.begin() + 12))),
+        "truncated"},
+       {gen::ethernet_frame(west, peer_, {}, 0x8847, Bytes{0, 0x12}), "truncated"},
+       {gen::pad_to_minimum(gen::ethernet_frame(west, peer_, {}, 0x0800, ip_)), "not_mpls"},
+       {gen::pad_to_minimum(gen::ethernet_frame(west, peer_, {}, 0x0806, Bytes(28, 0))), "not_mpls"}},
+      drops);
+  write_input("west", in);
+  write_input("east", {});
+  json summary = run_aggrd();
+  ASSERT_FALSE(summary.empty());
+  expect_same_frames(output("east"), expected, "east");
+  EXPECT_TRUE(output("west").empty());
+  expect_drops(summary, drops);
+}
+
+TEST_F(RolePcapTest, ATailendHandsOverPushesAndDropsHostileFramesByReason) {
+  use(kTailendTemplate);
+  const gen::Mac core = gen::parse_mac_or_die("02:00:00:00:2b:01"), red = gen::parse_mac_or_die("02:00:00:00:3d:00");
+  const gen::Mac gateway = gen::parse_mac_or_die("02:00:00:00:d0:01"), transit = gen::parse_mac_or_die("02:00:00:00:1b:00");
+  const Bytes up_ip = gen::ip_packet(Hostile::v4({100, 64, 0, 1}, {198, 51, 100, 7}));
+  std::vector<Bytes> from_core, to_isp, from_isp, to_core;
+  for (unsigned i = 0; i < 30; ++i) {
+    from_core.push_back(gen::pad_to_minimum(gen::mpls_frame(core, peer_, {{3001, 0, 64}}, up_ip)));
+    to_isp.push_back(gen::ethernet_frame(gateway, red, {}, 0x0800, gen::ip_packet(Hostile::v4({100, 64, 0, 1}, {198, 51, 100, 7}, 46, 63))));
+    from_isp.push_back(gen::pad_to_minimum(gen::ethernet_frame(red, gateway, {}, 0x0800, ip_)));
+    to_core.push_back(gen::mpls_frame(transit, core, {{4100, 0, 63}}, gen::ip_packet(Hostile::v4({198, 51, 100, 7}, {100, 64, 0, 1}, 46, 63))));
+  }
+  Bytes bad_header = ip_;
+  bad_header[0] = 0x44;  // IHL 4: shorter than a header
+  std::map<std::string, uint64_t> drops;
+  mix(from_core,
+      {{gen::pad_to_minimum(gen::mpls_frame(core, peer_, {{3001, 0, 64}, {77, 0, 64}}, up_ip)), "label_stack_too_deep"},
+       {gen::pad_to_minimum(gen::mpls_frame(core, peer_, {{3001, 0, 1}}, up_ip)), "ttl_expired"},
+       {gen::pad_to_minimum(gen::mpls_frame(core, peer_, {{1, 0, 64}}, up_ip)), "reserved_label"},
+       {gen::pad_to_minimum(gen::mpls_frame(core, peer_, {{3005, 0, 64}}, up_ip)), "unknown_label"},
+       {gen::pad_to_minimum(gen::ethernet_frame(core, peer_, {}, 0x0800, up_ip)), "not_mpls"}},
+      drops);
+  mix(from_isp,
+      {{gen::pad_to_minimum(gen::ethernet_frame(red, gateway, {}, 0x0800,
+                                                gen::ip_packet(Hostile::v4({198, 51, 100, 7}, {8, 8, 8, 8})))),
+        "unknown_destination"},
+       {gen::pad_to_minimum(gen::ethernet_frame(red, gateway, {{0x8100, 7}}, 0x0800, ip_)), "unknown_handoff"},
+       {gen::pad_to_minimum(gen::ethernet_frame(red, gateway, {}, 0x0800, bad_header)), "bad_ip_header"},
+       {gen::ethernet_frame(red, gateway, {}, 0x0800, Bytes(ip_.begin(), ip_.begin() + 10)), "truncated"},
+       {gen::pad_to_minimum(gen::ethernet_frame(red, gateway, {}, 0x0806, Bytes(28, 0))), "not_ip"},
+       {gen::pad_to_minimum(gen::ethernet_frame(red, gateway, {}, 0x0800,
+                                                gen::ip_packet(Hostile::v4({198, 51, 100, 7}, {100, 64, 0, 1}, 46, 1)))),
+        "ttl_expired"}},
+      drops);
+  write_input("core0", from_core);
+  write_input("red0", from_isp);
+  json summary = run_aggrd();
+  ASSERT_FALSE(summary.empty());
+  expect_same_frames(output("red0"), to_isp, "red0 (handed to the ISP)");
+  expect_same_frames(output("core0"), to_core, "core0 (labelled towards the headend)");
+  expect_drops(summary, drops);
+  EXPECT_EQ(summary["isps"]["red"]["up"]["packets"], 30);
+  EXPECT_EQ(summary["isps"]["red"]["down"]["packets"], 30);
+}
+
+TEST_F(RolePcapTest, TransitAndTailendSurviveRandomFramesAndCountEveryOne) {
+  for (const auto& [config, ports] : std::vector<std::pair<const char*, std::vector<std::string>>>{
+           {kTransitTemplate, {"west", "east"}}, {kTailendTemplate, {"core0", "red0"}}}) {
+    use(config);
+    random_frames(ports);
+    json summary = run_aggrd();
+    ASSERT_FALSE(summary.empty());
+    uint64_t received = 0, sent = 0;
+    for (const std::string& port : ports) {
+      received += summary["ports"][port]["rx"]["packets"].get<uint64_t>();
+      sent += summary["ports"][port]["tx"]["packets"].get<uint64_t>();
+    }
+    EXPECT_EQ(received, 2000u * ports.size());
+    EXPECT_EQ(sum_drops(summary) + sent, received) << summary["drops"].dump();
+  }
+}
+
 }  // namespace
 }  // namespace aggr
 
