@@ -396,10 +396,14 @@ TEST_F(AggrdPcapTest, SurvivesRandomFramesAndCountsEveryOne) {
 
 // ---------------------------------------------------- transit and tailend
 
-const char* const kTransitTemplate = R"(
-router: {name: pcap-transit, role: transit}
+// What every role's pcap run shares.
+const std::string kPcapRunSettings = R"(
 eal: {args: [--no-huge, -m, "256", --no-pci, --log-level=lib.eal:error]}
 workers: {lcores: [1], idle_polls: 64, idle_sleep_us: 100}
+)";
+
+const std::string kTransitTemplate = kPcapRunSettings + R"(
+router: {name: pcap-transit, role: transit}
 ports:
   - {name: west, role: core, mac: "02:00:00:00:1a:00", device: "net_pcap_w,rx_pcap=@DIR@/in-west.pcap,tx_pcap=@DIR@/out-west.pcap"}
   - {name: east, role: core, mac: "02:00:00:00:1b:00", device: "net_pcap_e,rx_pcap=@DIR@/in-east.pcap,tx_pcap=@DIR@/out-east.pcap"}
@@ -409,10 +413,8 @@ local_labels:
   - {label: 500, action: swap, out_labels: [100], next_hop: {port: west, mac: "02:00:00:00:c0:00"}}
 )";
 
-const char* const kTailendTemplate = R"(
+const std::string kTailendTemplate = kPcapRunSettings + R"(
 router: {name: pcap-tailend, role: tailend}
-eal: {args: [--no-huge, -m, "256", --no-pci, --log-level=lib.eal:error]}
-workers: {lcores: [1], idle_polls: 64, idle_sleep_us: 100}
 ports:
   - {name: core0, role: core, mac: "02:00:00:00:2b:01", device: "net_pcap_c,rx_pcap=@DIR@/in-core0.pcap,tx_pcap=@DIR@/out-core0.pcap"}
   - {name: red0, role: isp, mac: "02:00:00:00:3d:00", device: "net_pcap_r,rx_pcap=@DIR@/in-red0.pcap,tx_pcap=@DIR@/out-red0.pcap"}
@@ -429,7 +431,7 @@ prefix_fecs:
 class RolePcapTest : public AggrdPcapTest {
  protected:
   void SetUp() override {}
-  void use(const char* config) {
+  void use(const std::string& config) {
     test::write_file(dir_.file("config.yaml"), test::substitute(config, "DIR", dir_.path()));
   }
   // Hostile frames spread through the good ones, each expected dropped under its reason.
@@ -549,7 +551,7 @@ TEST_F(RolePcapTest, ATailendHandsOverPushesAndDropsHostileFramesByReason) {
 }
 
 TEST_F(RolePcapTest, TransitAndTailendSurviveRandomFramesAndCountEveryOne) {
-  for (const auto& [config, ports] : std::vector<std::pair<const char*, std::vector<std::string>>>{
+  for (const auto& [config, ports] : std::vector<std::pair<std::string, std::vector<std::string>>>{
            {kTransitTemplate, {"west", "east"}}, {kTailendTemplate, {"core0", "red0"}}}) {
     use(config);
     random_frames(ports);
