@@ -9,13 +9,13 @@ seconds=${1:-15}
 
 bash tools/setup.sh
 CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DAGGR_FUZZ=ON -DAGGR_SANITIZE=ON >/dev/null
-targets=(frame_parser_fuzz pipeline_fuzz config_fuzz values_fuzz management_request_fuzz)
+targets=(frame_parser_fuzz pipeline_fuzz config_fuzz values_fuzz management_request_fuzz ldp_pdu_fuzz)
 ninja -C build-fuzz "${targets[@]}"
 
 # Seeds: the shipped configurations and subscribers file (config_fuzz reads
 # a mode byte first: 0 = YAML, 1 = subscribers file) and typical values.
 seeds=build-fuzz/seeds
-rm -rf "$seeds" && mkdir -p "$seeds"/{config_fuzz,values_fuzz,frame_parser_fuzz,pipeline_fuzz,management_request_fuzz}
+rm -rf "$seeds" && mkdir -p "$seeds"/{config_fuzz,values_fuzz,frame_parser_fuzz,pipeline_fuzz,management_request_fuzz,ldp_pdu_fuzz}
 for f in config/*.yaml; do { printf '\0'; cat "$f"; } > "$seeds/config_fuzz/$(basename "$f")"; done
 { printf '\1'; head -20 config/demo-subscribers.csv; } > "$seeds/config_fuzz/subscribers.csv"
 i=0
@@ -35,6 +35,10 @@ printf '%s' '{"id": 9, "isp": "red", "line": {"port": "access0", "svlan": 300, "
   > "$seeds/management_request_fuzz/subscriber"
 printf '%s' '{"labels": [1001, 1002], "next_hop": {"port": "core0", "mac": "02:00:00:00:ff:01"}}' \
   > "$seeds/management_request_fuzz/isp"
+
+# An LDP link Hello (10.1.0.2:0, hold time 15, transport address, sequence number).
+printf '\x00\x01\x00\x26\x0a\x01\x00\x02\x00\x00\x01\x00\x00\x1c\x00\x01\x19\x70\x04\x00\x00\x04\x00\x0f\x00\x00'\
+'\x04\x01\x00\x04\x0a\x01\x00\x02\x04\x02\x00\x04\x00\x00\x00\x01' > "$seeds/ldp_pdu_fuzz/hello"
 
 mkdir -p build-fuzz/artifacts
 for t in "${targets[@]}"; do
