@@ -58,6 +58,7 @@ DropReason read_request(rte_mbuf* m, Request* r) {
   if (r->eth.ethertype != wire::kEtherTypeIpv4 && r->eth.ethertype != wire::kEtherTypeIpv6) return DropReason::kUnanswered;
   IpInfo ip;
   if (DropReason bad = parse_ip(r->l3, r->available, &ip); bad != DropReason::kNone) return bad;
+  if (ip.version != (r->eth.ethertype == wire::kEtherTypeIpv4 ? 4 : 6)) return DropReason::kBadIpHeader;
   r->available = ip.length;  // Ethernet padding is not the packet's
   if (ip.version == 4) {
     r->family = 4;

@@ -167,12 +167,16 @@ TEST_F(AnswerTest, OnlyTheLinesOwnSubscriberIsAnsweredAndNothingForTheRouterIsFo
                             return p;
                           }())),
       gen::ethernet_frame(kPort, kHost, kLine1, 0x0800, ipv4_icmp({100, 64, 0, 2}, kGateway4, 64, 8, 1)),
+      // IPv6 under the IPv4 Ethertype, to the gateway's solicited-node group.
+      gen::ethernet_frame(mac("33:33:ff:00:00:01"), kHost, kLine1, 0x0800,
+                          ipv6_icmp(kHost6, kSolicitedNode, 255, solicitation(kGateway6, kHost))),
   });
   EXPECT_TRUE(out.empty()) << out.size();
   EXPECT_EQ(drops(DropReason::kSpoofedSource), 2u);
   EXPECT_EQ(drops(DropReason::kUnknownLine), 1u);
   EXPECT_EQ(drops(DropReason::kUnanswered), 4u);
-  EXPECT_EQ(headend_->counters->total_drops(), 7u);
+  EXPECT_EQ(drops(DropReason::kBadIpHeader), 1u);
+  EXPECT_EQ(headend_->counters->total_drops(), 8u);
 }
 
 TEST_F(AnswerTest, SubscribersTrafficStillGoesToItsIsp) {
