@@ -22,6 +22,7 @@ using nlohmann::json;
 
 std::string g_aggrd;
 std::string g_label_probe;  // tools/label_probe.py
+std::string g_punt_flood;   // tools/punt_flood.py
 
 test::ProcessResult sh(const std::string& command) { return test::run_process({"sh", "-c", command}); }
 
@@ -146,6 +147,32 @@ TEST_F(ExceptionPathTest, ATcpSessionToTheRouterSurvivesAnIcmpFloodOnTheSamePort
   EXPECT_GT(summary["punted"]["other"], 100);
 }
 
+// Ten times the ARP and ND rates, twice LDP's, all at once.
+TEST_F(ExceptionPathTest, ATcpSessionToTheRouterSurvivesArpNdAndLdpFloods) {
+  test::BackgroundProcess server({"sh", "-c", link_->in_router("iperf3 -s -1 -B 10.77.0.1 -p 5298")});
+  usleep(500000);
+  const std::string port_mac =
+      sh(link_->in_router("cat /sys/class/net/" + link_->router_if() + "/address")).output.substr(0, 17);
+  test::BackgroundProcess flood({"sh", "-c", link_->in_host("python3 " + g_punt_flood + " " + link_->host_if() + " " +
+                                                            port_mac + " 10.77.0.1 5 10000")});
+  usleep(300000);
+  test::ProcessResult client = sh(link_->in_host("iperf3 -c 10.77.0.1 -p 5298 -t 3 -b 2M -J"));
+  ASSERT_EQ(client.exit_code, 0) << client.output << aggrd_->output();
+  json report = json::parse(client.output);
+  EXPECT_GT(report["end"]["sum_received"]["bytes"].get<double>(), 600000.0) << client.output;
+  EXPECT_EQ(report["end"]["sum_sent"]["retransmits"], 0) << client.output;
+  flood.stop(SIGINT);
+
+  // Each flooded kind was held to its rate on its own; the session's kind was not touched.
+  json summary = stop_and_read_summary();
+  for (const char* kind : {"arp", "nd", "ldp"}) {
+    EXPECT_GT(summary["punt_policed"][kind], 0) << kind;
+    EXPECT_GT(summary["punted"][kind], 0) << kind;
+  }
+  EXPECT_EQ(summary["punt_policed"]["other"], 0);
+  EXPECT_EQ(summary["drops"]["mirror_full"], 0);
+}
+
 // ------------------------------------------------ next hops by address
 
 class NextHopByAddressTest : public ExceptionPathTest {
@@ -241,6 +268,7 @@ TEST_F(NextHopByAddressTest, TheKernelsNeighboursAndRoutesAreFollowed) {
 }  // namespace aggr
 
 int main(int argc, char** argv) {
-  return aggr::test::run_integration_tests(argc, argv, {"path to aggrd", "path to tools/label_probe.py"},
-                                           {&aggr::g_aggrd, &aggr::g_label_probe});
+  return aggr::test::run_integration_tests(
+      argc, argv, {"path to aggrd", "path to tools/label_probe.py", "path to tools/punt_flood.py"},
+      {&aggr::g_aggrd, &aggr::g_label_probe, &aggr::g_punt_flood});
 }
