@@ -1,0 +1,135 @@
+// The label information base's decisions (RFC 5036: downstream
+// unsolicited, liberal retention, ordered control), as a tailend, a
+// transit and a headend of DESIGN.md make them: what each advertises to
+// whom, what it installs, what it withdraws and releases, and when.
+#include <gtest/gtest.h>
+
+#include "controlplane/ldp/label_base.h"
+
+namespace aggr::ldp {
+namespace {
+
+IpPrefix prefix(const char* text) {
+  IpPrefix p;
+  EXPECT_TRUE(parse_prefix(text, &p).ok()) << text;
+  return p;
+}
+
+const LdpId kHeadend{0x0AFF0001, 0}, kTransit{0x0AFF0002, 0}, kTailend{0x0AFF0003, 0}, kOther{0x0AFF0009, 0};
+const IpPrefix kRed = prefix("192.0.2.0/30");  // the red ISP's handoff prefix: its FEC
+
+std::pair<uint32_t, uint16_t> key(const LdpId& id) { return {id.lsr_id, id.label_space}; }
+
+Message mapping(const IpPrefix& fec, uint32_t label) {
+  return {MessageType::kLabelMapping, 5, LabelMessage{{FecElement{false, fec}}, label, std::nullopt, std::nullopt}};
+}
+Message withdraw(std::optional<IpPrefix> fec, std::optional<uint32_t> label = std::nullopt) {
+  FecElement element = fec ? FecElement{false, *fec} : FecElement{true, {}};
+  return {MessageType::kLabelWithdraw, 6, LabelMessage{{element}, label, std::nullopt, std::nullopt}};
+}
+
+// (type, label) of each message to `peer`.
+std::vector<std::pair<MessageType, uint32_t>> sent(const LabelBaseChanges& c, const LdpId& peer) {
+  std::vector<std::pair<MessageType, uint32_t>> out;
+  auto it = c.send.find(key(peer));
+  if (it == c.send.end()) return out;
+  for (const Message& m : it->second) {
+    const auto* l = std::get_if<LabelMessage>(&m.body);
+    out.push_back({m.type, l && l->label ? *l->label : 0});
+  }
+  return out;
+}
+
+using Sent = std::vector<std::pair<MessageType, uint32_t>>;
+
+TEST(LdpLabelBase, ATailendAdvertisesItsNonNullIspLabelToEveryPeer) {
+  LabelBase tailend;
+  LabelBaseChanges c = tailend.set_egress(kRed, 3001);
+  ASSERT_EQ(c.install.count(kRed), 1u);
+  EXPECT_TRUE(c.install[kRed].egress);
+  EXPECT_TRUE(c.send.empty());  // nobody to tell yet
+  c = tailend.peer_up(kTransit, {prefix("10.0.23.1/32")});
+  EXPECT_EQ(sent(c, kTransit), (Sent{{MessageType::kLabelMapping, 3001}}));
+  c = tailend.peer_up(kOther, {});
+  EXPECT_EQ(sent(c, kOther), (Sent{{MessageType::kLabelMapping, 3001}}));
+  EXPECT_TRUE(sent(c, kTransit).empty());  // told once
+  // No longer the egress: withdrawn from both.
+  c = tailend.set_egress(kRed, std::nullopt);
+  EXPECT_EQ(sent(c, kTransit), (Sent{{MessageType::kLabelWithdraw, 3001}}));
+  EXPECT_EQ(sent(c, kOther), (Sent{{MessageType::kLabelWithdraw, 3001}}));
+  EXPECT_EQ(c.remove.count(kRed), 1u);
+}
+
+TEST(LdpLabelBase, ATransitBindsOnlyOnceItsNextHopHasAndFollowsIt) {
+  LabelBase transit(16);
+  transit.peer_up(kHeadend, {prefix("10.0.12.1/32")});
+  transit.peer_up(kTailend, {prefix("10.0.23.2/32")});
+  transit.peer_up(kOther, {prefix("10.0.24.2/32")});
+  LabelBaseChanges c = transit.set_next_hop(kRed, prefix("10.0.23.2/32"));
+  EXPECT_TRUE(c.install.empty());  // ordered control: nothing from the next hop yet
+  // Another peer's mapping is kept (liberal retention) but binds nothing.
+  c = transit.received(kOther, mapping(kRed, 7001));
+  EXPECT_TRUE(c.install.empty());
+  EXPECT_EQ(transit.mappings(kRed).size(), 1u);
+  // The next hop's mapping: bound to label 16, swapped for 3001 towards it, advertised to all.
+  c = transit.received(kTailend, mapping(kRed, 3001));
+  ASSERT_EQ(c.install.count(kRed), 1u);
+  EXPECT_EQ(c.install[kRed], (Binding{16, false, 3001, prefix("10.0.23.2/32")}));
+  EXPECT_EQ(sent(c, kHeadend), (Sent{{MessageType::kLabelMapping, 16}}));
+  EXPECT_EQ(sent(c, kTailend), (Sent{{MessageType::kLabelMapping, 16}}));
+  EXPECT_EQ(c.next_hop_labels[kRed], 3001u);
+  // Routing moves the FEC to the other peer, whose mapping was retained:
+  // the same local label, now swapped for 7001; nothing re-advertised.
+  c = transit.set_next_hop(kRed, prefix("10.0.24.2/32"));
+  EXPECT_EQ(c.install[kRed], (Binding{16, false, 7001, prefix("10.0.24.2/32")}));
+  EXPECT_TRUE(c.send.empty());
+  // That peer withdraws: released back, our label withdrawn everywhere, the entry removed.
+  c = transit.received(kOther, withdraw(kRed, 7001));
+  EXPECT_EQ(sent(c, kOther), (Sent{{MessageType::kLabelRelease, 7001}, {MessageType::kLabelWithdraw, 16}}));
+  EXPECT_EQ(sent(c, kHeadend), (Sent{{MessageType::kLabelWithdraw, 16}}));
+  EXPECT_EQ(c.remove.count(kRed), 1u);
+  EXPECT_EQ(c.next_hop_labels[kRed], std::nullopt);
+  // Back to the tailend: bound again, under a new label (16 may be in a peer's tables still).
+  c = transit.set_next_hop(kRed, prefix("10.0.23.2/32"));
+  EXPECT_EQ(c.install[kRed].local_label, 17u);
+  // The tailend's session ends: its mapping goes, and with it the binding.
+  c = transit.peer_down(kTailend);
+  EXPECT_EQ(c.remove.count(kRed), 1u);
+  EXPECT_EQ(sent(c, kHeadend), (Sent{{MessageType::kLabelWithdraw, 17}}));
+}
+
+TEST(LdpLabelBase, AHeadendFollowsTheLabelItsNextHopGivesEachIspFec) {
+  LabelBase headend(1000);  // its own labels from 1000, told apart from the transit's
+  headend.set_egress(prefix("100.64.0.0/10"), 100);  // its subscriber pool
+  LabelBaseChanges c = headend.peer_up(kTransit, {prefix("10.0.12.2/32")});
+  EXPECT_EQ(sent(c, kTransit), (Sent{{MessageType::kLabelMapping, 100}}));
+  headend.set_next_hop(kRed, prefix("10.0.12.2/32"));
+  c = headend.received(kTransit, mapping(kRed, 16));
+  EXPECT_EQ(c.next_hop_labels[kRed], 16u);  // the FTN entry of the red ISP: push 16
+  // Like any LSR in downstream unsolicited mode, it binds the FEC too and tells its peers.
+  EXPECT_EQ(sent(c, kTransit), (Sent{{MessageType::kLabelMapping, 1000}}));
+  // A wildcard withdraw takes every label the peer gave.
+  c = headend.received(kTransit, withdraw(std::nullopt));
+  EXPECT_EQ(c.next_hop_labels[kRed], std::nullopt);
+  EXPECT_EQ(sent(c, kTransit), (Sent{{MessageType::kLabelRelease, 16}, {MessageType::kLabelWithdraw, 1000}}));
+}
+
+TEST(LdpLabelBase, ARequestIsAnsweredWithTheBindingOrNoRoute) {
+  LabelBase tailend;
+  tailend.set_egress(kRed, 3001);
+  tailend.peer_up(kTransit, {});
+  Message request{MessageType::kLabelRequest, 77,
+                  LabelMessage{{FecElement{false, kRed}, FecElement{false, prefix("198.51.100.0/24")}}, {}, {}, {}}};
+  LabelBaseChanges c = tailend.received(kTransit, request);
+  ASSERT_EQ(c.send[key(kTransit)].size(), 2u);
+  EXPECT_EQ(c.send[key(kTransit)][0].type, MessageType::kLabelMapping);
+  const auto& refusal = std::get<Notification>(c.send[key(kTransit)][1].body);
+  EXPECT_EQ(refusal.code(), StatusCode::kNoRoute);
+  EXPECT_EQ(refusal.message_id, 77u);
+  // Messages from a peer with no session are not taken.
+  EXPECT_TRUE(tailend.received(kOther, mapping(kRed, 9)).send.empty());
+  EXPECT_TRUE(tailend.mappings(kRed).empty());
+}
+
+}  // namespace
+}  // namespace aggr::ldp
