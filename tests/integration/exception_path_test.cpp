@@ -125,20 +125,25 @@ TEST_F(ExceptionPathTest, AKernelHostResolvesAndPingsTheRouterThroughItsMirror) 
   EXPECT_EQ(summary["drops"]["punt_policed"], 0);
 }
 
-TEST_F(ExceptionPathTest, ATcpSessionToTheRouterSurvivesAnIcmpFloodOnTheSamePort) {
-  test::BackgroundProcess server({"sh", "-c", link_->in_router("iperf3 -s -1 -B 10.77.0.1 -p 5299")});
+// A TCP session to the router while `flood` runs on the host: within its
+// kind's rate (2 Mbit/s: some 200 frames a second both ways), as a routing
+// protocol's is, it must get all of it through.
+void expect_session_through_flood(const Link& link, const std::string& flood_command, test::BackgroundProcess& aggrd) {
+  test::BackgroundProcess server({"sh", "-c", link.in_router("iperf3 -s -1 -B 10.77.0.1 -p 5299")});
   usleep(500000);
-  // The flood: as fast as the host can send, far over the ICMP rate (50/s).
-  test::BackgroundProcess flood({"sh", "-c", link_->in_host("ping -f -q -w 6 10.77.0.1")});
+  test::BackgroundProcess flood({"sh", "-c", link.in_host(flood_command)});
   usleep(300000);
-  // A session within its kind's rate (2 Mbit/s: some 200 frames a second
-  // both ways), as a routing protocol's is: it must get all of it through.
-  test::ProcessResult client = sh(link_->in_host("iperf3 -c 10.77.0.1 -p 5299 -t 3 -b 2M -J"));
-  ASSERT_EQ(client.exit_code, 0) << client.output << aggrd_->output();
+  test::ProcessResult client = sh(link.in_host("iperf3 -c 10.77.0.1 -p 5299 -t 3 -b 2M -J"));
+  ASSERT_EQ(client.exit_code, 0) << client.output << aggrd.output();
   json report = json::parse(client.output);
   EXPECT_GT(report["end"]["sum_received"]["bytes"].get<double>(), 600000.0) << client.output;
   EXPECT_EQ(report["end"]["sum_sent"]["retransmits"], 0) << client.output;
   flood.stop(SIGINT);
+}
+
+TEST_F(ExceptionPathTest, ATcpSessionToTheRouterSurvivesAnIcmpFloodOnTheSamePort) {
+  // The flood: as fast as the host can send, far over the ICMP rate (50/s).
+  expect_session_through_flood(*link_, "ping -f -q -w 6 10.77.0.1", *aggrd_);
 
   json summary = stop_and_read_summary();
   EXPECT_GT(summary["punt_policed"]["icmp"], 0);
@@ -149,19 +154,10 @@ TEST_F(ExceptionPathTest, ATcpSessionToTheRouterSurvivesAnIcmpFloodOnTheSamePort
 
 // Ten times the ARP and ND rates, twice LDP's, all at once.
 TEST_F(ExceptionPathTest, ATcpSessionToTheRouterSurvivesArpNdAndLdpFloods) {
-  test::BackgroundProcess server({"sh", "-c", link_->in_router("iperf3 -s -1 -B 10.77.0.1 -p 5298")});
-  usleep(500000);
   const std::string port_mac =
       sh(link_->in_router("cat /sys/class/net/" + link_->router_if() + "/address")).output.substr(0, 17);
-  test::BackgroundProcess flood({"sh", "-c", link_->in_host("python3 " + g_punt_flood + " " + link_->host_if() + " " +
-                                                            port_mac + " 10.77.0.1 5 10000")});
-  usleep(300000);
-  test::ProcessResult client = sh(link_->in_host("iperf3 -c 10.77.0.1 -p 5298 -t 3 -b 2M -J"));
-  ASSERT_EQ(client.exit_code, 0) << client.output << aggrd_->output();
-  json report = json::parse(client.output);
-  EXPECT_GT(report["end"]["sum_received"]["bytes"].get<double>(), 600000.0) << client.output;
-  EXPECT_EQ(report["end"]["sum_sent"]["retransmits"], 0) << client.output;
-  flood.stop(SIGINT);
+  expect_session_through_flood(
+      *link_, "python3 " + g_punt_flood + " " + link_->host_if() + " " + port_mac + " 10.77.0.1 5 10000", *aggrd_);
 
   // Each flooded kind was held to its rate on its own; the session's kind was not touched.
   json summary = stop_and_read_summary();
