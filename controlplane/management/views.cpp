@@ -51,6 +51,12 @@ double seconds_since_epoch(std::chrono::system_clock::time_point t) {
 
 }  // namespace
 
+json addresses_json(const std::vector<IpPrefix>& addresses) {
+  json list = json::array();
+  for (const IpPrefix& a : addresses) list.push_back(format_address(a));
+  return list;
+}
+
 json pools_json(const std::vector<IpPrefix>& pools) {
   json list = json::array();
   for (const IpPrefix& pool : pools) list.push_back(format_prefix(pool));
@@ -97,6 +103,7 @@ json ports_view(ControlPlane& r) {
                                                                        : "source-prefix"},
                      {"mtu", p.mtu},
                      {"mirror", p.mirror ? json(p.mirror->interface) : json(nullptr)},
+                     {"gateways", addresses_json(p.gateways)},
                      {"mac", format_mac(a.mac)},
                      {"worker_lcore", pollers[i]},
                      {"link_up", link.link_status == RTE_ETH_LINK_UP},

@@ -52,6 +52,13 @@ class NetworkTest(unittest.TestCase):
 
     # ------------------------------------------------------------------ tests
 
+    def test_0_the_headend_shows_its_gateways_and_pools(self):
+        ports = {p["name"]: p for p in json.loads(self.net.aggrctl("headend", "--json show ports"))}
+        self.assertEqual(ports["access0"]["gateways"], ["100.64.0.1", "2001:db8:ff::1"])
+        self.assertEqual(ports["core0"]["gateways"], [])
+        status = json.loads(self.net.aggrctl("headend", "--json show status"))
+        self.assertEqual(status["subscriber_pools"], ["100.64.0.0/16", "2001:db8::/32"])
+
     def test_1_each_subscriber_reaches_its_own_isp_and_never_the_other(self):
         for s in SUBSCRIBERS:
             own, other = ISPS[s["isp"]], ISPS[other_isp(s["isp"])]
