@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "controlplane/config_apply.h"
+#include "controlplane/ldp/speaker.h"
 #include "controlplane/log.h"
 #include "controlplane/management/api_server.h"
 #include "controlplane/management/telemetry.h"
@@ -43,10 +44,29 @@ void ControlPlane::install(Tables& tables, CounterSet& counters, std::vector<uin
   log_info("configuration installed: " + std::to_string(config_.isps.size()) + " ISPs, " +
            std::to_string(config_.subscribers.size()) + " subscribers, " +
            std::to_string(config_.local_labels.size()) + " local labels in " + std::to_string(seconds) + " s");
-  keep_settings_only(config_);
   follow_neighbours();
+  start_ldp(config_);
+  keep_settings_only(config_);
   busy_ratio_.assign(counters.workers(), 0.0);
   last_cycles_.assign(counters.workers(), {0, 0});
+}
+
+void ControlPlane::start_ldp(const RouterConfig& config) {
+  if (!config.ldp.enabled) return;
+  std::vector<ldp::SpeakerInterface> interfaces;
+  for (const std::string& name : config.ldp.interfaces) {
+    const PortConfig* port = config.port(name);  // validated: a core port whose mirror has an IPv4 address
+    ldp::SpeakerInterface i{name, if_nametoindex(port->mirror->interface.c_str()), {}};
+    for (const IpPrefix& a : port->mirror->addresses)
+      if (a.family == 4) {
+        i.address = a;
+        i.address.length = 32;
+        break;
+      }
+    if (i.ifindex == 0) throw std::runtime_error("LDP interface " + name + ": no mirror interface " + port->mirror->interface);
+    interfaces.push_back(i);
+  }
+  ldp_ = std::make_unique<ldp::Speaker>(config.ldp, std::move(interfaces), *rib_, ldp::fec_policy(config));
 }
 
 void ControlPlane::follow_neighbours() {
@@ -88,6 +108,7 @@ void ControlPlane::poll(std::chrono::milliseconds wait) {
   commands_.run_pending();
   auto now = std::chrono::steady_clock::now();
   if (next_hops_) next_hops_->poll(now);
+  if (ldp_) ldp_->poll(now);
   rib_->reclaim();
   if (now - last_sample_ >= std::chrono::seconds(1)) {
     sample_workers();
@@ -158,6 +179,7 @@ const ReloadRecord& ControlPlane::reload() {
     restore_token();
     return fail({"could not apply, nothing changed: " + applied.error});
   }
+  if (ldp_) ldp_->set_policy(ldp::fec_policy(loaded.config));
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   config_ = std::move(loaded.config);
   keep_settings_only(config_);

@@ -21,6 +21,9 @@
 
 namespace aggr {
 
+namespace ldp {
+class Speaker;
+}
 class ManagementServer;
 class MetricsExposer;
 class NextHopResolver;
@@ -68,6 +71,8 @@ class ControlPlane {
   // cannot change. Its ISPs, labels and subscribers are in the RIB.
   const RouterConfig& config() const { return config_; }
   Rib& rib() { return *rib_; }
+  // The LDP speaker; nullptr when the configuration has no ldp section.
+  const ldp::Speaker* ldp() const { return ldp_.get(); }
   const Rib& rib() const { return *rib_; }
   const CounterSet& counters() const { return *counters_; }
   const std::vector<uint16_t>& port_ids() const { return port_ids_; }
@@ -85,6 +90,8 @@ class ControlPlane {
   void load_token();
   // Starts resolving next hops by address on the ports' mirrors.
   void follow_neighbours();
+  // Starts the LDP speaker on the ports' mirrors, as the ldp section says.
+  void start_ldp(const RouterConfig& config);
   void sample_workers();
 
   RouterConfig config_;
@@ -98,6 +105,7 @@ class ControlPlane {
   std::vector<std::pair<uint64_t, uint64_t>> last_cycles_;  // (cycles, busy) per worker
   std::chrono::steady_clock::time_point last_sample_ = std::chrono::steady_clock::now();
   std::unique_ptr<NextHopResolver> next_hops_;  // where ports have mirrors
+  std::unique_ptr<ldp::Speaker> ldp_;
   std::unique_ptr<ManagementServer> management_;
   std::unique_ptr<MetricsExposer> metrics_;
 };

@@ -74,6 +74,11 @@ struct NextHopConfig {
 struct IspConfig {
   uint32_t id = 0;
   std::string name;
+  // LDP's FEC for the ISP: its handoff prefix. A tailend originates it (by
+  // default the mirror subnet its handoff gateway is on); a headend's FTN
+  // entry takes the label its next hop towards it gives.
+  std::optional<IpPrefix> fec;
+  SourceLocation fec_where;
   // The headend's FTN entry: the labels its subscribers' traffic gets and
   // the core next hop (none: no static entry, as where LDP provides it).
   std::vector<uint32_t> labels;
@@ -162,6 +167,36 @@ struct LoggingConfig {
   bool syslog = false;
 };
 
+// An LDP peer by its LSR id: the TCP MD5 key its session must carry
+// (RFC 5036 section 2.9), and the address targeted Hellos go to.
+struct LdpNeighborConfig {
+  IpPrefix lsr_id;                    // a host prefix
+  std::optional<IpPrefix> targeted;   // send targeted Hellos to this address
+  std::string password;               // read from password_file; empty: none
+  std::string password_file;
+  SourceLocation where;
+};
+
+// The LDP speaker (RFC 5036). Off unless the section is there.
+struct LdpConfig {
+  bool enabled = false;
+  IpPrefix router_id;          // its LSR id; default: router.router_id
+  IpPrefix transport_address;  // default: the LSR id; put on the loopback unless a mirror has it
+  // Ports whose mirrors speak LDP (link Hellos); default: every core port with a mirror.
+  std::vector<std::string> interfaces;
+  SourceLocation interfaces_where;
+  uint16_t hello_interval = 5, hello_hold_time = 15;
+  uint16_t targeted_hello_interval = 15, targeted_hello_hold_time = 45;
+  uint16_t keepalive_time = 180;  // the session hold time proposed
+  uint32_t first_label = 16;      // labels it allocates: from here upward
+  SourceLocation first_label_where;
+  // A tailend: FECs learned within these (the headends' subscriber pools)
+  // get a downstream FTN entry by prefix.
+  std::vector<IpPrefix> subscriber_fecs;
+  std::vector<LdpNeighborConfig> neighbors;
+  SourceLocation where;
+};
+
 struct RouterConfig {
   std::string file;
   std::string name = "aggrd";
@@ -186,6 +221,7 @@ struct RouterConfig {
   SourceLocation pools_where;
   // Frames a second each port may punt to its mirror, by kind (PuntKind).
   std::array<uint32_t, kPuntKinds> punt_rates = {1000, 1000, 1000, 5000, 5000};
+  LdpConfig ldp;
   ManagementConfig management;
   MetricsConfig metrics;
   LoggingConfig logging;

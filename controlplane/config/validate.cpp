@@ -262,6 +262,45 @@ void check_role(const RouterConfig& c, std::vector<ConfigError>& errors) {
                                          std::string(router_role_name(c.role))});
 }
 
+// LDP speaks on mirrors (its Hellos leave from an IPv4 address of each),
+// allocates labels that static ones must not collide with, and needs to
+// know each ISP's FEC where it installs or originates entries for it.
+void check_ldp(const RouterConfig& c, std::vector<ConfigError>& errors) {
+  const LdpConfig& ldp = c.ldp;
+  if (!ldp.enabled) return;
+  if (ldp.router_id == IpPrefix{})
+    errors.push_back({ldp.where, "ldp: needs a router_id (here or in router.router_id)"});
+  if (ldp.interfaces.empty() && ldp.neighbors.empty())
+    errors.push_back({ldp.where, "ldp: no interface to speak on (no core port with a mirror) and no targeted neighbor"});
+  for (const std::string& name : ldp.interfaces) {
+    const PortConfig* port = c.port(name);
+    const SourceLocation& where = ldp.interfaces_where.line ? ldp.interfaces_where : ldp.where;
+    if (port == nullptr) {
+      errors.push_back({where, "ldp interface: no port named '" + name + "'"});
+      continue;
+    }
+    const bool ipv4 = port->mirror && std::any_of(port->mirror->addresses.begin(), port->mirror->addresses.end(),
+                                                  [](const IpPrefix& a) { return a.family == 4; });
+    if (port->role != PortRole::kCore || !ipv4)
+      errors.push_back({where, "ldp interface " + name + ": needs a core port whose mirror has an IPv4 address"});
+  }
+  for (const LocalLabelConfig& l : c.local_labels)
+    if (l.label >= ldp.first_label)
+      errors.push_back({l.where, "local label " + std::to_string(l.label) + " lies in LDP's labels (" +
+                                     std::to_string(ldp.first_label) + " upward): set ldp first_label above the static labels"});
+  std::map<std::string, const LdpNeighborConfig*> neighbors;
+  for (const LdpNeighborConfig& n : ldp.neighbors)
+    if (!neighbors.emplace(format_address(n.lsr_id), &n).second)
+      errors.push_back({n.where, "ldp neighbor " + format_address(n.lsr_id) + " is already given at " +
+                                     where_text(neighbors[format_address(n.lsr_id)]->where)});
+  for (const IspConfig& isp : c.isps)
+    if (c.role == RouterRole::kTailend && isp.handoff && !isp.fec)
+      errors.push_back({isp.where, "isp " + isp.name + ": LDP needs its fec (the handoff is not by address on a mirror subnet)"});
+  if (!ldp.subscriber_fecs.empty() && c.role != RouterRole::kTailend)
+    errors.push_back({ldp.where, "ldp subscriber_fecs belong to a tailend, and this router is a " +
+                                     std::string(router_role_name(c.role))});
+}
+
 void check_listeners(const RouterConfig& c, std::vector<ConfigError>& errors) {
   const ListenAddress& m = c.metrics.listen;
   if (m.enabled && c.management.listen.enabled && m.port == c.management.listen.port)
@@ -279,6 +318,7 @@ void validate_config(const RouterConfig& c, std::vector<ConfigError>& errors) {
   check_local_labels(c, errors);
   check_prefix_fecs(c, errors);
   check_role(c, errors);
+  check_ldp(c, errors);
   check_listeners(c, errors);
 }
 

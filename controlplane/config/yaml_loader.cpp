@@ -3,122 +3,18 @@
 // validate_config.
 #include <yaml-cpp/yaml.h>
 
-#include <filesystem>
 #include <functional>
-#include <initializer_list>
 #include <set>
 
 #include "controlplane/config/config.h"
 #include "controlplane/config/values.h"
+#include "controlplane/config/ldp_yaml.h"
+#include "controlplane/config/yaml_reader.h"
 
 namespace aggr {
 namespace {
 
-class Reader {
- public:
-  Reader(std::string file, std::vector<ConfigError>& errors) : file_(std::move(file)), errors_(errors) {}
-
-  SourceLocation at(const YAML::Node& node) const {
-    YAML::Mark m = node.Mark();
-    return {file_, m.line + 1, m.column + 1};
-  }
-  void error(const YAML::Node& node, std::string message) { errors_.push_back({at(node), std::move(message)}); }
-  void error(const SourceLocation& where, std::string message) { errors_.push_back({where, std::move(message)}); }
-
-  // True if `node` is a map whose keys are all in `allowed`; reports others.
-  bool map(const YAML::Node& node, const std::string& what, std::initializer_list<const char*> allowed) {
-    if (!node.IsMap()) {
-      error(node, what + " must be a mapping");
-      return false;
-    }
-    for (const auto& item : node) {
-      std::string key = item.first.Scalar();
-      bool known = false;
-      for (const char* a : allowed) known |= key == a;
-      if (!known) {
-        std::string list;
-        for (const char* a : allowed) list += std::string(list.empty() ? "" : ", ") + a;
-        error(item.first, "unknown key '" + key + "' in " + what + " (expected one of: " + list + ")");
-      }
-    }
-    return true;
-  }
-
-  bool require(const YAML::Node& parent, const char* key, const std::string& what) {
-    if (parent[key]) return true;
-    error(parent, what + " needs '" + key + "'");
-    return false;
-  }
-
-  bool scalar(const YAML::Node& node, const std::string& what, std::string* out) {
-    if (!node.IsScalar()) {
-      error(node, what + " must be a scalar");
-      return false;
-    }
-    *out = node.Scalar();
-    return true;
-  }
-
-  template <typename T>
-  bool number(const YAML::Node& node, const std::string& what, uint64_t max, T* out) {
-    std::string text;
-    if (!scalar(node, what, &text)) return false;
-    uint64_t value;
-    if (Status e = parse_unsigned(text, max, &value); !e.ok()) {
-      error(node, what + ": " + e.error);
-      return false;
-    }
-    *out = T(value);
-    return true;
-  }
-
-  // A scalar read by one of the value parsers (values.h), its error reported at the node.
-  template <typename T>
-  bool parsed(const YAML::Node& node, const std::string& what, Status (*parse)(std::string_view, T*), T* out) {
-    std::string text;
-    if (!scalar(node, what, &text)) return false;
-    if (Status e = parse(text, out); !e.ok()) {
-      error(node, what + ": " + e.error);
-      return false;
-    }
-    return true;
-  }
-  bool mac(const YAML::Node& node, const std::string& what, rte_ether_addr* out) {
-    return parsed(node, what, parse_mac, out);
-  }
-  bool rate(const YAML::Node& node, const std::string& what, uint64_t* out) {
-    return parsed(node, what, parse_rate, out);
-  }
-
-  bool sequence(const YAML::Node& node, const std::string& what) {
-    if (node.IsSequence()) return true;
-    error(node, what + " must be a list");
-    return false;
-  }
-
-  template <typename Enum>
-  bool choice(const YAML::Node& node, const std::string& what,
-              std::initializer_list<std::pair<const char*, Enum>> options, Enum* out) {
-    std::string text;
-    if (!scalar(node, what, &text)) return false;
-    std::string list;
-    for (const auto& [name, value] : options) {
-      if (text == name) {
-        *out = value;
-        return true;
-      }
-      list += std::string(list.empty() ? "" : ", ") + name;
-    }
-    error(node, what + ": '" + text + "' is not one of: " + list);
-    return false;
-  }
-
-  const std::string& file() const { return file_; }
-
- private:
-  std::string file_;
-  std::vector<ConfigError>& errors_;
-};
+using Reader = YamlReader;
 
 void read_router(Reader& r, const YAML::Node& node, RouterConfig& c) {
   if (!r.map(node, "router", {"name", "router_id", "role", "ttl_model"})) return;
@@ -281,7 +177,7 @@ void read_labels(Reader& r, const YAML::Node& node, const std::string& what, std
 void read_isps(Reader& r, const YAML::Node& node, RouterConfig& c) {
   if (!r.sequence(node, "isps")) return;
   for (const auto& i : node) {
-    if (!r.map(i, "isp", {"id", "name", "labels", "next_hop", "handoff"})) continue;
+    if (!r.map(i, "isp", {"id", "name", "labels", "next_hop", "handoff", "fec"})) continue;
     IspConfig isp;
     isp.where = r.at(i);
     if (r.require(i, "id", "isp")) {
@@ -297,6 +193,11 @@ void read_isps(Reader& r, const YAML::Node& node, RouterConfig& c) {
         if (isp.labels.empty() && i["labels"].IsSequence()) r.error(i["labels"], "isp labels: 1 to 3 labels");
       }
       if (r.require(i, "next_hop", "isp " + isp.name)) read_next_hop(r, i["next_hop"], "next_hop", &isp.next_hop);
+    }
+    if (i["fec"]) {
+      isp.fec_where = r.at(i["fec"]);
+      IpPrefix fec;
+      if (r.parsed(i["fec"], "isp fec", parse_prefix, &fec)) isp.fec = fec;
     }
     if (i["handoff"]) {
       NextHopConfig handoff;
@@ -423,13 +324,6 @@ bool read_listen(Reader& r, const YAML::Node& node, const std::string& what, Lis
   return true;
 }
 
-// A file name relative to the configuration file's directory.
-std::string relative_to(const std::string& config_path, const std::string& file) {
-  std::filesystem::path p(file);
-  if (p.is_relative()) p = std::filesystem::path(config_path).parent_path() / p;
-  return p.string();
-}
-
 void read_management(Reader& r, const YAML::Node& node, RouterConfig& c) {
   if (!r.map(node, "management", {"listen", "token_file"})) return;
   if (node["listen"]) read_listen(r, node["listen"], "management listen", &c.management.listen);
@@ -487,7 +381,7 @@ void parse_yaml_config(const std::string& path, RouterConfig& c, std::vector<Con
   Reader r(path, errors);
   if (!r.map(root, "the configuration", {"router", "eal", "workers", "limits", "ports", "isps",
                                          "subscribers", "subscribers_file", "local_labels", "prefix_fecs", "subscriber_pools",
-                                         "punt_rates", "management", "metrics", "logging"}))
+                                         "punt_rates", "ldp", "management", "metrics", "logging"}))
     return;
   if (root["router"]) read_router(r, root["router"], c);
   if (root["eal"]) read_eal(r, root["eal"], c);
@@ -507,9 +401,11 @@ void parse_yaml_config(const std::string& path, RouterConfig& c, std::vector<Con
     }
   }
   if (root["punt_rates"]) read_punt_rates(r, root["punt_rates"], c);
+  if (root["ldp"]) read_ldp(r, root["ldp"], c.ldp);
   if (root["management"]) read_management(r, root["management"], c);
   if (root["metrics"]) read_metrics(r, root["metrics"], c);
   if (root["logging"]) read_logging(r, root["logging"], c);
+  complete_ldp(c);
   if (root["subscribers_file"]) {
     std::string file;
     if (r.scalar(root["subscribers_file"], "subscribers_file", &file)) {

@@ -13,10 +13,16 @@ Message label_message(MessageType type, const IpPrefix& fec, std::optional<uint3
 
 }  // namespace
 
+LabelBase::Fec& LabelBase::fec(const IpPrefix& prefix) {
+  auto [it, added] = fecs_.try_emplace(prefix);
+  if (added && route_) it->second.next_hop = route_(prefix);
+  return it->second;
+}
+
 std::optional<PeerKey> LabelBase::next_hop_peer(const Fec& fec) const {
   if (!fec.next_hop) return std::nullopt;
   for (const auto& [k, peer] : peers_)
-    if (peer.addresses.count(*fec.next_hop)) return k;
+    if (peer.addresses.count(fec.next_hop->address)) return k;
   return std::nullopt;
 }
 
@@ -30,9 +36,11 @@ void LabelBase::decide(const IpPrefix& prefix, LabelBaseChanges& changes) {
   std::optional<uint32_t> next_hop_label;
   if (downstream)
     if (auto it = f.received.find(*downstream); it != f.received.end()) next_hop_label = it->second;
-  if (next_hop_label != f.reported_next_hop_label) {
-    changes.next_hop_labels[prefix] = next_hop_label;
-    f.reported_next_hop_label = next_hop_label;
+  std::optional<NextHopLabel> report;
+  if (next_hop_label) report = NextHopLabel{*next_hop_label, *f.next_hop};
+  if (report != f.reported_next_hop_label) {
+    changes.next_hop_labels[prefix] = report;
+    f.reported_next_hop_label = report;
   }
 
   std::optional<Binding> want;
@@ -62,17 +70,29 @@ void LabelBase::decide_all(LabelBaseChanges& changes) {
   for (auto& [prefix, fec] : fecs_) decide(prefix, changes);
 }
 
-LabelBaseChanges LabelBase::set_egress(const IpPrefix& fec, std::optional<uint32_t> label) {
+LabelBaseChanges LabelBase::set_egress(const IpPrefix& prefix, std::optional<uint32_t> label) {
   LabelBaseChanges changes;
-  fecs_[fec].egress_label = label;
-  decide(fec, changes);
+  fec(prefix).egress_label = label;
+  decide(prefix, changes);
   return changes;
 }
 
-LabelBaseChanges LabelBase::set_next_hop(const IpPrefix& fec, std::optional<IpPrefix> next_hop) {
+LabelBaseChanges LabelBase::set_next_hop(const IpPrefix& prefix, std::optional<NextHop> next_hop) {
   LabelBaseChanges changes;
-  fecs_[fec].next_hop = next_hop;
-  decide(fec, changes);
+  fec(prefix).next_hop = next_hop;
+  decide(prefix, changes);
+  return changes;
+}
+
+LabelBaseChanges LabelBase::refresh_routes() {
+  LabelBaseChanges changes;
+  if (!route_) return changes;
+  for (auto& [prefix, f] : fecs_) {
+    std::optional<NextHop> next_hop = route_(prefix);
+    if (next_hop == f.next_hop) continue;
+    f.next_hop = next_hop;
+    decide(prefix, changes);
+  }
   return changes;
 }
 
@@ -122,7 +142,7 @@ LabelBaseChanges LabelBase::received(const LdpId& peer, const Message& message) 
       if (!m.label) break;  // the decoder refuses such a mapping
       for (const FecElement& e : m.fecs)
         if (!e.wildcard) {
-          fecs_[e.prefix].received[from] = *m.label;  // liberal retention: kept whoever sent it
+          fec(e.prefix).received[from] = *m.label;  // liberal retention: kept whoever sent it
           decide(e.prefix, changes);
         }
       break;
@@ -161,6 +181,28 @@ std::optional<uint32_t> LabelBase::local_label(const IpPrefix& fec) const {
   auto it = fecs_.find(fec);
   if (it == fecs_.end() || !it->second.bound) return std::nullopt;
   return it->second.bound->local_label;
+}
+
+std::optional<Binding> LabelBase::binding(const IpPrefix& prefix) const {
+  auto it = fecs_.find(prefix);
+  return it == fecs_.end() ? std::nullopt : it->second.bound;
+}
+
+std::optional<NextHop> LabelBase::next_hop(const IpPrefix& prefix) const {
+  auto it = fecs_.find(prefix);
+  return it == fecs_.end() ? std::nullopt : it->second.next_hop;
+}
+
+std::optional<NextHopLabel> LabelBase::next_hop_label(const IpPrefix& prefix) const {
+  auto it = fecs_.find(prefix);
+  return it == fecs_.end() ? std::nullopt : it->second.reported_next_hop_label;
+}
+
+std::vector<IpPrefix> LabelBase::fecs() const {
+  std::vector<IpPrefix> all;
+  all.reserve(fecs_.size());
+  for (const auto& [prefix, f] : fecs_) all.push_back(prefix);
+  return all;
 }
 
 std::map<std::pair<uint32_t, uint16_t>, uint32_t> LabelBase::mappings(const IpPrefix& fec) const {

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <set>
@@ -17,6 +18,21 @@
 
 namespace aggr::ldp {
 
+// Where routing sends a FEC: the next hop's address and the router's port
+// it is on (as FRR's lde keeps a nexthop with its interface).
+struct NextHop {
+  IpPrefix address;  // a host prefix
+  uint16_t port = 0;
+  bool operator==(const NextHop&) const = default;
+};
+
+// The label the next hop towards a FEC gives it, and that next hop.
+struct NextHopLabel {
+  uint32_t label = 0;
+  NextHop next_hop;
+  bool operator==(const NextHopLabel&) const = default;
+};
+
 // How this router forwards a FEC it binds a label to.
 struct Binding {
   uint32_t local_label = 0;
@@ -25,7 +41,7 @@ struct Binding {
   // the next hop's label towards its address.
   bool egress = false;
   std::optional<uint32_t> out_label;      // transit: the next hop's label
-  std::optional<IpPrefix> next_hop;       // transit: the next hop's address
+  std::optional<NextHop> next_hop;        // transit: where the swapped packets go
   bool operator==(const Binding&) const = default;
 };
 
@@ -36,21 +52,31 @@ struct LabelBaseChanges {
   // Bindings to install (or replace) and to remove, by FEC.
   std::map<IpPrefix, Binding> install;
   std::set<IpPrefix> remove;
-  // The label the next hop gives each FEC (none: it withdrew it, or the
-  // next hop changed to one without): a headend's FTN entries follow it.
-  std::map<IpPrefix, std::optional<uint32_t>> next_hop_labels;
+  // The label the next hop gives each FEC, with that next hop (none: it
+  // withdrew it, or the next hop changed to one without): a headend's FTN
+  // entries, and a tailend's by prefix, follow it.
+  std::map<IpPrefix, std::optional<NextHopLabel>> next_hop_labels;
+  bool empty() const { return send.empty() && install.empty() && remove.empty() && next_hop_labels.empty(); }
 };
 
 class LabelBase {
  public:
-  // Labels are allocated from `first` upward (16: the first unreserved).
-  explicit LabelBase(uint32_t first = 16) : next_label_(first) {}
+  // Where routing sends a prefix (none: no route, or it is on a link of
+  // this router's): asked of every FEC when it is first heard of.
+  using RouteLookup = std::function<std::optional<NextHop>(const IpPrefix&)>;
 
+  // Labels are allocated from `first` upward (16: the first unreserved).
+  explicit LabelBase(RouteLookup route = {}, uint32_t first = 16) : route_(std::move(route)), next_label_(first) {}
+
+  // A label of its own for a FEC this router will be the egress for.
+  uint32_t allocate_label() { return next_label_++; }
   // A FEC this router is the egress for, with the label it advertises
   // (non-null: the label tells the ISP); none: no longer.
   LabelBaseChanges set_egress(const IpPrefix& fec, std::optional<uint32_t> label);
-  // The FEC's next hop by address (as routing says; none: no route).
-  LabelBaseChanges set_next_hop(const IpPrefix& fec, std::optional<IpPrefix> next_hop);
+  // The FEC's next hop (as routing says; none: no route).
+  LabelBaseChanges set_next_hop(const IpPrefix& fec, std::optional<NextHop> next_hop);
+  // Routing changed: every FEC's next hop is looked up again.
+  LabelBaseChanges refresh_routes();
 
   // A session became operational, with the peer's addresses (its Address
   // messages): it gets a mapping for every FEC this router advertises.
@@ -63,16 +89,22 @@ class LabelBase {
   LabelBaseChanges received(const LdpId& peer, const Message& message);
 
   std::optional<uint32_t> local_label(const IpPrefix& fec) const;
+  std::optional<Binding> binding(const IpPrefix& fec) const;
+  std::optional<NextHop> next_hop(const IpPrefix& fec) const;
+  // The label its next hop gives the FEC, as last reported.
+  std::optional<NextHopLabel> next_hop_label(const IpPrefix& fec) const;
+  // Every FEC heard of: bound here, or mapped by some peer.
+  std::vector<IpPrefix> fecs() const;
   // Every peer's mapping for a FEC (liberal retention).
   std::map<std::pair<uint32_t, uint16_t>, uint32_t> mappings(const IpPrefix& fec) const;
 
  private:
   struct Fec {
     std::optional<uint32_t> egress_label;  // set: this router is the egress
-    std::optional<IpPrefix> next_hop;
+    std::optional<NextHop> next_hop;
     std::map<std::pair<uint32_t, uint16_t>, uint32_t> received;  // by peer
     std::optional<Binding> bound;           // installed and advertised
-    std::optional<uint32_t> reported_next_hop_label;
+    std::optional<NextHopLabel> reported_next_hop_label;
   };
   struct PeerState {
     LdpId id;
@@ -80,6 +112,8 @@ class LabelBase {
   };
   using PeerKey = std::pair<uint32_t, uint16_t>;
 
+  // The FEC's entry, created (with its route) when first heard of.
+  Fec& fec(const IpPrefix& prefix);
   // The peer whose addresses include the FEC's next hop.
   std::optional<PeerKey> next_hop_peer(const Fec& fec) const;
   // Decides the FEC again: binds, rebinds or unbinds it, and advertises or
@@ -90,6 +124,7 @@ class LabelBase {
   // To every peer whose session is up.
   void to_all(const Message& message, LabelBaseChanges& changes);
 
+  RouteLookup route_;
   std::map<IpPrefix, Fec> fecs_;
   std::map<PeerKey, PeerState> peers_;
   // Never reused while this runs: a label withdrawn may still be in a

@@ -150,9 +150,9 @@ SessionActions SessionFsm::tick(Clock::time_point now) {
   return actions;
 }
 
-SessionActions SessionFsm::shutdown() {
+SessionActions SessionFsm::shutdown(StatusCode why) {
   if (state_ == SessionState::kNonExistent) return {};
-  return end(StatusCode::kShutdown);
+  return end(why);
 }
 
 }  // namespace aggr::ldp

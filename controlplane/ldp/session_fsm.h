@@ -50,8 +50,9 @@ class SessionFsm {
   // Time passing: a KeepAlive when one is due, the session's end when the
   // peer has been silent past the keepalive time.
   SessionActions tick(Clock::time_point now);
-  // This router ends the session (shutdown notification).
-  SessionActions shutdown();
+  // This router ends the session: a Shutdown notification, or the status
+  // that says why (Hold Timer Expired when its last adjacency went).
+  SessionActions shutdown(StatusCode why = StatusCode::kShutdown);
 
   SessionState state() const { return state_; }
   // Negotiated once the peer's Initialization is accepted.

@@ -67,16 +67,21 @@ std::optional<Adjacency> Rib::neighbour_of(const NhlfeSpec& wish) const {
   if (!wish.next_hop_address) return std::nullopt;
   const IpPrefix& address = *wish.next_hop_address;
   if (wish.out_port != kPortByRoute) return Adjacency{wish.out_port, address};
-  // The longest match; routes out of anything but a core port do not carry labels.
-  const KernelRoute* best = nullptr;
-  int best_length = -1;
-  for (const auto& [prefix, route] : kernel_routes_)
-    if (prefix.length > best_length && prefix_contains(prefix, address) && port(route.port).role == PortRole::kCore) {
-      best = &route;
-      best_length = prefix.length;
-    }
+  const auto* best = core_route_to(address);
   if (best == nullptr) return std::nullopt;
-  return Adjacency{best->port, best->gateway ? *best->gateway : address};
+  const KernelRoute& route = best->second;
+  return Adjacency{route.port, route.gateway ? *route.gateway : address};
+}
+
+const std::pair<const IpPrefix, KernelRoute>* Rib::core_route_to(const IpPrefix& target) const {
+  // The longest match; routes out of anything but a core port do not carry labels.
+  const std::pair<const IpPrefix, KernelRoute>* best = nullptr;
+  for (const auto& entry : kernel_routes_) {
+    const auto& [prefix, route] = entry;
+    if ((best == nullptr || prefix.length > best->first.length) && prefix_contains(prefix, target) && port(route.port).role == PortRole::kCore)
+      best = &entry;
+  }
+  return best;
 }
 
 NhlfeSpec Rib::resolved(const NhlfeSpec& wish) const {
@@ -176,6 +181,7 @@ Status Rib::set_kernel_route(const IpPrefix& prefix, std::optional<KernelRoute> 
     kernel_routes_[prefix] = *route;
   else
     kernel_routes_.erase(known);
+  ++kernel_routes_version_;
   // Those by route whose installed form changes are rewritten; the others
   // are reinstalled unchanged, which changes nothing.
   return reinstall_through([](NhlfeSpec& spec) { return spec.next_hop_address && spec.out_port == kPortByRoute; },

@@ -198,6 +198,12 @@ class Rib {
   // those it changes are rewritten (`rewritten` counts them).
   Status set_kernel_route(const IpPrefix& prefix, std::optional<KernelRoute> route, unsigned* rewritten);
   const std::map<IpPrefix, KernelRoute>& kernel_routes() const { return kernel_routes_; }
+  // Counts changes to the kernel's routes, so that followers (LDP's FEC
+  // next hops) look again only when something moved.
+  uint64_t kernel_routes_version() const { return kernel_routes_version_; }
+  // The kernel's route out of a core port's mirror that covers `prefix`
+  // with the longest match (its prefix and route), or none.
+  const std::pair<const IpPrefix, KernelRoute>* core_route_to(const IpPrefix& prefix) const;
   // The neighbour a wish's packets go to: its port and address, or by
   // route the route's gateway (or the address, on the route's link). None:
   // named by MAC, or no route.
@@ -267,6 +273,7 @@ class Rib {
   std::vector<std::string> port_names_;
   std::map<Adjacency, rte_ether_addr> neighbours_;  // resolved ones
   std::map<IpPrefix, KernelRoute> kernel_routes_;
+  uint64_t kernel_routes_version_ = 0;
   std::vector<IpPrefix> subscriber_pools_;
 };
 

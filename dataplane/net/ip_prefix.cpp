@@ -87,6 +87,12 @@ std::string format_address(const IpPrefix& p) {
   return buffer;
 }
 
+IpPrefix prefix_network(const IpPrefix& prefix) {
+  IpPrefix network = prefix;
+  for (unsigned bit = prefix.length; bit < 128; ++bit) network.bytes[bit / 8] &= uint8_t(~(0x80 >> (bit % 8)));
+  return network;
+}
+
 bool prefix_contains(const IpPrefix& outer, const IpPrefix& inner) {
   if (outer.family != inner.family || inner.length < outer.length) return false;
   const unsigned whole = outer.length / 8, bits = outer.length % 8;

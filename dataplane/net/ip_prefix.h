@@ -29,6 +29,8 @@ std::string format_prefix(const IpPrefix& prefix);
 std::string format_address(const IpPrefix& address);
 // True when `inner` (a prefix or a host) lies within `outer`, of the same family.
 bool prefix_contains(const IpPrefix& outer, const IpPrefix& inner);
+// The prefix with its host bits cleared: an interface address's subnet.
+IpPrefix prefix_network(const IpPrefix& prefix);
 // "10.0.12.2", "2001:db8::2": one address, as a host prefix.
 Status parse_host_address(std::string_view text, IpPrefix* out);
 // "10.0.12.1/30", "2001:db8::1/64": an interface's address and the length

@@ -15,6 +15,8 @@ IpPrefix prefix(const char* text) {
   return p;
 }
 
+NextHop hop(const char* address, uint16_t port = 1) { return {prefix(address), port}; }
+
 const LdpId kHeadend{0x0AFF0001, 0}, kTransit{0x0AFF0002, 0}, kTailend{0x0AFF0003, 0}, kOther{0x0AFF0009, 0};
 const IpPrefix kRed = prefix("192.0.2.0/30");  // the red ISP's handoff prefix: its FEC
 
@@ -61,11 +63,11 @@ TEST(LdpLabelBase, ATailendAdvertisesItsNonNullIspLabelToEveryPeer) {
 }
 
 TEST(LdpLabelBase, ATransitBindsOnlyOnceItsNextHopHasAndFollowsIt) {
-  LabelBase transit(16);
+  LabelBase transit({}, 16);
   transit.peer_up(kHeadend, {prefix("10.0.12.1/32")});
   transit.peer_up(kTailend, {prefix("10.0.23.2/32")});
   transit.peer_up(kOther, {prefix("10.0.24.2/32")});
-  LabelBaseChanges c = transit.set_next_hop(kRed, prefix("10.0.23.2/32"));
+  LabelBaseChanges c = transit.set_next_hop(kRed, hop("10.0.23.2/32"));
   EXPECT_TRUE(c.install.empty());  // ordered control: nothing from the next hop yet
   // Another peer's mapping is kept (liberal retention) but binds nothing.
   c = transit.received(kOther, mapping(kRed, 7001));
@@ -74,14 +76,14 @@ TEST(LdpLabelBase, ATransitBindsOnlyOnceItsNextHopHasAndFollowsIt) {
   // The next hop's mapping: bound to label 16, swapped for 3001 towards it, advertised to all.
   c = transit.received(kTailend, mapping(kRed, 3001));
   ASSERT_EQ(c.install.count(kRed), 1u);
-  EXPECT_EQ(c.install[kRed], (Binding{16, false, 3001, prefix("10.0.23.2/32")}));
+  EXPECT_EQ(c.install[kRed], (Binding{16, false, 3001, hop("10.0.23.2/32")}));
   EXPECT_EQ(sent(c, kHeadend), (Sent{{MessageType::kLabelMapping, 16}}));
   EXPECT_EQ(sent(c, kTailend), (Sent{{MessageType::kLabelMapping, 16}}));
-  EXPECT_EQ(c.next_hop_labels[kRed], 3001u);
+  EXPECT_EQ(c.next_hop_labels[kRed], (NextHopLabel{3001, hop("10.0.23.2/32")}));
   // Routing moves the FEC to the other peer, whose mapping was retained:
   // the same local label, now swapped for 7001; nothing re-advertised.
-  c = transit.set_next_hop(kRed, prefix("10.0.24.2/32"));
-  EXPECT_EQ(c.install[kRed], (Binding{16, false, 7001, prefix("10.0.24.2/32")}));
+  c = transit.set_next_hop(kRed, hop("10.0.24.2/32"));
+  EXPECT_EQ(c.install[kRed], (Binding{16, false, 7001, hop("10.0.24.2/32")}));
   EXPECT_TRUE(c.send.empty());
   // That peer withdraws: released back, our label withdrawn everywhere, the entry removed.
   c = transit.received(kOther, withdraw(kRed, 7001));
@@ -90,7 +92,7 @@ TEST(LdpLabelBase, ATransitBindsOnlyOnceItsNextHopHasAndFollowsIt) {
   EXPECT_EQ(c.remove.count(kRed), 1u);
   EXPECT_EQ(c.next_hop_labels[kRed], std::nullopt);
   // Back to the tailend: bound again, under a new label (16 may be in a peer's tables still).
-  c = transit.set_next_hop(kRed, prefix("10.0.23.2/32"));
+  c = transit.set_next_hop(kRed, hop("10.0.23.2/32"));
   EXPECT_EQ(c.install[kRed].local_label, 17u);
   // The tailend's session ends: its mapping goes, and with it the binding.
   c = transit.peer_down(kTailend);
@@ -99,19 +101,42 @@ TEST(LdpLabelBase, ATransitBindsOnlyOnceItsNextHopHasAndFollowsIt) {
 }
 
 TEST(LdpLabelBase, AHeadendFollowsTheLabelItsNextHopGivesEachIspFec) {
-  LabelBase headend(1000);  // its own labels from 1000, told apart from the transit's
+  LabelBase headend({}, 1000);  // its own labels from 1000, told apart from the transit's
   headend.set_egress(prefix("100.64.0.0/10"), 100);  // its subscriber pool
   LabelBaseChanges c = headend.peer_up(kTransit, {prefix("10.0.12.2/32")});
   EXPECT_EQ(sent(c, kTransit), (Sent{{MessageType::kLabelMapping, 100}}));
-  headend.set_next_hop(kRed, prefix("10.0.12.2/32"));
+  headend.set_next_hop(kRed, hop("10.0.12.2/32"));
   c = headend.received(kTransit, mapping(kRed, 16));
-  EXPECT_EQ(c.next_hop_labels[kRed], 16u);  // the FTN entry of the red ISP: push 16
+  EXPECT_EQ(c.next_hop_labels[kRed], (NextHopLabel{16, hop("10.0.12.2/32")}));  // the red ISP's FTN entry: push 16
   // Like any LSR in downstream unsolicited mode, it binds the FEC too and tells its peers.
   EXPECT_EQ(sent(c, kTransit), (Sent{{MessageType::kLabelMapping, 1000}}));
   // A wildcard withdraw takes every label the peer gave.
   c = headend.received(kTransit, withdraw(std::nullopt));
   EXPECT_EQ(c.next_hop_labels[kRed], std::nullopt);
   EXPECT_EQ(sent(c, kTransit), (Sent{{MessageType::kLabelRelease, 16}, {MessageType::kLabelWithdraw, 1000}}));
+}
+
+TEST(LdpLabelBase, AFecTakesItsNextHopFromRoutingWhenFirstHeardOfAndFollowsRouteChanges) {
+  std::map<IpPrefix, NextHop> routes{{kRed, hop("10.0.23.2/32")}};
+  LabelBase transit([&](const IpPrefix& p) -> std::optional<NextHop> {
+    auto it = routes.find(p);
+    return it == routes.end() ? std::nullopt : std::optional<NextHop>(it->second);
+  });
+  transit.peer_up(kTailend, {prefix("10.0.23.2/32")});
+  transit.peer_up(kOther, {prefix("10.0.24.2/32")});
+  transit.received(kOther, mapping(kRed, 7001));
+  LabelBaseChanges c = transit.received(kTailend, mapping(kRed, 3001));
+  EXPECT_EQ(c.install[kRed], (Binding{16, false, 3001, hop("10.0.23.2/32")}));
+  EXPECT_EQ(transit.fecs(), std::vector<IpPrefix>{kRed});
+  routes[kRed] = hop("10.0.24.2/32", 2);
+  c = transit.refresh_routes();
+  EXPECT_EQ(c.install[kRed], (Binding{16, false, 7001, hop("10.0.24.2/32", 2)}));
+  EXPECT_EQ(c.next_hop_labels[kRed], (NextHopLabel{7001, hop("10.0.24.2/32", 2)}));
+  EXPECT_TRUE(transit.refresh_routes().empty());  // nothing moved
+  routes.clear();
+  c = transit.refresh_routes();
+  EXPECT_EQ(c.remove.count(kRed), 1u);
+  EXPECT_EQ(c.next_hop_labels[kRed], std::nullopt);
 }
 
 TEST(LdpLabelBase, ARequestIsAnsweredWithTheBindingOrNoRoute) {

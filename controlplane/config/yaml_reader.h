@@ -1,0 +1,131 @@
+// Reading one YAML configuration: where each node was written, and the
+// checks of structure and type that every section's reader shares, each
+// reporting its error at the node as file:line:column.
+#pragma once
+
+#include <yaml-cpp/yaml.h>
+
+#include <filesystem>
+#include <initializer_list>
+#include <string>
+#include <vector>
+
+#include "controlplane/config/config.h"
+#include "controlplane/config/values.h"
+
+namespace aggr {
+
+class YamlReader {
+ public:
+  YamlReader(std::string file, std::vector<ConfigError>& errors) : file_(std::move(file)), errors_(errors) {}
+
+  SourceLocation at(const YAML::Node& node) const {
+    YAML::Mark m = node.Mark();
+    return {file_, m.line + 1, m.column + 1};
+  }
+  void error(const YAML::Node& node, std::string message) { errors_.push_back({at(node), std::move(message)}); }
+  void error(const SourceLocation& where, std::string message) { errors_.push_back({where, std::move(message)}); }
+
+  // True if `node` is a map whose keys are all in `allowed`; reports others.
+  bool map(const YAML::Node& node, const std::string& what, std::initializer_list<const char*> allowed) {
+    if (!node.IsMap()) {
+      error(node, what + " must be a mapping");
+      return false;
+    }
+    for (const auto& item : node) {
+      std::string key = item.first.Scalar();
+      bool known = false;
+      for (const char* a : allowed) known |= key == a;
+      if (!known) {
+        std::string list;
+        for (const char* a : allowed) list += std::string(list.empty() ? "" : ", ") + a;
+        error(item.first, "unknown key '" + key + "' in " + what + " (expected one of: " + list + ")");
+      }
+    }
+    return true;
+  }
+
+  bool require(const YAML::Node& parent, const char* key, const std::string& what) {
+    if (parent[key]) return true;
+    error(parent, what + " needs '" + key + "'");
+    return false;
+  }
+
+  bool scalar(const YAML::Node& node, const std::string& what, std::string* out) {
+    if (!node.IsScalar()) {
+      error(node, what + " must be a scalar");
+      return false;
+    }
+    *out = node.Scalar();
+    return true;
+  }
+
+  template <typename T>
+  bool number(const YAML::Node& node, const std::string& what, uint64_t max, T* out) {
+    std::string text;
+    if (!scalar(node, what, &text)) return false;
+    uint64_t value;
+    if (Status e = parse_unsigned(text, max, &value); !e.ok()) {
+      error(node, what + ": " + e.error);
+      return false;
+    }
+    *out = T(value);
+    return true;
+  }
+
+  // A scalar read by one of the value parsers (values.h), its error reported at the node.
+  template <typename T>
+  bool parsed(const YAML::Node& node, const std::string& what, Status (*parse)(std::string_view, T*), T* out) {
+    std::string text;
+    if (!scalar(node, what, &text)) return false;
+    if (Status e = parse(text, out); !e.ok()) {
+      error(node, what + ": " + e.error);
+      return false;
+    }
+    return true;
+  }
+  bool mac(const YAML::Node& node, const std::string& what, rte_ether_addr* out) {
+    return parsed(node, what, parse_mac, out);
+  }
+  bool rate(const YAML::Node& node, const std::string& what, uint64_t* out) {
+    return parsed(node, what, parse_rate, out);
+  }
+
+  bool sequence(const YAML::Node& node, const std::string& what) {
+    if (node.IsSequence()) return true;
+    error(node, what + " must be a list");
+    return false;
+  }
+
+  template <typename Enum>
+  bool choice(const YAML::Node& node, const std::string& what,
+              std::initializer_list<std::pair<const char*, Enum>> options, Enum* out) {
+    std::string text;
+    if (!scalar(node, what, &text)) return false;
+    std::string list;
+    for (const auto& [name, value] : options) {
+      if (text == name) {
+        *out = value;
+        return true;
+      }
+      list += std::string(list.empty() ? "" : ", ") + name;
+    }
+    error(node, what + ": '" + text + "' is not one of: " + list);
+    return false;
+  }
+
+  const std::string& file() const { return file_; }
+
+ private:
+  std::string file_;
+  std::vector<ConfigError>& errors_;
+};
+
+// A file name relative to the configuration file's directory.
+inline std::string relative_to(const std::string& config_path, const std::string& file) {
+  std::filesystem::path p(file);
+  if (p.is_relative()) p = std::filesystem::path(config_path).parent_path() / p;
+  return p.string();
+}
+
+}  // namespace aggr

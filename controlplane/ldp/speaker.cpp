@@ -1,0 +1,386 @@
+#include "controlplane/ldp/speaker.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <stdexcept>
+
+#include "controlplane/log.h"
+#include "controlplane/netlink/interface_setup.h"
+
+namespace aggr::ldp {
+namespace {
+
+using namespace std::chrono_literals;
+
+sockaddr_in socket_address(const IpPrefix& address, uint16_t port) {
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(port);
+  std::memcpy(&a.sin_addr.s_addr, address.bytes, 4);
+  return a;
+}
+
+IpPrefix host_of(const sockaddr_in& a) {
+  IpPrefix p;
+  p.family = 4;
+  p.length = 32;
+  std::memcpy(p.bytes, &a.sin_addr.s_addr, 4);
+  return p;
+}
+
+IpPrefix lsr_address(uint32_t lsr_id) {
+  IpPrefix p;
+  p.family = 4;
+  p.length = 32;
+  p.bytes[0] = uint8_t(lsr_id >> 24);
+  p.bytes[1] = uint8_t(lsr_id >> 16);
+  p.bytes[2] = uint8_t(lsr_id >> 8);
+  p.bytes[3] = uint8_t(lsr_id);
+  return p;
+}
+
+// True when some interface of this host has the address (binding to it works).
+bool is_local(const IpPrefix& address) {
+  const int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return false;
+  sockaddr_in a = socket_address(address, 0);
+  const bool local = bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+  close(fd);
+  return local;
+}
+
+// Section 2.5.3's backoff after a session that failed to come up: 15 s,
+// doubling to 2 minutes. A connection that never got as far as the
+// handshake (refused, reset) is tried again sooner.
+std::chrono::seconds retry_delay(unsigned failures, bool handshake_failed) {
+  if (!handshake_failed) return std::min<std::chrono::seconds>(1s * (1u << std::min(failures, 4u)), 15s);
+  return std::min<std::chrono::seconds>(15s * (1u << std::min(failures - 1, 3u)), 120s);
+}
+
+}  // namespace
+
+Speaker::Speaker(const LdpConfig& config, std::vector<SpeakerInterface> interfaces, Rib& rib, FecPolicy policy)
+    : config_(config),
+      local_{config.router_id.ipv4_host_order(), 0},
+      interfaces_(std::move(interfaces)),
+      feed_(rib, std::move(policy)),
+      discovery_(DiscoverySettings{local_, config.transport_address, config.hello_hold_time,
+                                   config.targeted_hello_hold_time}),
+      label_base_([this](const IpPrefix& fec) { return feed_.route(fec); }, config.first_label) {
+  for (const SpeakerInterface& i : interfaces_)
+    if (Status s = hellos_.join(i.ifindex); !s.ok())
+      throw std::runtime_error("LDP interface " + i.name + ": " + s.error);
+  if (!is_local(config_.transport_address)) {
+    // A router's transport address is its loopback's, reachable over any link.
+    Status s = add_interface_address("lo", config_.transport_address);
+    if (s.ok()) s = set_interface_up("lo");
+    if (!s.ok())
+      throw std::runtime_error("LDP transport address " + format_address(config_.transport_address) + ": " + s.error);
+  }
+  open_listener();
+  for (const IpPrefix& fec : feed_.policy().egress()) apply(label_base_.set_egress(fec, label_base_.allocate_label()));
+  log_info("LDP: " + format_ldp_id(local_) + " on " + std::to_string(interfaces_.size()) + " interface(s), transport " +
+           format_address(config_.transport_address));
+}
+
+Speaker::~Speaker() {
+  for (auto& [id, peer] : peers_)
+    if (peer.session) peer.session->shutdown(StatusCode::kShutdown);
+  if (listener_ >= 0) close(listener_);
+}
+
+void Speaker::open_listener() {
+  listener_ = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (listener_ < 0) throw std::runtime_error(std::string("LDP: TCP socket: ") + std::strerror(errno));
+  const int one = 1;
+  setsockopt(listener_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  // Keys for the peers configured with one, by their LSR id; peers whose
+  // transport address differs get theirs once a Hello announces it.
+  for (const LdpNeighborConfig& n : config_.neighbors)
+    if (!n.password.empty()) protect(listener_, n.lsr_id, n.password);
+  sockaddr_in a = socket_address(config_.transport_address, kPort);
+  if (bind(listener_, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || listen(listener_, 16) != 0)
+    throw std::runtime_error("LDP: cannot listen on " + format_address(config_.transport_address) +
+                             ":646: " + std::strerror(errno));
+}
+
+const std::string& Speaker::password_for(const LdpId& peer) const {
+  static const std::string kNone;
+  for (const LdpNeighborConfig& n : config_.neighbors)
+    if (n.lsr_id.ipv4_host_order() == peer.lsr_id) return n.password;
+  return kNone;
+}
+
+// RFC 5036 section 2.9: the TCP MD5 signature option (RFC 2385), which the
+// kernel adds to and checks on every segment to and from that address.
+void Speaker::protect(int fd, const IpPrefix& peer_address, const std::string& password) const {
+  tcp_md5sig key{};
+  sockaddr_in a = socket_address(peer_address, 0);
+  std::memcpy(&key.tcpm_addr, &a, sizeof a);
+  key.tcpm_keylen = uint16_t(std::min<size_t>(password.size(), TCP_MD5SIG_MAXKEYLEN));
+  std::memcpy(key.tcpm_key, password.data(), key.tcpm_keylen);
+  if (setsockopt(fd, IPPROTO_TCP, TCP_MD5SIG, &key, sizeof key) != 0)
+    log_error("LDP: TCP MD5 key for " + format_address(peer_address) + ": " + std::strerror(errno));
+}
+
+void Speaker::poll(Clock::time_point now) {
+  hellos_.receive([&](const Datagram& d) { receive_hello(d, now); });
+  send_hellos(now);
+  track_peers(now);
+  accept_connections(now);
+  service_sessions(now);
+}
+
+void Speaker::send_hellos(Clock::time_point now) {
+  if (now >= next_link_hello_) {
+    const std::vector<uint8_t> pdu =
+        encode_pdu(Pdu{local_, {Message{MessageType::kHello, 0, discovery_.hello(false)}}});
+    for (const SpeakerInterface& i : interfaces_)
+      if (Status s = hellos_.send_link(i.ifindex, i.address, pdu); s.ok())
+        ++counters_.hellos_sent;
+      else
+        log_debug("LDP: Hello on " + i.name + ": " + s.error);
+    next_link_hello_ = now + std::chrono::seconds(config_.hello_interval);
+  }
+  if (now >= next_targeted_hello_) {
+    Hello hello = discovery_.hello(true);
+    const std::vector<uint8_t> pdu = encode_pdu(Pdu{local_, {Message{MessageType::kHello, 0, hello}}});
+    for (const LdpNeighborConfig& n : config_.neighbors)
+      if (n.targeted) {
+        if (Status s = hellos_.send_targeted(*n.targeted, config_.transport_address, pdu); s.ok()) ++counters_.hellos_sent;
+      }
+    next_targeted_hello_ = now + std::chrono::seconds(config_.targeted_hello_interval);
+  }
+}
+
+void Speaker::receive_hello(const Datagram& d, Clock::time_point now) {
+  Pdu pdu;
+  const DecodeError error = decode_pdu(d.bytes, &pdu);
+  auto refuse = [&](const std::string& why) {
+    ++counters_.hellos_refused;
+    log_debug("LDP: a Hello from " + format_address(d.source) + " refused: " + why);
+  };
+  if (!error.ok()) return refuse(status_name(error.code) + " (" + error.detail + ")");
+  for (const Message& m : pdu.messages) {
+    const Hello* hello = std::get_if<Hello>(&m.body);
+    if (hello == nullptr) continue;
+    HelloSource source{"", d.source};
+    if (!hello->targeted) {
+      auto it = std::find_if(interfaces_.begin(), interfaces_.end(),
+                             [&](const SpeakerInterface& i) { return i.ifindex == d.ifindex; });
+      if (it == interfaces_.end() || !d.to_group) {
+        refuse("a link Hello not on an LDP interface");
+        continue;
+      }
+      source.interface = it->name;
+    } else {
+      // Targeted Hellos are taken from configured neighbors only.
+      const bool known = std::any_of(config_.neighbors.begin(), config_.neighbors.end(), [&](const LdpNeighborConfig& n) {
+        return n.targeted && (*n.targeted == d.source || n.lsr_id.ipv4_host_order() == pdu.sender.lsr_id);
+      });
+      if (!known) {
+        refuse("a targeted Hello from no configured neighbor");
+        continue;
+      }
+    }
+    if (auto why = discovery_.received(pdu.sender, *hello, source, now)) {
+      refuse(*why);
+      continue;
+    }
+    ++counters_.hellos_received;
+  }
+}
+
+void Speaker::track_peers(Clock::time_point now) {
+  for (const LdpId& gone : discovery_.expire(now)) {
+    auto it = peers_.find(gone.lsr_id);
+    if (it == peers_.end()) continue;
+    log_info("LDP: peer " + format_ldp_id(gone) + ": its last Hello adjacency expired");
+    if (it->second.session) it->second.session->shutdown(StatusCode::kHoldTimerExpired);
+    session_ended(it->second, now);
+    peers_.erase(it);
+  }
+  for (const Peer& p : discovery_.peers()) {
+    auto [it, added] = peers_.try_emplace(p.id.lsr_id);
+    PeerRecord& peer = it->second;
+    if (added) {
+      peer.id = p.id;
+      peer.retry_at = now;
+      log_info("LDP: peer " + format_ldp_id(p.id) + " discovered, transport " + format_address(p.transport_address) +
+               (p.active ? " (we connect)" : " (it connects)"));
+      if (const std::string& password = password_for(p.id); !password.empty() && !(p.transport_address == lsr_address(p.id.lsr_id)))
+        protect(listener_, p.transport_address, password);
+    }
+    peer.transport_address = p.transport_address;
+    peer.active = p.active;
+    if (peer.active && !peer.session && now >= peer.retry_at) connect(peer, now);
+  }
+}
+
+SessionSettings Speaker::session_settings(const PeerRecord& peer) const {
+  SessionSettings s;
+  s.local = local_;
+  s.peer = peer.id;
+  s.active = peer.active;
+  s.keepalive_time = config_.keepalive_time;
+  return s;
+}
+
+void Speaker::connect(PeerRecord& peer, Clock::time_point now) {
+  const int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) {
+    peer.last_error = std::string("socket: ") + std::strerror(errno);
+    peer.retry_at = now + 1s;
+    return;
+  }
+  if (const std::string& password = password_for(peer.id); !password.empty()) protect(fd, peer.transport_address, password);
+  // From our transport address: the one our Hellos announced.
+  sockaddr_in local = socket_address(config_.transport_address, 0);
+  sockaddr_in remote = socket_address(peer.transport_address, kPort);
+  if (bind(fd, reinterpret_cast<sockaddr*>(&local), sizeof local) != 0 ||
+      (::connect(fd, reinterpret_cast<sockaddr*>(&remote), sizeof remote) != 0 && errno != EINPROGRESS)) {
+    peer.last_error = std::string("connecting: ") + std::strerror(errno);
+    close(fd);
+    peer.retry_at = now + retry_delay(++peer.failures, false);
+    return;
+  }
+  peer.session = std::make_unique<Session>(session_settings(peer), fd, true, now);
+}
+
+void Speaker::accept_connections(Clock::time_point now) {
+  for (;;) {
+    sockaddr_in from{};
+    socklen_t length = sizeof from;
+    const int fd = accept4(listener_, reinterpret_cast<sockaddr*>(&from), &length, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd < 0) return;
+    const IpPrefix source = host_of(from);
+    // Section 2.5.2: the passive side takes a connection from a peer whose
+    // Hellos it has, at the transport address they announced.
+    auto it = std::find_if(peers_.begin(), peers_.end(), [&](const auto& entry) {
+      return !entry.second.active && entry.second.transport_address == source;
+    });
+    if (it == peers_.end() || (it->second.session && it->second.operational)) {
+      ++counters_.connections_refused;
+      log_debug("LDP: connection from " + format_address(source) + " refused: no Hello adjacency makes it a passive peer's");
+      close(fd);
+      continue;
+    }
+    PeerRecord& peer = it->second;
+    peer.session = std::make_unique<Session>(session_settings(peer), fd, false, now);
+  }
+}
+
+void Speaker::service_sessions(Clock::time_point now) {
+  std::vector<pollfd> fds;
+  std::vector<PeerRecord*> owners;
+  for (auto& [id, peer] : peers_)
+    if (peer.session && !peer.session->closed()) {
+      fds.push_back({peer.session->fd(), peer.session->events(), 0});
+      owners.push_back(&peer);
+    }
+  if (!fds.empty()) ::poll(fds.data(), fds.size(), 0);
+  for (size_t i = 0; i < fds.size(); ++i) {
+    PeerRecord& peer = *owners[i];
+    Session& session = *peer.session;
+    std::vector<Message> deliver = fds[i].revents ? session.ready(fds[i].revents, now) : std::vector<Message>{};
+    session.tick(now);
+    if (!peer.operational && session.state() == SessionState::kOperational) went_operational(peer, now);
+    for (const Message& m : deliver)
+      if (peer.operational) apply(label_base_.received(peer.id, m));
+    if (session.closed()) session_ended(peer, now);
+  }
+  // Routing moved: every FEC's next hop is looked up again.
+  if (routes_version_ != feed_.routes_version()) {
+    routes_version_ = feed_.routes_version();
+    apply(label_base_.refresh_routes());
+  }
+}
+
+Message Speaker::address_message() {
+  AddressList list;
+  list.addresses.push_back(config_.transport_address);
+  for (const SpeakerInterface& i : interfaces_)
+    if (std::find(list.addresses.begin(), list.addresses.end(), i.address) == list.addresses.end())
+      list.addresses.push_back(i.address);
+  return {MessageType::kAddress, 0, list};
+}
+
+void Speaker::went_operational(PeerRecord& peer, Clock::time_point now) {
+  peer.operational = true;
+  peer.failures = 0;
+  peer.up_since = now;
+  peer.last_error.clear();
+  log_info("LDP: session with " + format_ldp_id(peer.id) + " OPERATIONAL");
+  // Our addresses first, so that the peer can tell which of our mappings
+  // come from its next hop (section 2.7); then every label bound here.
+  peer.session->send({address_message()});
+  apply(label_base_.peer_up(peer.id, {}));
+}
+
+void Speaker::session_ended(PeerRecord& peer, Clock::time_point now) {
+  if (!peer.session) return;
+  for (const auto& [type, n] : peer.session->sent()) peer.sent[type] += n;
+  for (const auto& [type, n] : peer.session->received()) peer.received[type] += n;
+  const bool handshake = peer.session->fsm().state() != SessionState::kOperational && !peer.operational &&
+                         peer.session->received().count(MessageType::kInitialization);
+  peer.last_error = peer.session->close_reason();
+  if (peer.operational) {
+    ++peer.flaps;
+    peer.operational = false;
+    log_warning("LDP: session with " + format_ldp_id(peer.id) + " ended: " + peer.last_error);
+    apply(label_base_.peer_down(peer.id));
+    peer.retry_at = now + 1s;
+  } else {
+    log_debug("LDP: session with " + format_ldp_id(peer.id) + " did not come up: " + peer.last_error);
+    peer.retry_at = now + retry_delay(++peer.failures, handshake);
+  }
+  peer.session.reset();
+}
+
+void Speaker::apply(const LabelBaseChanges& changes) {
+  for (const auto& [key, messages] : changes.send) {
+    auto it = peers_.find(key.first);
+    if (it != peers_.end() && it->second.operational && it->second.session) it->second.session->send(messages);
+  }
+  report(feed_.apply(changes));
+}
+
+void Speaker::report(const std::vector<std::string>& problems) {
+  for (const std::string& problem : problems) {
+    log_warning("LDP: " + problem);
+    problems_.push_back(problem);
+    if (problems_.size() > 32) problems_.erase(problems_.begin());
+  }
+}
+
+void Speaker::set_policy(FecPolicy policy) {
+  if (policy == feed_.policy()) return;
+  const FecPolicy old = feed_.policy();
+  // An origination that stops, or now pops to another ISP, is unbound
+  // first; the new ones are bound under labels of their own below.
+  // What a FEC's label pops to: an ISP (its id, 1 or more), the
+  // subscribers (0), or none when it is not originated.
+  auto pops_to = [](const FecPolicy& p, const IpPrefix& fec) -> std::optional<uint32_t> {
+    if (auto isp = p.isp_egress.find(fec); isp != p.isp_egress.end()) return isp->second;
+    if (std::count(p.pool_egress.begin(), p.pool_egress.end(), fec)) return 0;
+    return std::nullopt;
+  };
+  for (const IpPrefix& fec : old.egress())
+    if (pops_to(old, fec) != pops_to(policy, fec)) apply(label_base_.set_egress(fec, std::nullopt));
+  std::map<IpPrefix, std::optional<NextHopLabel>> labels;
+  for (const IpPrefix& fec : label_base_.fecs()) labels[fec] = label_base_.next_hop_label(fec);
+  report(feed_.set_policy(policy, labels));
+  for (const IpPrefix& fec : policy.egress())
+    if (auto bound = label_base_.binding(fec); !bound || !bound->egress)
+      apply(label_base_.set_egress(fec, label_base_.allocate_label()));
+}
+
+}  // namespace aggr::ldp
