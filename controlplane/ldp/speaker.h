@@ -74,6 +74,8 @@ class Speaker {
   const std::map<uint32_t, PeerRecord>& peers() const { return peers_; }
   const SpeakerCounters& counters() const { return counters_; }
   const std::vector<std::string>& last_problems() const { return problems_; }
+  const FecPolicy& policy() const { return feed_.policy(); }
+  bool has_password(const LdpId& peer) const { return !password_for(peer).empty(); }
 
  private:
   void open_listener();

@@ -7,6 +7,7 @@
 
 #include "controlplane/log.h"
 #include "controlplane/management/changes.h"
+#include "controlplane/management/ldp_views.h"
 #include "controlplane/management/views.h"
 #include "controlplane/control_plane.h"
 
@@ -68,6 +69,15 @@ struct ManagementServer::Impl {
       run(res, [this, build] { return Reply{200, build(control)}; }, kViewTimeout);
     });
   }
+  // A view of the LDP speaker: not found where LDP is off.
+  void ldp_view(const char* path, std::optional<json> (*build)(ControlPlane&)) {
+    server.Get(path, [this, build](const httplib::Request&, httplib::Response& res) {
+      run(res, [this, build] {
+        std::optional<json> doc = build(control);
+        return doc ? Reply{200, *doc} : error_reply(404, {"LDP is off: the configuration has no ldp section"});
+      }, kViewTimeout);
+    });
+  }
 
   // Checks the credential, then the body (JSON), then runs the change: all
   // on the control-plane thread, which owns the token (a reload may change it).
@@ -102,6 +112,10 @@ struct ManagementServer::Impl {
     view("/v1/counters", counters_view);
     view("/v1/drops", drops_view);
     view("/v1/workers", workers_view);
+    ldp_view("/v1/ldp/neighbors", ldp_neighbors_view);
+    ldp_view("/v1/ldp/discovery", ldp_discovery_view);
+    ldp_view("/v1/ldp/bindings", ldp_bindings_view);
+    ldp_view("/v1/ldp/fec", ldp_fec_view);
 
     server.Get("/v1/subscribers", [this](const httplib::Request& req, httplib::Response& res) {
       auto offset = query_number(req, "offset", 0), limit = query_number(req, "limit", kDefaultPage);

@@ -28,6 +28,7 @@ commands:
   show status
   show ports | isps | fec | ilm | adjacencies | counters | drops | workers
   show subscribers [ID] [--offset N] [--limit N]
+  show ldp neighbors | discovery | bindings | fec
   subscriber add ID isp=NAME port=PORT [svlan=N] [cvlan=N] mac=MAC addresses=P[,P...] [up=RATE] [down=RATE]
   subscriber set ID [isp=NAME] [port=PORT svlan=N cvlan=N] [mac=MAC] [addresses=P[,P...]] [up=RATE] [down=RATE]
   subscriber del ID
@@ -265,6 +266,62 @@ void print_workers(const json& workers) {
   t.print(std::cout);
 }
 
+void print_ldp_neighbors(const json& neighbors) {
+  Table t({"Peer", "Transport", "State", "Role", "Up", "Keepalive", "Flaps", "MD5", "Sent", "Received", "Last error"});
+  auto total = [](const json& counts) {
+    uint64_t n = 0;
+    for (const auto& [type, count] : counts.items()) n += count.get<uint64_t>();
+    return std::to_string(n);
+  };
+  for (const json& n : neighbors)
+    t.add({text(n["lsr_id"]), text(n["transport_address"]), text(n["state"]), text(n["role"]),
+           n.contains("uptime_s") ? text(n["uptime_s"]) + " s" : "-", optional_text(n, "keepalive_time"),
+           text(n["flaps"]), n["md5"].get<bool>() ? "yes" : "no", total(n["sent"]), total(n["received"]),
+           n["last_error"].get<std::string>().empty() ? "-" : text(n["last_error"])});
+  t.print(std::cout);
+}
+
+void print_ldp_discovery(const json& d) {
+  std::cout << "LSR id " << text(d["lsr_id"]) << ", transport address " << text(d["transport_address"])
+            << "; Hellos sent " << num(d, "hellos", "sent") << ", received " << num(d, "hellos", "received")
+            << ", refused " << num(d, "hellos", "refused") << "\n\n";
+  Table t({"Peer", "Type", "Interface", "Source", "Transport", "Hold time", "Expires in"});
+  for (const json& a : d["adjacencies"])
+    t.add({text(a["lsr_id"]), text(a["type"]), a["interface"].get<std::string>().empty() ? "-" : text(a["interface"]),
+           text(a["source"]), text(a["transport_address"]), text(a["hold_time"]), text(a["expires_in_s"]) + " s"});
+  t.print(std::cout);
+}
+
+void print_ldp_bindings(const json& bindings) {
+  Table t({"FEC", "Next hop", "Local label", "Remote labels", "In use"});
+  for (const json& b : bindings) {
+    std::string remote;
+    for (const json& r : b["remote"]) remote += (remote.empty() ? "" : ", ") + text(r["label"]) + " from " + text(r["lsr_id"]);
+    std::string local = text(b["local_label"]);
+    if (b["egress"].get<bool>()) local += " (egress)";
+    t.add({text(b["fec"]), b["next_hop"].is_null() ? "-" : text(b["next_hop"]["address"]), local,
+           remote.empty() ? "-" : remote, text(b["in_use"])});
+  }
+  t.print(std::cout);
+}
+
+void print_ldp_fec(const json& fecs) {
+  Table t({"FEC", "Next hop", "Port", "Local label", "ILM", "Origin", "FTN"});
+  for (const json& f : fecs) {
+    std::string ilm = optional_text(f, "ilm");
+    if (f.contains("ilm_installed") && !f["ilm_installed"].get<bool>()) ilm += " (not installed)";
+    std::string ftn;
+    for (const json& e : f["ftn"])
+      ftn += (ftn.empty() ? "" : ", ") + text(e["isp"]) + (e["installed"].get<bool>() ? "" : " (not installed)");
+    if (f.contains("prefix_ftn_installed"))
+      ftn += std::string(ftn.empty() ? "" : ", ") + "by prefix" + (f["prefix_ftn_installed"].get<bool>() ? "" : " (not installed)");
+    const bool routed = !f["next_hop"].is_null();
+    t.add({text(f["fec"]), routed ? text(f["next_hop"]["address"]) : "-", routed ? text(f["next_hop"]["port"]) : "-",
+           optional_text(f, "local_label"), ilm, optional_text(f, "origin"), ftn.empty() ? "-" : ftn});
+  }
+  t.print(std::cout);
+}
+
 // ----------------------------------------------------------------- changes
 
 std::map<std::string, std::string> key_values(const std::vector<std::string>& words, size_t from,
@@ -344,6 +401,14 @@ int run(const Options& o) {
         {"adjacencies", print_adjacencies}};
     if (auto it = views.find(w[1]); it != views.end() && w.size() == 2)
       return show(client.request("GET", "/v1/" + w[1]), it->second);
+    if (w[1] == "ldp" && w.size() == 3) {
+      static const std::map<std::string, void (*)(const json&)> ldp_views = {
+          {"neighbors", print_ldp_neighbors}, {"discovery", print_ldp_discovery},
+          {"bindings", print_ldp_bindings}, {"fec", print_ldp_fec}};
+      if (auto it = ldp_views.find(w[2]); it != ldp_views.end())
+        return show(client.request("GET", "/v1/ldp/" + w[2]), it->second);
+      usage_error("unknown LDP view '" + w[2] + "'");
+    }
     if (w[1] == "subscribers") {
       std::string offset = "0", limit = "1000";
       std::optional<uint64_t> id;
