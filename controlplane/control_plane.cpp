@@ -51,6 +51,16 @@ void ControlPlane::install(Tables& tables, CounterSet& counters, std::vector<uin
   last_cycles_.assign(counters.workers(), {0, 0});
 }
 
+void ControlPlane::stop_protocols() {
+  if (!ldp_) return;
+  ldp_->shutdown();
+  // What the kernel still has to send leaves through the mirrors within a
+  // few polls; nothing waits for the peers' answers.
+  const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(200);
+  while (std::chrono::steady_clock::now() < until) poll(std::chrono::milliseconds(10));
+  ldp_.reset();
+}
+
 void ControlPlane::start_ldp(const RouterConfig& config) {
   if (!config.ldp.enabled) return;
   std::vector<ldp::SpeakerInterface> interfaces;

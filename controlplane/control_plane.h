@@ -57,6 +57,10 @@ class ControlPlane {
   void start_services();
   // Answers the services' waiting requests at once and stops them.
   void stop_services();
+  // Ends the LDP sessions with a Shutdown notification each, and gives
+  // the kernel a moment to send them out of the mirrors (the workers must
+  // still be forwarding).
+  void stop_protocols();
 
   // ---- control-plane thread ----
   // Runs posted commands (waiting up to `wait` for one), reclaims retired

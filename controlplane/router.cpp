@@ -190,6 +190,9 @@ void Router::run() {
     if (options_.exit_idle_s > 0 && std::chrono::duration<double>(now - last_activity).count() >= options_.exit_idle_s)
       break;
   }
+  // Protocol peers are told first, while the workers still carry what
+  // the kernel sends on the mirrors.
+  control_->stop_protocols();
   control_->stop_services();
   workers_stop_.store(true);
   join_workers();

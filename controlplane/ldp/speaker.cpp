@@ -92,9 +92,15 @@ Speaker::Speaker(const LdpConfig& config, std::vector<SpeakerInterface> interfac
 }
 
 Speaker::~Speaker() {
+  shutdown();
+  if (listener_ >= 0) close(listener_);
+}
+
+void Speaker::shutdown() {
   for (auto& [id, peer] : peers_)
     if (peer.session) peer.session->shutdown(StatusCode::kShutdown);
-  if (listener_ >= 0) close(listener_);
+  peers_.clear();
+  stopped_ = true;
 }
 
 void Speaker::open_listener() {
@@ -132,6 +138,7 @@ void Speaker::protect(int fd, const IpPrefix& peer_address, const std::string& p
 }
 
 void Speaker::poll(Clock::time_point now) {
+  if (stopped_) return;
   hellos_.receive([&](const Datagram& d) { receive_hello(d, now); });
   send_hellos(now);
   track_peers(now);

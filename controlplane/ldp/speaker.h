@@ -64,6 +64,8 @@ class Speaker {
   // stop, and FTN entries follow the ISPs' FECs as they are now; sessions
   // stay up.
   void set_policy(FecPolicy policy);
+  // Ends every session with a Shutdown notification; Hellos stop.
+  void shutdown();
 
   // ---- views ----
   LdpId id() const { return local_; }
@@ -108,6 +110,7 @@ class Speaker {
   uint64_t routes_version_ = ~0ull;
   SpeakerCounters counters_;
   std::vector<std::string> problems_;
+  bool stopped_ = false;
 };
 
 }  // namespace aggr::ldp
