@@ -70,9 +70,13 @@ std::vector<Message> Session::ready(short revents, Clock::time_point now) {
 
 void Session::read(Clock::time_point now, std::vector<Message>& deliver) {
   uint8_t chunk[65536];
+  bool end_of_stream = false;
   for (;;) {
     const ssize_t n = recv(fd_, chunk, sizeof chunk, 0);
-    if (n == 0) return close_now("closed by the peer");
+    if (n == 0) {  // what came before the end (a notification, say) is read first
+      end_of_stream = true;
+      break;
+    }
     if (n < 0) {
       if (errno == EAGAIN || errno == EWOULDBLOCK) break;
       return close_now(std::string("receiving: ") + std::strerror(errno));
@@ -93,13 +97,18 @@ void Session::read(Clock::time_point now, std::vector<Message>& deliver) {
     Pdu pdu;
     const DecodeError error = decode_pdu(rest.first(length), &pdu, fsm_.max_pdu_length());
     for (const Message& m : pdu.messages) ++received_[m.type];
-    SessionActions actions = fsm_.received(pdu, now);
-    deliver.insert(deliver.end(), actions.deliver.begin(), actions.deliver.end());
-    carry_out(std::move(actions), now);
+    // The messages before a failing one count (section 3.5.1.2); a PDU
+    // whose header failed has none, and no sender to check.
+    if (error.ok() || !pdu.messages.empty()) {
+      SessionActions actions = fsm_.received(pdu, now);
+      deliver.insert(deliver.end(), actions.deliver.begin(), actions.deliver.end());
+      carry_out(std::move(actions), now);
+    }
     if (!error.ok() && !closed()) carry_out(fsm_.undecodable(error, now), now);
     at += length;
   }
   if (closed()) return;
+  if (end_of_stream) return close_now("closed by the peer");
   in_.erase(in_.begin(), in_.begin() + long(at));
 }
 
