@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <chrono>
 #include <deque>
+#include <map>
+#include <tuple>
 #include <stdexcept>
 
 #include <prometheus/collectable.h>
@@ -10,6 +12,7 @@
 #include <rte_ethdev.h>
 
 #include "controlplane/control_plane.h"
+#include "controlplane/ldp/speaker.h"
 
 namespace aggr {
 namespace {
@@ -195,6 +198,57 @@ void config_metrics(ControlPlane& r, Families& out) {
   Families::add(out.family("aggr_build_info", "aggrd's version.", MetricType::Gauge), {{"version", AGGR_VERSION}}, 1);
 }
 
+// The LDP speaker, where the configuration has one: sessions by state,
+// messages by peer, direction and type, flaps, bindings, discovery.
+void ldp_metrics(ControlPlane& r, Families& out) {
+  const ldp::Speaker* speaker = r.ldp();
+  if (speaker == nullptr) return;
+  std::map<ldp::SessionState, unsigned> by_state;
+  for (ldp::SessionState s : {ldp::SessionState::kNonExistent, ldp::SessionState::kInitialized,
+                              ldp::SessionState::kOpenSent, ldp::SessionState::kOpenRec, ldp::SessionState::kOperational})
+    by_state[s] = 0;
+  MetricFamily& messages = out.family("aggr_ldp_messages_total", "LDP messages per peer, direction and type.",
+                                      MetricType::Counter);
+  MetricFamily& flaps = out.family("aggr_ldp_session_flaps_total",
+                                   "Times an operational LDP session with the peer ended.", MetricType::Counter);
+  for (const auto& [id, peer] : speaker->peers()) {
+    const ldp::Session* session = peer.session.get();
+    ++by_state[session ? session->state() : ldp::SessionState::kNonExistent];
+    const std::string name = ldp::format_ldp_id(peer.id);
+    for (auto [direction, earlier, now] : {std::tuple{"sent", &peer.sent, session ? &session->sent() : nullptr},
+                                           std::tuple{"received", &peer.received, session ? &session->received() : nullptr}}) {
+      ldp::MessageCounts sum = *earlier;
+      if (now != nullptr)
+        for (const auto& [type, n] : *now) sum[type] += n;
+      for (const auto& [type, n] : sum)
+        Families::add(messages, {{"peer", name}, {"direction", direction}, {"type", ldp::message_type_name(type)}},
+                      double(n));
+    }
+    Families::add(flaps, {{"peer", name}}, double(peer.flaps));
+  }
+  MetricFamily& sessions = out.family("aggr_ldp_sessions", "LDP peers by their session's state.", MetricType::Gauge);
+  for (const auto& [state, n] : by_state) Families::add(sessions, {{"state", ldp::session_state_name(state)}}, n);
+  const ldp::LabelBase& lib = speaker->label_base();
+  double local = 0, remote = 0;
+  for (const IpPrefix& fec : lib.fecs()) {
+    local += lib.binding(fec).has_value();
+    remote += double(lib.mappings(fec).size());
+  }
+  MetricFamily& bindings = out.family("aggr_ldp_bindings",
+                                      "Label bindings: this router's (local) and its peers' (remote, all retained).",
+                                      MetricType::Gauge);
+  Families::add(bindings, {{"kind", "local"}}, local);
+  Families::add(bindings, {{"kind", "remote"}}, remote);
+  MetricFamily& adjacencies = out.family("aggr_ldp_adjacencies", "LDP Hello adjacencies.", MetricType::Gauge);
+  Families::add(adjacencies, {}, double(speaker->discovery().adjacencies().size()));
+  const ldp::SpeakerCounters& c = speaker->counters();
+  MetricFamily& hellos = out.family("aggr_ldp_hellos_total", "LDP Hellos sent, received and refused.",
+                                    MetricType::Counter);
+  Families::add(hellos, {{"outcome", "sent"}}, double(c.hellos_sent));
+  Families::add(hellos, {{"outcome", "received"}}, double(c.hellos_received));
+  Families::add(hellos, {{"outcome", "refused"}}, double(c.hellos_refused));
+}
+
 // Scrapes run on the exposer's threads; the families are built on the
 // control-plane thread, which owns the state they describe.
 class ControlPlaneCollectable : public prometheus::Collectable {
@@ -223,6 +277,7 @@ std::vector<MetricFamily> collect_router_metrics(ControlPlane& control) {
   punt_metrics(control, out);
   table_metrics(control, out);
   config_metrics(control, out);
+  ldp_metrics(control, out);
   return out.take();
 }
 

@@ -45,7 +45,7 @@ def dut_config(work_dir, pools, password_file=None, tag="0"):
 eal: {{args: [--no-huge, -m, "256", --no-pci, --file-prefix=ldpi{tag}, --log-level=lib.eal:warning]}}
 workers: {{lcores: [1], idle_polls: 64, idle_sleep_us: 500}}
 management: {{listen: "127.0.0.1:9465"}}
-metrics: {{listen: "off"}}
+metrics: {{listen: "127.0.0.1:9464"}}
 ports:
   - {{name: access0, role: access, device: "net_null0,no-rx=1", gateways: [100.64.0.1]}}
   - {{name: core0, role: core, device: "net_af_packet0,iface=dut0", mtu: 1600,
@@ -222,6 +222,15 @@ class LdpInteropTest(unittest.TestCase):
             self.assertIsNotNone(label)
             self.assertTrue(wait_until(lambda: self.ftn(isp) == ([label], "ldp"), 10),
                             f"{isp}: {self.ftn(isp)}, FRR's label {label}")
+
+    def test_0b_prometheus_has_the_sessions_messages_and_bindings(self):
+        self.wait_operational()
+        metrics = sh(f"ip netns exec {self.ns_dut} curl -sf http://127.0.0.1:9464/metrics", stderr=False)
+        self.assertIn('aggr_ldp_sessions{state="operational"} 1', metrics)
+        self.assertIn('aggr_ldp_messages_total{peer="192.0.2.1:0",direction="received",type="initialization"} 1', metrics)
+        self.assertRegex(metrics, r'aggr_ldp_messages_total\{peer="192.0.2.1:0",direction="sent",type="label_mapping"\} [1-9]')
+        self.assertRegex(metrics, r'aggr_ldp_bindings\{kind="remote"\} [1-9]')
+        self.assertIn('aggr_ldp_session_flaps_total{peer="192.0.2.1:0"} 0', metrics)
 
     def test_1_a_fec_withdrawn_by_frr_leaves_the_ftn(self):
         self.wait_operational()
