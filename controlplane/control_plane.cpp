@@ -66,13 +66,12 @@ void ControlPlane::start_ldp(const RouterConfig& config) {
   std::vector<ldp::SpeakerInterface> interfaces;
   for (const std::string& name : config.ldp.interfaces) {
     const PortConfig* port = config.port(name);  // validated: a core port whose mirror has an IPv4 address
-    ldp::SpeakerInterface i{name, if_nametoindex(port->mirror->interface.c_str()), {}};
-    for (const IpPrefix& a : port->mirror->addresses)
-      if (a.family == 4) {
-        i.address = a;
-        i.address.length = 32;
-        break;
-      }
+    ldp::SpeakerInterface i{name, if_nametoindex(port->mirror->interface.c_str()), {}, {}};
+    for (IpPrefix a : port->mirror->addresses) {
+      a.length = a.family == 4 ? 32 : 128;  // the interface's address, not its subnet
+      if (a.family == 4 && i.address.length == 0) i.address = a;  // the first IPv4 one sources Hellos
+      i.addresses.push_back(a);
+    }
     if (i.ifindex == 0) throw std::runtime_error("LDP interface " + name + ": no mirror interface " + port->mirror->interface);
     interfaces.push_back(i);
   }

@@ -18,6 +18,8 @@ ninja -C build -j"$jobs"
 (cd build && ctest --output-on-failure)
 echo "== end to end: subscriber hosts, headend, transit, tailend and two ISPs in network namespaces"
 python3 tests/e2e/network_test.py build
+echo "== the same network with its labels distributed by LDP"
+python3 tests/e2e/network_test.py build --ldp
 echo "== LDP interop: aggrd's speaker against FRRouting's ldpd"
 python3 tests/e2e/ldp_interop_test.py build
 echo "== the shipped transit and tailend configurations validate"

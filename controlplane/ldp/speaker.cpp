@@ -311,13 +311,17 @@ void Speaker::service_sessions(Clock::time_point now) {
   }
 }
 
-Message Speaker::address_message() {
-  AddressList list;
-  list.addresses.push_back(config_.transport_address);
+std::vector<Message> Speaker::address_messages() const {
+  AddressList ipv4, ipv6;
+  ipv4.addresses.push_back(config_.transport_address);
   for (const SpeakerInterface& i : interfaces_)
-    if (std::find(list.addresses.begin(), list.addresses.end(), i.address) == list.addresses.end())
-      list.addresses.push_back(i.address);
-  return {MessageType::kAddress, 0, list};
+    for (const IpPrefix& a : i.addresses) {
+      AddressList& list = a.family == 4 ? ipv4 : ipv6;
+      if (std::find(list.addresses.begin(), list.addresses.end(), a) == list.addresses.end()) list.addresses.push_back(a);
+    }
+  std::vector<Message> messages{{MessageType::kAddress, 0, ipv4}};
+  if (!ipv6.addresses.empty()) messages.push_back({MessageType::kAddress, 0, ipv6});
+  return messages;
 }
 
 void Speaker::went_operational(PeerRecord& peer, Clock::time_point now) {
@@ -328,7 +332,7 @@ void Speaker::went_operational(PeerRecord& peer, Clock::time_point now) {
   log_info("LDP: session with " + format_ldp_id(peer.id) + " OPERATIONAL");
   // Our addresses first, so that the peer can tell which of our mappings
   // come from its next hop (section 2.7); then every label bound here.
-  peer.session->send({address_message()});
+  peer.session->send(address_messages());
   apply(label_base_.peer_up(peer.id, {}));
 }
 

@@ -21,11 +21,14 @@
 
 namespace aggr::ldp {
 
-// A port LDP speaks on: its mirror's kernel interface and IPv4 address.
+// A port LDP speaks on: its mirror's kernel interface and addresses.
 struct SpeakerInterface {
   std::string name;  // the port's
   unsigned ifindex = 0;
-  IpPrefix address;  // host prefix: the Hellos' source
+  IpPrefix address;  // an IPv4 host prefix: the Hellos' source
+  // Every address of the mirror (host prefixes, both families): the Address
+  // messages tell peers which of their next hops this router is.
+  std::vector<IpPrefix> addresses;
 };
 
 // A peer as discovery found it, and its session.
@@ -95,7 +98,8 @@ class Speaker {
   // The TCP MD5 key for a peer, if configured ("" otherwise).
   const std::string& password_for(const LdpId& peer) const;
   void protect(int fd, const IpPrefix& peer_address, const std::string& password) const;
-  Message address_message();
+  // One Address message per family (section 3.5.5: a list is of one family).
+  std::vector<Message> address_messages() const;
 
   LdpConfig config_;
   LdpId local_;

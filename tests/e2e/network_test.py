@@ -2,7 +2,11 @@
 """End to end: real kernel hosts and real TCP through a headend, a transit
 and a tailend (tools/netlab/network.py) to two ISPs, with static labels.
 
-usage: network_test.py BUILD_DIR [unittest arguments]   (as root)
+usage: network_test.py BUILD_DIR [--ldp] [unittest arguments]   (as root)
+
+With --ldp the labels are not configured: the three routers' LDP speakers
+distribute them, over the routes their kernels have, and the same
+assertions hold.
 
 Each subscriber reaches its own ISP's server, by ping and by TCP both ways
 at its line's rate, and never the other ISP's; every frame on the core
@@ -23,6 +27,7 @@ from netlab import sh, wait_until  # noqa: E402
 from network import ISPS, SUBSCRIBERS, Network  # noqa: E402
 
 BUILD_DIR = None
+LABELS = "static"
 
 
 def other_isp(isp):
@@ -33,7 +38,7 @@ class NetworkTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.work_dir = tempfile.mkdtemp(prefix="aggr-e2e-")
-        cls.net = Network(BUILD_DIR, cls.work_dir, f"e2{os.getpid() % 10000}")
+        cls.net = Network(BUILD_DIR, cls.work_dir, f"e2{os.getpid() % 10000}", LABELS)
         cls.net.start()
         cls.lab = cls.net.lab
 
@@ -97,10 +102,8 @@ class NetworkTest(unittest.TestCase):
         # own frames bypass the kernel's taps on its side): upstream the
         # headend's label for each ISP, then the tailend's; downstream the
         # tailend's label for the subscriber pools, then the headend's.
-        captures = {("transit", "west"): {i["headend_label"] for i in ISPS.values()},
-                    ("tailend", "core0"): {i["label"] for i in ISPS.values()},
-                    ("transit", "east"): {4100},
-                    ("headend", "core0"): {100}}
+        captures = self.net.expected_labels()
+        print("labels on the core links:", {f"{r}/{p}": sorted(labels) for (r, p), labels in captures.items()})
         paths = {where: os.path.join(self.work_dir, f"{where[0]}-{where[1]}.pcap") for where in captures}
         tsharks = [self.lab.start(f"tshark-{where[0]}-{where[1]}",
                                   ["tshark", "-i", where[1], "-w", path, "-a", "duration:6", "-q"], namespace=where[0])
@@ -115,14 +118,17 @@ class NetworkTest(unittest.TestCase):
             t.wait(20)
         for where, labels in captures.items():
             path = paths[where]
-            fields = sh(stderr=False, command=f"tshark -r {path} -T fields -e eth.type -e mpls.label")
+            fields = sh(stderr=False, command=f"tshark -r {path} -T fields -e eth.type -e mpls.label "
+                                              f"-e udp.port -e tcp.port")
             labelled = 0
             for line in fields.splitlines():
-                ethertype, _, stack = line.partition("\t")
+                ethertype, stack, udp, tcp = (line.split("\t") + ["", "", ""])[:4]
                 if ethertype == "0x8847":
                     labelled += 1
                     self.assertIn(stack, {str(label) for label in labels}, f"{where}: one label, the LSP's")
-                else:  # the routers' own: ARP and IPv6 ND between mirrors
+                elif ethertype == "0x0800":  # the routers' own LDP, between mirrors
+                    self.assertIn("646", (udp + "," + tcp).split(","), f"{where}: {line}")
+                else:  # and ARP and IPv6 ND
                     self.assertIn(ethertype, ("0x0806", "0x86dd"), f"{where}: {line}")
             # Five echo requests or replies, IPv4 for each subscriber and IPv6 for one.
             self.assertGreaterEqual(labelled, 5 * 4, where)
@@ -179,8 +185,21 @@ class NetworkTest(unittest.TestCase):
             self.assertLessEqual(set(drops), allowed, f"{router}: {drops}")
 
 
+    def test_0b_with_ldp_every_entry_is_ldps_and_every_session_is_up(self):
+        if LABELS != "ldp":
+            self.skipTest("static labels")
+        for router, peers in (("headend", 1), ("transit", 2), ("tailend", 1)):
+            neighbors = json.loads(self.net.aggrctl(router, "--json show ldp neighbors"))
+            self.assertEqual([n["state"] for n in neighbors], ["operational"] * peers, router)
+            self.assertTrue(all(n["flaps"] == 0 for n in neighbors), router)
+        ilm = json.loads(self.net.aggrctl("transit", "--json show ilm"))
+        self.assertTrue(ilm and all(e["source"] == "ldp" for e in ilm), ilm)
+
+
 if __name__ == "__main__":
     if len(sys.argv) < 2:
         sys.exit(__doc__)
     BUILD_DIR = sys.argv.pop(1)
+    if len(sys.argv) > 1 and sys.argv[1] == "--ldp":
+        LABELS = sys.argv.pop(1)[2:]
     unittest.main(verbosity=2)

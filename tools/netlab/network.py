@@ -1,4 +1,6 @@
-"""The whole network of DESIGN.md on one machine, with static labels:
+"""The whole network of DESIGN.md on one machine, with static labels or
+with labels distributed by LDP (labels="ldp": each router's speaker, and
+the kernel routes a routing suite would install on its mirrors):
 subscriber hosts behind an access node (Open vSwitch, QinQ lines) and on a
 source-prefix port, a headend, a transit and a tailend (each aggrd on
 net_af_packet over veths in a namespace of its own, with kernel mirrors on
@@ -40,6 +42,12 @@ ISPS = {
 }
 
 CORE_MTU = 1600  # room for the labels above a host's 1500
+ROUTER_IDS = {"headend": "10.255.0.1", "transit": "10.255.0.2", "tailend": "10.255.0.3"}
+POOLS = ["100.64.0.0/16", "2001:db8::/32"]
+# The core links' subnets: headend-transit (12) and transit-tailend (23).
+LINK12, LINK12_6, LINK23, LINK23_6 = "10.0.12.0/30", "fd00:12::/64", "10.0.23.0/30", "fd00:23::/64"
+LDP = '{hello: {interval: 1, hold_time: 5}}'
+
 EAL = '{args: [--no-huge, -m, "384", --no-pci, --log-level=lib.eal:warning]}'
 COMMON = f"""eal: {EAL}
 workers: {{lcores: [1], idle_polls: 64, idle_sleep_us: 200}}
@@ -53,16 +61,25 @@ def host_address(subnet, host):
     return str(ipaddress.ip_network(subnet)[host])
 
 
-def headend_config():
+def link_address(subnet, host):
+    return f"{host_address(subnet, host)}/{ipaddress.ip_network(subnet).prefixlen}"
+
+
+def headend_config(ldp=False):
     lines = []
     for s in SUBSCRIBERS:
         line = "{port: access1}" if s["line"] is None else f"{{port: access0, svlan: {s['line'][0]}, cvlan: {s['line'][1]}}}"
         addresses = [s["ipv4"] + "/32"] + ([str(ipaddress.ip_interface(s["ipv6"] + "/64").network)] if s["ipv6"] else [])
         lines.append(f"  - {{id: {s['id']}, isp: {s['isp']}, line: {line}, cpe_mac: \"{s['mac']}\", "
                      f"addresses: [{', '.join(json.dumps(a) for a in addresses)}]}}")
-    isps = "\n".join(f"  - {{id: {i['id']}, name: {name}, labels: [{i['headend_label']}], "
-                     f"next_hop: {{port: core0, address: 10.0.12.2}}}}" for name, i in ISPS.items())
-    return f"""router: {{name: headend, role: headend}}
+    if ldp:  # the FTN entries follow the labels the transit gives the ISPs' FECs
+        isps = "\n".join(f"  - {{id: {i['id']}, name: {name}, fec: {i['handoff']}}}" for name, i in ISPS.items())
+        labels = f"ldp: {LDP}"
+    else:
+        isps = "\n".join(f"  - {{id: {i['id']}, name: {name}, labels: [{i['headend_label']}], "
+                         f"next_hop: {{port: core0, address: 10.0.12.2}}}}" for name, i in ISPS.items())
+        labels = "local_labels: [{label: 100, action: pop-to-subscriber}]"
+    return f"""router: {{name: headend, role: headend, router_id: {ROUTER_IDS['headend']}}}
 {COMMON}ports:
   - {{name: access0, role: access, device: "net_af_packet0,iface=acc0", mtu: {CORE_MTU},
      gateways: [{GATEWAY_IPV4}, "{GATEWAY_IPV6}"]}}
@@ -70,31 +87,32 @@ def headend_config():
      classify: source-prefix,
      gateways: [{GATEWAY_IPV4}]}}
   - {{name: core0, role: core, device: "net_af_packet2,iface=core0", mtu: {CORE_MTU},
-     mirror: {{interface: mcore0, addresses: [10.0.12.1/30]}}}}
-subscriber_pools: [100.64.0.0/16, "2001:db8::/32"]
+     mirror: {{interface: mcore0, addresses: [{link_address(LINK12, 1)}, "{link_address(LINK12_6, 1)}"]}}}}
+subscriber_pools: [{", ".join(json.dumps(p) for p in POOLS)}]
 isps:
 {isps}
-local_labels: [{{label: 100, action: pop-to-subscriber}}]
+{labels}
 subscribers:
 """ + "\n".join(lines) + "\n"
 
 
-def transit_config():
+def transit_config(ldp=False):
     swaps = "\n".join(f"  - {{label: {i['headend_label']}, action: swap, out_labels: [{i['label']}], "
                       f"next_hop: {{port: east, address: 10.0.23.2}}}}" for i in ISPS.values())
-    return f"""router: {{name: transit, role: transit}}
+    labels = f"ldp: {LDP}" if ldp else f"""local_labels:
+{swaps}
+  - {{label: 4100, action: swap, out_labels: [100], next_hop: {{port: west, address: 10.0.12.1}}}}"""
+    return f"""router: {{name: transit, role: transit, router_id: {ROUTER_IDS['transit']}}}
 {COMMON}ports:
   - {{name: west, role: core, device: "net_af_packet0,iface=west", mtu: {CORE_MTU},
-     mirror: {{interface: mwest, addresses: [10.0.12.2/30]}}}}
+     mirror: {{interface: mwest, addresses: [{link_address(LINK12, 2)}, "{link_address(LINK12_6, 2)}"]}}}}
   - {{name: east, role: core, device: "net_af_packet1,iface=east", mtu: {CORE_MTU},
-     mirror: {{interface: meast, addresses: [10.0.23.1/30]}}}}
-local_labels:
-{swaps}
-  - {{label: 4100, action: swap, out_labels: [100], next_hop: {{port: west, address: 10.0.12.1}}}}
+     mirror: {{interface: meast, addresses: [{link_address(LINK23, 1)}, "{link_address(LINK23_6, 1)}"]}}}}
+{labels}
 """
 
 
-def tailend_config():
+def tailend_config(ldp=False):
     ports, isps, labels = [], [], []
     for n, (name, i) in enumerate(ISPS.items()):
         mirror = f"[{host_address(i['handoff'], 1)}/30, \"{host_address(i['handoff6'], 1)}/64\"]"
@@ -103,22 +121,37 @@ def tailend_config():
         isps.append(f"  - {{id: {i['id']}, name: {name}, handoff: {{port: {name}0, address: "
                     f"{host_address(i['handoff'], 2)}}}}}")
         labels.append(f"  - {{label: {i['label']}, action: pop-to-isp, isp: {name}}}")
-    return f"""router: {{name: tailend, role: tailend}}
+    if ldp:  # each ISP's FEC (its handoff link) originated; the pools' labels followed
+        labelling = f"ldp: {{hello: {{interval: 1, hold_time: 5}}, subscriber_fecs: [{', '.join(json.dumps(p) for p in POOLS)}]}}\n"
+    else:
+        labelling = "local_labels:\n" + "\n".join(labels) + "\nprefix_fecs:\n" + "".join(
+            f"  - {{prefix: {json.dumps(p)}, labels: [4100], next_hop: {{port: core0, address: 10.0.23.1}}}}\n" for p in POOLS)
+    return f"""router: {{name: tailend, role: tailend, router_id: {ROUTER_IDS['tailend']}}}
 {COMMON}ports:
   - {{name: core0, role: core, device: "net_af_packet0,iface=core0", mtu: {CORE_MTU},
-     mirror: {{interface: mcore0, addresses: [10.0.23.2/30]}}}}
-""" + "\n".join(ports) + "\nisps:\n" + "\n".join(isps) + "\nlocal_labels:\n" + "\n".join(labels) + """
-prefix_fecs:
-  - {prefix: 100.64.0.0/16, labels: [4100], next_hop: {port: core0, address: 10.0.23.1}}
-  - {prefix: "2001:db8::/32", labels: [4100], next_hop: {port: core0, address: 10.0.23.1}}
-"""
+     mirror: {{interface: mcore0, addresses: [{link_address(LINK23, 2)}, "{link_address(LINK23_6, 2)}"]}}}}
+""" + "\n".join(ports) + "\nisps:\n" + "\n".join(isps) + "\n" + labelling
+
+# With LDP, the routes a routing suite would install on each router's
+# mirrors: towards the other routers, the ISPs' FECs and the pools.
+ISP_LINKS = "192.0.2.0/29"
+LDP_ROUTES = {
+    "headend": [(f"{ROUTER_IDS['transit']}/32", "10.0.12.2", "mcore0"), (f"{ROUTER_IDS['tailend']}/32", "10.0.12.2", "mcore0"),
+                (LINK23, "10.0.12.2", "mcore0"), (ISP_LINKS, "10.0.12.2", "mcore0")],
+    "transit": [(f"{ROUTER_IDS['headend']}/32", "10.0.12.1", "mwest"), (POOLS[0], "10.0.12.1", "mwest"),
+                (POOLS[1], "fd00:12::1", "mwest"), (f"{ROUTER_IDS['tailend']}/32", "10.0.23.2", "meast"),
+                (ISP_LINKS, "10.0.23.2", "meast")],
+    "tailend": [(f"{ROUTER_IDS['headend']}/32", "10.0.23.1", "mcore0"), (f"{ROUTER_IDS['transit']}/32", "10.0.23.1", "mcore0"),
+                (LINK12, "10.0.23.1", "mcore0"), (POOLS[0], "10.0.23.1", "mcore0"), (POOLS[1], "fd00:23::1", "mcore0")],
+}
 
 
 class Network:
     ROUTERS = {"headend": headend_config, "transit": transit_config, "tailend": tailend_config}
 
-    def __init__(self, build_dir, work_dir, tag):
+    def __init__(self, build_dir, work_dir, tag, labels="static"):
         self.build_dir = os.path.abspath(build_dir)
+        self.ldp = labels == "ldp"
         self.lab = Lab(tag, work_dir)
         self.aggrd = {}
         self.access = None
@@ -151,7 +184,14 @@ class Network:
         for name, isp in ISPS.items():
             self._isp(name, isp)
         for router, config in self.ROUTERS.items():
-            self._start_router(router, config())
+            self._start_router(router, config(self.ldp))
+        if self.ldp:
+            for router, routes in LDP_ROUTES.items():
+                for prefix, via, dev in routes:
+                    lab.run(router, f"ip route replace {prefix} via {via} dev {dev}")
+            if not wait_until(self._ldp_converged, 60, 0.2):
+                raise RuntimeError("LDP did not converge:\n" + "\n".join(
+                    self.aggrctl(r, "show ldp neighbors") + self.aggrctl(r, "show ldp fec") for r in self.ROUTERS))
         for router in self.ROUTERS:
             if not wait_until(lambda: self._all_resolved(router), 30, 0.2):
                 raise RuntimeError(f"{router}: next hops not resolved:\n{self.aggrctl(router, 'show adjacencies')}\n"
@@ -211,6 +251,33 @@ class Network:
         if self.aggrd[router].poll() is not None:
             raise RuntimeError(f"{router} exited:\n{self.lab.log(router)}")
         return "generation" in self.aggrctl(router, "show status", check=False)
+
+    def _ldp_converged(self):
+        """Every ISP has its FTN entry at the headend, every pool its entry by prefix at the tailend."""
+        isps = json.loads(self.aggrctl("headend", "--json show fec"))
+        pools = json.loads(self.aggrctl("tailend", "--json show ldp fec"))
+        return (all(f["installed"] and f.get("source") == "ldp" for f in isps) and len(isps) == len(ISPS) and
+                sum(1 for f in pools if f.get("prefix_ftn_installed")) == len(POOLS))
+
+    def expected_labels(self):
+        """The labels on each core link, captured where it is received:
+        {(router, port): {label, ...}}. Upstream the headend's label for each
+        ISP, then the tailend's; downstream the tailend's label for the
+        pools, then the headend's."""
+        if not self.ldp:
+            return {("transit", "west"): {i["headend_label"] for i in ISPS.values()},
+                    ("tailend", "core0"): {i["label"] for i in ISPS.values()},
+                    ("transit", "east"): {4100},
+                    ("headend", "core0"): {100}}
+
+        def bindings(router):
+            return {b["fec"]: b for b in json.loads(self.aggrctl(router, "--json show ldp bindings"))}
+        headend, transit, tailend = bindings("headend"), bindings("transit"), bindings("tailend")
+        handoffs, pools = [i["handoff"] for i in ISPS.values()], POOLS
+        return {("transit", "west"): {headend[f]["in_use"] for f in handoffs},
+                ("tailend", "core0"): {transit[f]["in_use"] for f in handoffs},
+                ("transit", "east"): {tailend[p]["in_use"] for p in pools},
+                ("headend", "core0"): {transit[p]["in_use"] for p in pools}}
 
     def _all_resolved(self, router):
         adjacencies = json.loads(self.aggrctl(router, "--json show adjacencies"))
