@@ -49,7 +49,7 @@ metrics: {{listen: "127.0.0.1:9464"}}
 ports:
   - {{name: access0, role: access, device: "net_null0,no-rx=1", gateways: [100.64.0.1]}}
   - {{name: core0, role: core, device: "net_af_packet0,iface=dut0", mtu: 1600,
-     mirror: {{interface: mdut0, addresses: [192.0.2.130/30]}}}}
+     mirror: {{interface: mdut0, addresses: [192.0.2.130/30, "fd00:ab::2/64"]}}}}
 subscriber_pools: [{", ".join(pools)}]
 isps:
   - {{id: 1, name: red, fec: {RED_FEC}}}
