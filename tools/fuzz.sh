@@ -40,6 +40,9 @@ printf '%s' '{"labels": [1001, 1002], "next_hop": {"port": "core0", "mac": "02:0
 printf '\x00\x01\x00\x26\x0a\x01\x00\x02\x00\x00\x01\x00\x00\x1c\x00\x01\x19\x70\x04\x00\x00\x04\x00\x0f\x00\x00'\
 '\x04\x01\x00\x04\x0a\x01\x00\x02\x04\x02\x00\x04\x00\x00\x00\x01' > "$seeds/ldp_pdu_fuzz/hello"
 
+# Every kind of PDU FRR's ldpd and aggrd exchanged in the interop test, as captured.
+cp tests/fuzz/seeds/ldp_pdu_fuzz/* "$seeds/ldp_pdu_fuzz/"
+
 mkdir -p build-fuzz/artifacts
 for t in "${targets[@]}"; do
   corpus=build-fuzz/corpus/$t

@@ -60,6 +60,33 @@ TEST(LdpPdu, ACapturedHelloDecodesAndEncodesBackByteForByte) {
   EXPECT_EQ(pdu_length(Bytes(kCapturedHello.begin(), kCapturedHello.begin() + 3)), 0u);  // header not all there
 }
 
+// FRRouting 8.4 ldpd's Initialization, as captured in the interop test:
+// its capability TLVs (dynamic announcement, typed wildcard FEC, unrecognized
+// notification; RFC 5561) carry the U bit and are skipped.
+const Bytes kFrrInitialization = {
+    0x00, 0x01, 0x00, 0x2f, 0xc0, 0x00, 0x02, 0x01, 0x00, 0x00, 0x02, 0x00, 0x00, 0x25, 0x00, 0x00, 0x00, 0x05,
+    0x05, 0x00, 0x00, 0x0e, 0x00, 0x01, 0x00, 0xb4, 0x00, 0x00, 0x00, 0x00, 0xc0, 0x00, 0x02, 0x02, 0x00, 0x00,
+    0x85, 0x06, 0x00, 0x01, 0x80, 0x85, 0x0b, 0x00, 0x01, 0x80, 0x86, 0x03, 0x00, 0x01, 0x80};
+// And its Address message: its interface addresses and its LSR id.
+const Bytes kFrrAddress = {0x00, 0x01, 0x00, 0x20, 0xc0, 0x00, 0x02, 0x01, 0x00, 0x00, 0x03, 0x00,
+                           0x00, 0x16, 0x00, 0x00, 0x00, 0x07, 0x01, 0x01, 0x00, 0x0e, 0x00, 0x01,
+                           0xc0, 0x00, 0x02, 0xfd, 0xc0, 0x00, 0x02, 0x81, 0xc0, 0x00, 0x02, 0x01};
+
+TEST(LdpPdu, FrrsInitializationAndAddressMessagesDecode) {
+  Pdu pdu;
+  ASSERT_TRUE(decode(kFrrInitialization, &pdu).ok());
+  EXPECT_EQ(format_ldp_id(pdu.sender), "192.0.2.1:0");
+  ASSERT_EQ(pdu.messages.size(), 1u);
+  const auto& init = std::get<Initialization>(pdu.messages[0].body);
+  EXPECT_EQ(init.keepalive_time, 180);
+  EXPECT_FALSE(init.downstream_on_demand);
+  EXPECT_EQ(format_ldp_id(init.receiver), "192.0.2.2:0");
+  ASSERT_TRUE(decode(kFrrAddress, &pdu).ok());
+  const auto& list = std::get<AddressList>(pdu.messages[0].body);
+  EXPECT_EQ(list.addresses, (std::vector<IpPrefix>{prefix("192.0.2.253/32"), prefix("192.0.2.129/32"),
+                                                   prefix("192.0.2.1/32")}));
+}
+
 TEST(LdpPdu, EveryMessageKindSurvivesEncodeAndDecode) {
   Pdu pdu;
   pdu.sender = {0x0AFF0015, 0};
