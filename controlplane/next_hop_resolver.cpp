@@ -41,11 +41,23 @@ void NextHopResolver::apply(const NeighbourEvent& event) {
 }
 
 void NextHopResolver::apply(const RouteEvent& event) {
-  auto port = port_by_ifindex_.find(event.ifindex);
-  // A route out of anything but a mirror is none of aggrd's; one that moved
-  // there from a mirror is withdrawn.
+  // A prefix may have several routes, of different metrics: the kernel
+  // forwards by the lowest, and so does aggrd. When it goes, the next one
+  // takes over (an IGP's alternate, a floating static route).
+  std::map<uint32_t, RouteEvent>& routes = routes_by_prefix_[event.prefix];
+  if (event.removed)
+    routes.erase(event.metric);
+  else
+    routes[event.metric] = event;
   std::optional<KernelRoute> route;
-  if (!event.removed && port != port_by_ifindex_.end()) route = KernelRoute{port->second, event.gateway};
+  if (!routes.empty()) {
+    const RouteEvent& best = routes.begin()->second;
+    // One out of anything but a mirror is none of aggrd's: none of its own is used.
+    if (auto port = port_by_ifindex_.find(best.ifindex); port != port_by_ifindex_.end())
+      route = KernelRoute{port->second, best.gateway};
+  } else {
+    routes_by_prefix_.erase(event.prefix);
+  }
   unsigned rewritten = 0;
   if (Status s = rib_.set_kernel_route(event.prefix, route, &rewritten); !s.ok()) {
     log_error("route " + format_prefix(event.prefix) + ": " + s.error);

@@ -37,6 +37,7 @@ class NextHopResolver {
   std::map<uint16_t, unsigned> ifindex_by_port_;
   NeighbourFollower neighbours_;
   RouteFollower routes_;
+  std::map<IpPrefix, std::map<uint32_t, RouteEvent>> routes_by_prefix_;  // each prefix's routes by metric
   std::chrono::steady_clock::time_point last_request_{};
 };
 

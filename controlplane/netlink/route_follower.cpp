@@ -16,6 +16,7 @@ struct Attributes {
   const nlattr* out_interface = nullptr;
   const nlattr* table = nullptr;
   const nlattr* multipath = nullptr;
+  const nlattr* priority = nullptr;
 };
 
 int note_attribute(const nlattr* attribute, void* data) {
@@ -26,6 +27,7 @@ int note_attribute(const nlattr* attribute, void* data) {
     case RTA_OIF: found->out_interface = attribute; break;
     case RTA_TABLE: found->table = attribute; break;
     case RTA_MULTIPATH: found->multipath = attribute; break;
+    case RTA_PRIORITY: found->priority = attribute; break;
   }
   return MNL_CB_OK;
 }
@@ -71,6 +73,7 @@ std::optional<RouteEvent> read_route(const nlmsghdr* message) {
   if (std::optional<IpPrefix> destination = address_of(found.destination, family))
     std::memcpy(event.prefix.bytes, destination->bytes, 16);  // absent: the default route
   if (found.out_interface != nullptr) event.ifindex = mnl_attr_get_u32(found.out_interface);
+  if (found.priority != nullptr) event.metric = mnl_attr_get_u32(found.priority);
   event.gateway = address_of(found.gateway, family);
   if (found.multipath != nullptr && event.ifindex == 0) first_path(found.multipath, family, &event);
   return event;

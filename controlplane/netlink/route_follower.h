@@ -17,6 +17,7 @@ namespace aggr {
 struct RouteEvent {
   IpPrefix prefix;
   bool removed = false;
+  uint32_t metric = 0;               // its priority: of a prefix's routes, the lowest is used
   unsigned ifindex = 0;              // the out interface (the first path's, for multipath routes)
   std::optional<IpPrefix> gateway;  // none: the prefix is on the interface's link
 };

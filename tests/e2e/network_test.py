@@ -176,19 +176,50 @@ class NetworkTest(unittest.TestCase):
             for direction in ("up", "down"):
                 self.assertGreater(headend[isp][direction]["packets"], 1000, f"{isp} {direction}")
                 self.assertEqual(headend[isp][direction], tailend[isp][direction], f"{isp} {direction}")
-        summaries = self.net.stop_routers()
-        for router, summary in summaries.items():
-            drops = {reason: n for reason, n in summary["drops"].items() if n}
+        for router in self.net.routers:
+            drops = {reason: n for reason, n in json.loads(self.net.aggrctl(router, "--json show drops")).items() if n}
             # On the headend, only what hosts send for the router that it
             # does not answer (router solicitations, MLD reports).
             allowed = {"unanswered"} if router == "headend" else set()
             self.assertLessEqual(set(drops), allowed, f"{router}: {drops}")
 
+    def test_6_with_ldp_tcp_survives_the_first_transits_failure(self):
+        if LABELS != "ldp":
+            self.skipTest("static labels: no alternate path")
+        s = SUBSCRIBERS[0]
+        server, port = ISPS[s["isp"]]["server"], 5250
+        iperf = self.lab.start("iperf-failover-server", ["iperf3", "-s", "-1", "-B", server, "-p", str(port)],
+                               namespace=s["isp"])
+        time.sleep(0.3)
+        client = self.lab.start("iperf-failover", ["iperf3", "-c", server, "-p", str(port), "-t", "10", "-i", "1", "-J"],
+                                namespace=s["name"])
+        time.sleep(3)
+        self.net.fail_first_transit()
+        client.wait(40)
+        self.lab.stop(iperf)
+        report = json.loads(self.lab.log("iperf-failover"))
+        self.assertNotIn("error", report)
+        seconds = [i["sum"]["bits_per_second"] / 1e6 for i in report["intervals"]]
+        print("Mbit/s each second, the first transit failing after 3 s:", " ".join(f"{x:.1f}" for x in seconds))
+        # The same TCP connection carries on over the second transit at the line's rate.
+        self.assertGreater(min(seconds[-3:]), 0.5 * s["rates"][1], seconds)
+        # Both ends' entries now go by the second transit, from LDP.
+        fec = {f["fec"]: f for f in json.loads(self.net.aggrctl("headend", "--json show fec"))}
+        self.assertEqual(fec[s["isp"]]["out_port"], "core1")
+        self.assertEqual(fec[s["isp"]]["source"], "ldp")
+        pools = {f["fec"]: f for f in json.loads(self.net.aggrctl("tailend", "--json show ldp fec"))}
+        self.assertEqual(pools["100.64.0.0/16"]["next_hop"]["port"], "core1")
+        self.assertTrue(pools["100.64.0.0/16"]["prefix_ftn_installed"])
+
+    def test_7_the_routers_stop_cleanly(self):
+        summaries = self.net.stop_routers()
+        self.assertEqual(set(summaries), set(self.net.routers))
 
     def test_0b_with_ldp_every_entry_is_ldps_and_every_session_is_up(self):
         if LABELS != "ldp":
             self.skipTest("static labels")
-        for router, peers in (("headend", 1), ("transit", 2), ("tailend", 1)):
+        # Each router's neighbours: the headend and the tailend have both transits.
+        for router, peers in (("headend", 2), ("transit", 2), ("tailend", 2), ("transit2", 2)):
             neighbors = json.loads(self.net.aggrctl(router, "--json show ldp neighbors"))
             self.assertEqual([n["state"] for n in neighbors], ["operational"] * peers, router)
             self.assertTrue(all(n["flaps"] == 0 for n in neighbors), router)

@@ -42,10 +42,12 @@ ISPS = {
 }
 
 CORE_MTU = 1600  # room for the labels above a host's 1500
-ROUTER_IDS = {"headend": "10.255.0.1", "transit": "10.255.0.2", "tailend": "10.255.0.3"}
+ROUTER_IDS = {"headend": "10.255.0.1", "transit": "10.255.0.2", "tailend": "10.255.0.3", "transit2": "10.255.0.4"}
 POOLS = ["100.64.0.0/16", "2001:db8::/32"]
 # The core links' subnets: headend-transit (12) and transit-tailend (23).
 LINK12, LINK12_6, LINK23, LINK23_6 = "10.0.12.0/30", "fd00:12::/64", "10.0.23.0/30", "fd00:23::/64"
+# With LDP, a second transit is the alternate path: headend-transit2 (14), transit2-tailend (43).
+LINK14, LINK14_6, LINK43, LINK43_6 = "10.0.14.0/30", "fd00:14::/64", "10.0.43.0/30", "fd00:43::/64"
 LDP = '{hello: {interval: 1, hold_time: 5}}'
 
 EAL = '{args: [--no-huge, -m, "384", --no-pci, --log-level=lib.eal:warning]}'
@@ -63,6 +65,12 @@ def host_address(subnet, host):
 
 def link_address(subnet, host):
     return f"{host_address(subnet, host)}/{ipaddress.ip_network(subnet).prefixlen}"
+
+
+def alternate_port(name, device, link, link6, host):
+    """A core port towards the second transit, with its mirror."""
+    return (f"  - {{name: {name}, role: core, device: \"net_af_packet{device},iface={name}\", mtu: {CORE_MTU},\n"
+            f"     mirror: {{interface: m{name}, addresses: [{link_address(link, host)}, \"{link_address(link6, host)}\"]}}}}\n")
 
 
 def headend_config(ldp=False):
@@ -88,12 +96,23 @@ def headend_config(ldp=False):
      gateways: [{GATEWAY_IPV4}]}}
   - {{name: core0, role: core, device: "net_af_packet2,iface=core0", mtu: {CORE_MTU},
      mirror: {{interface: mcore0, addresses: [{link_address(LINK12, 1)}, "{link_address(LINK12_6, 1)}"]}}}}
-subscriber_pools: [{", ".join(json.dumps(p) for p in POOLS)}]
+{alternate_port("core1", 3, LINK14, LINK14_6, 1) if ldp else ""}subscriber_pools: [{", ".join(json.dumps(p) for p in POOLS)}]
 isps:
 {isps}
 {labels}
 subscribers:
 """ + "\n".join(lines) + "\n"
+
+
+def transit2_config(ldp=True):
+    return f"""router: {{name: transit2, role: transit, router_id: {ROUTER_IDS['transit2']}}}
+{COMMON}ports:
+  - {{name: west, role: core, device: "net_af_packet0,iface=west", mtu: {CORE_MTU},
+     mirror: {{interface: mwest, addresses: [{link_address(LINK14, 2)}, "{link_address(LINK14_6, 2)}"]}}}}
+  - {{name: east, role: core, device: "net_af_packet1,iface=east", mtu: {CORE_MTU},
+     mirror: {{interface: meast, addresses: [{link_address(LINK43, 1)}, "{link_address(LINK43_6, 1)}"]}}}}
+ldp: {LDP}
+"""
 
 
 def transit_config(ldp=False):
@@ -130,28 +149,44 @@ def tailend_config(ldp=False):
 {COMMON}ports:
   - {{name: core0, role: core, device: "net_af_packet0,iface=core0", mtu: {CORE_MTU},
      mirror: {{interface: mcore0, addresses: [{link_address(LINK23, 2)}, "{link_address(LINK23_6, 2)}"]}}}}
-""" + "\n".join(ports) + "\nisps:\n" + "\n".join(isps) + "\n" + labelling
+""" + (alternate_port("core1", 3, LINK43, LINK43_6, 2) if ldp else "") + "\n".join(ports) + "\nisps:\n" + "\n".join(isps) + "\n" + labelling
 
 # With LDP, the routes a routing suite would install on each router's
 # mirrors: towards the other routers, the ISPs' FECs and the pools.
 ISP_LINKS = "192.0.2.0/29"
 LDP_ROUTES = {
     "headend": [(f"{ROUTER_IDS['transit']}/32", "10.0.12.2", "mcore0"), (f"{ROUTER_IDS['tailend']}/32", "10.0.12.2", "mcore0"),
-                (LINK23, "10.0.12.2", "mcore0"), (ISP_LINKS, "10.0.12.2", "mcore0")],
+                (LINK23, "10.0.12.2", "mcore0"), (ISP_LINKS, "10.0.12.2", "mcore0"),
+                (f"{ROUTER_IDS['transit2']}/32", "10.0.14.2", "mcore1")],
     "transit": [(f"{ROUTER_IDS['headend']}/32", "10.0.12.1", "mwest"), (POOLS[0], "10.0.12.1", "mwest"),
                 (POOLS[1], "fd00:12::1", "mwest"), (f"{ROUTER_IDS['tailend']}/32", "10.0.23.2", "meast"),
                 (ISP_LINKS, "10.0.23.2", "meast")],
     "tailend": [(f"{ROUTER_IDS['headend']}/32", "10.0.23.1", "mcore0"), (f"{ROUTER_IDS['transit']}/32", "10.0.23.1", "mcore0"),
-                (LINK12, "10.0.23.1", "mcore0"), (POOLS[0], "10.0.23.1", "mcore0"), (POOLS[1], "fd00:23::1", "mcore0")],
+                (LINK12, "10.0.23.1", "mcore0"), (POOLS[0], "10.0.23.1", "mcore0"), (POOLS[1], "fd00:23::1", "mcore0"),
+                (f"{ROUTER_IDS['transit2']}/32", "10.0.43.1", "mcore1")],
+    "transit2": [(f"{ROUTER_IDS['headend']}/32", "10.0.14.1", "mwest"), (POOLS[0], "10.0.14.1", "mwest"),
+                 (POOLS[1], "fd00:14::1", "mwest"), (f"{ROUTER_IDS['tailend']}/32", "10.0.43.2", "meast"),
+                 (ISP_LINKS, "10.0.43.2", "meast")],
+}
+# The same destinations through the second transit, at a worse metric: what
+# an IGP would fall back to when the first transit's path fails.
+PRIMARY_METRIC, ALTERNATE_METRIC = 10, 20
+ALTERNATE_ROUTES = {
+    "headend": [(f"{ROUTER_IDS['tailend']}/32", "10.0.14.2", "mcore1"), (ISP_LINKS, "10.0.14.2", "mcore1")],
+    "tailend": [(f"{ROUTER_IDS['headend']}/32", "10.0.43.1", "mcore1"), (POOLS[0], "10.0.43.1", "mcore1"),
+                (POOLS[1], "fd00:43::1", "mcore1")],
 }
 
 
 class Network:
     ROUTERS = {"headend": headend_config, "transit": transit_config, "tailend": tailend_config}
+    # With LDP, a second transit too: the alternate path.
+    LDP_ROUTERS = dict(ROUTERS, transit2=transit2_config)
 
     def __init__(self, build_dir, work_dir, tag, labels="static"):
         self.build_dir = os.path.abspath(build_dir)
         self.ldp = labels == "ldp"
+        self.routers = self.LDP_ROUTERS if self.ldp else self.ROUTERS
         self.lab = Lab(tag, work_dir)
         self.aggrd = {}
         self.access = None
@@ -167,35 +202,54 @@ class Network:
 
     def _build(self):
         lab = self.lab
-        for name in ["access", "headend", "transit", "tailend"] + [s["name"] for s in SUBSCRIBERS] + list(ISPS):
+        for name in ["access"] + list(self.routers) + [s["name"] for s in SUBSCRIBERS] + list(ISPS):
             lab.add_namespace(name)
         # The access node is a switch: its ports send nothing of their own.
         lab.run("access", "sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1")
         # Core links, and the headend's access ports.
-        lab.link("headend", "core0", "transit", "west", CORE_MTU)
-        lab.link("transit", "east", "tailend", "core0", CORE_MTU)
+        core = [("headend", "core0", "transit", "west"), ("transit", "east", "tailend", "core0")]
+        if self.ldp:
+            core += [("headend", "core1", "transit2", "west"), ("transit2", "east", "tailend", "core1")]
+        for a, a_if, b, b_if in core:
+            lab.link(a, a_if, b, b_if, CORE_MTU)
+            lab.quiet_router_end(a, a_if)
+            lab.quiet_router_end(b, b_if)
         lab.link("access", "uplink", "headend", "acc0", CORE_MTU)
-        for router, interface in [("headend", "core0"), ("transit", "west"), ("transit", "east"),
-                                  ("tailend", "core0"), ("headend", "acc0")]:
-            lab.quiet_router_end(router, interface)
+        lab.quiet_router_end("headend", "acc0")
         self.access = AccessNode(lab, "access", "uplink")
         for s in SUBSCRIBERS:
             self._subscriber_host(s)
         for name, isp in ISPS.items():
             self._isp(name, isp)
-        for router, config in self.ROUTERS.items():
+        for router, config in self.routers.items():
             self._start_router(router, config(self.ldp))
         if self.ldp:
-            for router, routes in LDP_ROUTES.items():
-                for prefix, via, dev in routes:
-                    lab.run(router, f"ip route replace {prefix} via {via} dev {dev}")
+            self._route()
             if not wait_until(self._ldp_converged, 60, 0.2):
                 raise RuntimeError("LDP did not converge:\n" + "\n".join(
-                    self.aggrctl(r, "show ldp neighbors") + self.aggrctl(r, "show ldp fec") for r in self.ROUTERS))
-        for router in self.ROUTERS:
+                    self.aggrctl(r, "show ldp neighbors") + self.aggrctl(r, "show ldp fec") for r in self.routers))
+        for router in self.routers:
             if not wait_until(lambda: self._all_resolved(router), 30, 0.2):
                 raise RuntimeError(f"{router}: next hops not resolved:\n{self.aggrctl(router, 'show adjacencies')}\n"
                                    f"{lab.log(router)}")
+
+    def _route(self):
+        """What a routing suite would install: each router's routes, the
+        first transit's path preferred, the second's as the alternate."""
+        for metric, table in ((PRIMARY_METRIC, LDP_ROUTES), (ALTERNATE_METRIC, ALTERNATE_ROUTES)):
+            for router, routes in table.items():
+                for prefix, via, dev in routes:
+                    self.lab.run(router, f"ip route replace {prefix} via {via} dev {dev} metric {metric}")
+
+    def fail_first_transit(self):
+        """The link between the first transit and the tailend goes down, and
+        routing withdraws the paths over it, as an IGP would: the headend's
+        and the tailend's traffic falls back to the second transit."""
+        self.lab.run("transit", "ip link set east down")
+        for router in ("headend", "tailend"):
+            for prefix, via, dev in LDP_ROUTES[router]:
+                if any(prefix == alternate for alternate, _, _ in ALTERNATE_ROUTES[router]):
+                    self.lab.run(router, f"ip route del {prefix} via {via} dev {dev} metric {PRIMARY_METRIC}")
 
     def _subscriber_host(self, s):
         lab, name = self.lab, s["name"]
@@ -281,7 +335,7 @@ class Network:
 
     def _all_resolved(self, router):
         adjacencies = json.loads(self.aggrctl(router, "--json show adjacencies"))
-        return adjacencies and all(a["state"] == "resolved" for a in adjacencies)
+        return adjacencies and all(a["state"] == "resolved" for a in adjacencies if a["nhlfes"] > 0)
 
     # ---------------------------------------------------------------- using
 
