@@ -319,7 +319,7 @@ bool same_ldp_settings(const LdpConfig& a, const LdpConfig& b) {
          a.interfaces == b.interfaces && a.hello_interval == b.hello_interval && a.hello_hold_time == b.hello_hold_time &&
          a.targeted_hello_interval == b.targeted_hello_interval &&
          a.targeted_hello_hold_time == b.targeted_hello_hold_time && a.keepalive_time == b.keepalive_time &&
-         a.first_label == b.first_label && neighbors(a) == neighbors(b);
+         a.first_label == b.first_label && neighbors(a) == neighbors(b) && a.graceful_restart == b.graceful_restart;
 }
 
 std::vector<std::string> restart_required(const RouterConfig& a, const RouterConfig& b) {

@@ -177,6 +177,18 @@ struct LdpNeighborConfig {
   SourceLocation where;
 };
 
+// Graceful restart (RFC 3478), as helper and as restarting router: peers
+// keep this router's labels for reconnect_time after its session is lost,
+// and it keeps theirs; the bindings it had are saved in state_file and
+// installed again at start, then refreshed within recovery_time.
+struct LdpGracefulRestartConfig {
+  bool enabled = false;
+  uint32_t reconnect_time = 120;  // seconds
+  uint32_t recovery_time = 120;   // seconds
+  std::string state_file;         // resolved against the configuration's directory
+  bool operator==(const LdpGracefulRestartConfig&) const = default;
+};
+
 // The LDP speaker (RFC 5036). Off unless the section is there.
 struct LdpConfig {
   bool enabled = false;
@@ -194,6 +206,7 @@ struct LdpConfig {
   // get a downstream FTN entry by prefix.
   std::vector<IpPrefix> subscriber_fecs;
   std::vector<LdpNeighborConfig> neighbors;
+  LdpGracefulRestartConfig graceful_restart;
   SourceLocation where;
 };
 

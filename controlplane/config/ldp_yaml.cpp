@@ -64,6 +64,21 @@ std::optional<IpPrefix> mirror_subnet(const PortConfig* port, const IpPrefix& ad
   return std::nullopt;
 }
 
+// {reconnect_time, recovery_time, state_file}: on when the section is there.
+void read_graceful_restart(YamlReader& r, const YAML::Node& node, LdpGracefulRestartConfig& gr) {
+  gr.enabled = true;
+  if (!r.map(node, "ldp graceful_restart", {"reconnect_time", "recovery_time", "state_file"})) return;
+  if (node["reconnect_time"] &&
+      r.number(node["reconnect_time"], "ldp graceful_restart reconnect_time", 1800, &gr.reconnect_time) &&
+      gr.reconnect_time == 0)
+    r.error(node["reconnect_time"], "ldp graceful_restart reconnect_time must be 1..1800 seconds");
+  if (node["recovery_time"])
+    r.number(node["recovery_time"], "ldp graceful_restart recovery_time", 1800, &gr.recovery_time);
+  std::string file;
+  if (r.require(node, "state_file", "ldp graceful_restart") && r.scalar(node["state_file"], "state_file", &file))
+    gr.state_file = relative_to(r.file(), file);
+}
+
 }  // namespace
 
 void complete_ldp(RouterConfig& c) {
@@ -88,7 +103,7 @@ void read_ldp(YamlReader& r, const YAML::Node& node, LdpConfig& ldp) {
   ldp.enabled = true;
   ldp.where = r.at(node);
   if (!r.map(node, "ldp", {"router_id", "transport_address", "interfaces", "hello", "targeted_hello", "keepalive_time",
-                          "first_label", "subscriber_fecs", "neighbors"}))
+                          "first_label", "subscriber_fecs", "neighbors", "graceful_restart"}))
     return;
   if (node["router_id"]) read_ipv4_host(r, node["router_id"], "ldp router_id", &ldp.router_id);
   if (node["transport_address"]) read_ipv4_host(r, node["transport_address"], "ldp transport_address", &ldp.transport_address);
@@ -118,6 +133,7 @@ void read_ldp(YamlReader& r, const YAML::Node& node, LdpConfig& ldp) {
       if (r.parsed(f, "ldp subscriber FEC", parse_prefix, &prefix)) ldp.subscriber_fecs.push_back(prefix);
     }
   if (node["neighbors"]) read_neighbors(r, node["neighbors"], ldp);
+  if (node["graceful_restart"]) read_graceful_restart(r, node["graceful_restart"], ldp.graceful_restart);
 }
 
 }  // namespace aggr

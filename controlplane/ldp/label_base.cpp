@@ -1,5 +1,7 @@
 #include "controlplane/ldp/label_base.h"
 
+#include <algorithm>
+
 namespace aggr::ldp {
 namespace {
 
@@ -27,7 +29,8 @@ std::optional<PeerKey> LabelBase::next_hop_peer(const Fec& fec) const {
 }
 
 void LabelBase::to_all(const Message& message, LabelBaseChanges& changes) {
-  for (const auto& [k, peer] : peers_) changes.send[k].push_back(message);
+  for (const auto& [k, peer] : peers_)
+    if (peer.up) changes.send[k].push_back(message);
 }
 
 void LabelBase::decide(const IpPrefix& prefix, LabelBaseChanges& changes) {
@@ -48,7 +51,9 @@ void LabelBase::decide(const IpPrefix& prefix, LabelBaseChanges& changes) {
     want = Binding{*f.egress_label, true, std::nullopt, std::nullopt};
   } else if (next_hop_label) {  // ordered control: bound once the next hop has bound it
     const bool keep = f.bound && !f.bound->egress;
-    want = Binding{keep ? f.bound->local_label : next_label_++, false, next_hop_label, f.next_hop};
+    const uint32_t label = keep ? f.bound->local_label : f.preserved_label ? *f.preserved_label : next_label_++;
+    f.preserved_label.reset();  // used once: a FEC rebound later gets a new label
+    want = Binding{label, false, next_hop_label, f.next_hop};
   }
   if (want == f.bound) return;
   if (f.bound && (!want || want->local_label != f.bound->local_label))
@@ -100,6 +105,7 @@ LabelBaseChanges LabelBase::peer_up(const LdpId& peer, const std::vector<IpPrefi
   LabelBaseChanges changes;
   PeerState& state = peers_[key(peer)];
   state.id = peer;
+  state.up = true;
   state.addresses.insert(addresses.begin(), addresses.end());
   // Downstream unsolicited: the new peer learns every label bound here.
   for (const auto& [prefix, fec] : fecs_)
@@ -119,12 +125,50 @@ LabelBaseChanges LabelBase::peer_addresses(const LdpId& peer, const std::vector<
   return changes;
 }
 
-LabelBaseChanges LabelBase::peer_down(const LdpId& peer) {
+LabelBaseChanges LabelBase::peer_down(const LdpId& peer, bool keep_stale) {
   LabelBaseChanges changes;
-  peers_.erase(key(peer));
-  for (auto& [prefix, fec] : fecs_) fec.received.erase(key(peer));
+  auto it = peers_.find(key(peer));
+  if (it == peers_.end()) return changes;
+  if (keep_stale) {  // forwarding stays as it is: nothing to decide
+    it->second.up = false;
+    for (auto& [prefix, fec] : fecs_)
+      if (fec.received.count(key(peer))) fec.stale.insert(key(peer));
+    return changes;
+  }
+  peers_.erase(it);
+  for (auto& [prefix, fec] : fecs_) {
+    fec.received.erase(key(peer));
+    fec.stale.erase(key(peer));
+  }
   decide_all(changes);
   return changes;
+}
+
+LabelBaseChanges LabelBase::expire_stale(const LdpId& peer) {
+  LabelBaseChanges changes;
+  for (auto& [prefix, fec] : fecs_)
+    if (fec.stale.erase(key(peer))) {
+      fec.received.erase(key(peer));
+      decide(prefix, changes);
+    }
+  if (auto it = peers_.find(key(peer)); it != peers_.end() && !it->second.up) {
+    peers_.erase(it);
+    decide_all(changes);
+  }
+  return changes;
+}
+
+void LabelBase::preserve(const IpPrefix& prefix, uint32_t label) {
+  fec(prefix).preserved_label = label;
+  next_label_ = std::max(next_label_, label + 1);
+}
+
+uint32_t LabelBase::egress_label(const IpPrefix& prefix) {
+  Fec& f = fec(prefix);
+  if (!f.preserved_label) return next_label_++;
+  const uint32_t label = *f.preserved_label;
+  f.preserved_label.reset();
+  return label;
 }
 
 LabelBaseChanges LabelBase::received(const LdpId& peer, const Message& message) {
@@ -142,7 +186,9 @@ LabelBaseChanges LabelBase::received(const LdpId& peer, const Message& message) 
       if (!m.label) break;  // the decoder refuses such a mapping
       for (const FecElement& e : m.fecs)
         if (!e.wildcard) {
-          fec(e.prefix).received[from] = *m.label;  // liberal retention: kept whoever sent it
+          Fec& f = fec(e.prefix);
+          f.received[from] = *m.label;  // liberal retention: kept whoever sent it
+          f.stale.erase(from);          // refreshed after the peer's restart
           decide(e.prefix, changes);
         }
       break;

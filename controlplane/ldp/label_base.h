@@ -83,8 +83,18 @@ class LabelBase {
   LabelBaseChanges peer_up(const LdpId& peer, const std::vector<IpPrefix>& addresses);
   LabelBaseChanges peer_addresses(const LdpId& peer, const std::vector<IpPrefix>& added,
                                   const std::vector<IpPrefix>& withdrawn);
-  // Its session ended: its mappings are gone.
-  LabelBaseChanges peer_down(const LdpId& peer);
+  // Its session ended: its mappings are gone, or, where it restarts
+  // gracefully (RFC 3478), kept as they are, stale, and nothing sent to it,
+  // until it maps them again or expire_stale() says their time is up.
+  LabelBaseChanges peer_down(const LdpId& peer, bool keep_stale = false);
+  // The peer's mappings it has not refreshed since its session ended go.
+  LabelBaseChanges expire_stale(const LdpId& peer);
+  // A label this router bound to the FEC before it restarted: bound to it
+  // again (and never allocated to another).
+  void preserve(const IpPrefix& fec, uint32_t label);
+  // The FEC's label for this router to be its egress: the one it had
+  // before a restart, or a new one.
+  uint32_t egress_label(const IpPrefix& fec);
   // Label messages from a peer's session.
   LabelBaseChanges received(const LdpId& peer, const Message& message);
 
@@ -105,10 +115,13 @@ class LabelBase {
     std::map<std::pair<uint32_t, uint16_t>, uint32_t> received;  // by peer
     std::optional<Binding> bound;           // installed and advertised
     std::optional<NextHopLabel> reported_next_hop_label;
+    std::set<std::pair<uint32_t, uint16_t>> stale;  // peers whose mapping is kept over their restart
+    std::optional<uint32_t> preserved_label;       // bound before this router restarted
   };
   struct PeerState {
     LdpId id;
     std::set<IpPrefix> addresses;
+    bool up = true;  // false: restarting, its stale mappings kept
   };
   using PeerKey = std::pair<uint32_t, uint16_t>;
 

@@ -146,6 +146,10 @@ std::optional<Failure> read_parameters(MessageType type, std::span<const uint8_t
         init.receiver = {load32(tlv.value.data() + 8), load16(tlv.value.data() + 12)};
         have_session = true;
         break;
+      case TlvType::kFtSession:
+        if (auto f = need_length(tlv, 12, "FT Session")) return f;
+        init.ft_session = FtSession{load16(tlv.value.data()), load32(tlv.value.data() + 4), load32(tlv.value.data() + 8)};
+        break;
       case TlvType::kAddressList: {
         if (tlv.value.size() < 2) return Failure{StatusCode::kBadTlvLength, "an Address List TLV without its family"};
         const uint16_t family = load16(tlv.value.data());
@@ -298,6 +302,14 @@ void write_body(Writer& w, const Initialization& i) {
     w.u32(i.receiver.lsr_id);
     w.u16(i.receiver.label_space);
   });
+  // The U bit: a peer without graceful restart ignores it (RFC 3479 section 4.1).
+  if (i.ft_session)
+    w.tlv(TlvType::kFtSession, [&] {
+      w.u16(i.ft_session->flags);
+      w.u16(0);
+      w.u32(i.ft_session->reconnect_timeout_ms);
+      w.u32(i.ft_session->recovery_time_ms);
+    }, 0x8000);
 }
 
 void write_body(Writer&, const KeepAlive&) {}

@@ -51,6 +51,7 @@ enum class TlvType : uint16_t {
   kConfigurationSequenceNumber = 0x0402,
   kIpv6TransportAddress = 0x0403,
   kCommonSessionParameters = 0x0500,
+  kFtSession = 0x0503,  // RFC 3479, as RFC 3478's graceful restart uses it (sent with the U bit)
   kLabelRequestMessageId = 0x0600,
   kDualStackCapability = 0x0701,  // RFC 7552
 };
@@ -117,6 +118,19 @@ struct Hello {
   bool operator==(const Hello&) const = default;
 };
 
+// Graceful restart (RFC 3478 section 2): the FT Session TLV of an
+// Initialization, with the L (learn from the network) flag. The reconnect
+// timeout is how long the peer may keep this router's labels once the
+// session is lost; the recovery time, how long after it comes back (0: this
+// router kept no forwarding state across a restart).
+constexpr uint16_t kFtLearnFromNetwork = 0x0001;
+struct FtSession {
+  uint16_t flags = kFtLearnFromNetwork;
+  uint32_t reconnect_timeout_ms = 0;
+  uint32_t recovery_time_ms = 0;
+  bool operator==(const FtSession&) const = default;
+};
+
 struct Initialization {
   uint16_t protocol_version = kProtocolVersion;
   uint16_t keepalive_time = 0;         // seconds
@@ -125,6 +139,7 @@ struct Initialization {
   uint8_t path_vector_limit = 0;
   uint16_t max_pdu_length = 0;         // 0: the default (4096)
   LdpId receiver;                      // the receiver's label space
+  std::optional<FtSession> ft_session;  // graceful restart
   bool operator==(const Initialization&) const = default;
 };
 

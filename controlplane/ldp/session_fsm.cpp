@@ -31,6 +31,7 @@ Message SessionFsm::initialization() {
   init.keepalive_time = settings_.keepalive_time;
   init.max_pdu_length = settings_.max_pdu_length;
   init.receiver = settings_.peer;
+  init.ft_session = settings_.ft_session;
   return {MessageType::kInitialization, next_message_id(), init};
 }
 
@@ -67,6 +68,7 @@ StatusCode SessionFsm::accept(const Initialization& init) {
   // unsolicited on a non-ATM link (section 3.5.3): nothing to refuse.
   keepalive_time_ = std::min(settings_.keepalive_time, init.keepalive_time);
   max_pdu_length_ = std::min(effective_max_pdu(settings_.max_pdu_length), effective_max_pdu(init.max_pdu_length));
+  peer_ft_session_ = init.ft_session;
   return StatusCode::kSuccess;
 }
 

@@ -25,6 +25,7 @@ struct SessionSettings {
   bool active = false;            // ours is the higher transport address (section 2.5.2): we send Init first
   uint16_t keepalive_time = 180;  // seconds we propose
   uint16_t max_pdu_length = kDefaultMaxPduLength;
+  std::optional<FtSession> ft_session;  // graceful restart: what we offer
 };
 
 // What an event asks of the session's transport.
@@ -58,6 +59,8 @@ class SessionFsm {
   // Negotiated once the peer's Initialization is accepted.
   uint16_t keepalive_time() const { return keepalive_time_; }
   uint16_t max_pdu_length() const { return max_pdu_length_; }
+  // The peer's graceful restart parameters, if its Initialization had them.
+  const std::optional<FtSession>& peer_ft_session() const { return peer_ft_session_; }
   const SessionSettings& settings() const { return settings_; }
   // Message ids for what the LIB sends on this session.
   uint32_t next_message_id() { return next_id_++; }
@@ -77,6 +80,7 @@ class SessionFsm {
   SessionState state_ = SessionState::kNonExistent;
   uint16_t keepalive_time_;
   uint16_t max_pdu_length_;
+  std::optional<FtSession> peer_ft_session_;
   uint32_t next_id_ = 1;
   Clock::time_point last_received_{};
   Clock::time_point last_sent_{};

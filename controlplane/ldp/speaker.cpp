@@ -86,7 +86,8 @@ Speaker::Speaker(const LdpConfig& config, std::vector<SpeakerInterface> interfac
       throw std::runtime_error("LDP transport address " + format_address(config_.transport_address) + ": " + s.error);
   }
   open_listener();
-  for (const IpPrefix& fec : feed_.policy().egress()) apply(label_base_.set_egress(fec, label_base_.allocate_label()));
+  if (config_.graceful_restart.enabled) restore(Clock::now());
+  for (const IpPrefix& fec : feed_.policy().egress()) apply(label_base_.set_egress(fec, label_base_.egress_label(fec)));
   log_info("LDP: " + format_ldp_id(local_) + " on " + std::to_string(interfaces_.size()) + " interface(s), transport " +
            format_address(config_.transport_address));
 }
@@ -97,6 +98,9 @@ Speaker::~Speaker() {
 }
 
 void Speaker::shutdown() {
+  if (stopped_) return;
+  // What a restart is to find: the bindings as they are now.
+  if (config_.graceful_restart.enabled && !recovering_) save(Clock::now());
   for (auto& [id, peer] : peers_)
     if (peer.session) peer.session->shutdown(StatusCode::kShutdown);
   peers_.clear();
@@ -144,6 +148,70 @@ void Speaker::poll(Clock::time_point now) {
   track_peers(now);
   accept_connections(now);
   service_sessions(now);
+  if (config_.graceful_restart.enabled) {
+    expire_stale_peers(now);
+    if (recovering_ && now >= recovery_until_) end_recovery();
+    if (dirty_ && !recovering_ && now - last_save_ >= 1s) save(now);
+  }
+}
+
+void Speaker::restore(Clock::time_point now) {
+  const std::string& file = config_.graceful_restart.state_file;
+  if (Status s = load_bindings(file, &restored_); !s.ok()) log_warning("LDP graceful restart: " + s.error);
+  if (restored_.empty()) return;
+  // The labels bound before are bound again, and forwarding resumes as it
+  // was until LDP has learned it all again.
+  LabelBaseChanges changes;
+  for (const auto& [fec, binding] : restored_.bindings) {
+    label_base_.preserve(fec, binding.local_label);
+    changes.install[fec] = binding;
+  }
+  for (const auto& [fec, label] : restored_.next_hop_labels) changes.next_hop_labels[fec] = label;
+  report(feed_.apply(changes));
+  recovering_ = true;
+  recovery_until_ = now + std::chrono::seconds(config_.graceful_restart.recovery_time);
+  log_info("LDP graceful restart: " + std::to_string(restored_.bindings.size()) + " bindings and " +
+           std::to_string(restored_.next_hop_labels.size()) + " FTN labels restored from " + file);
+}
+
+void Speaker::end_recovery() {
+  recovering_ = false;
+  LabelBaseChanges changes;
+  for (const auto& [fec, binding] : restored_.bindings) {
+    if (auto now = label_base_.binding(fec))
+      changes.install[fec] = *now;
+    else
+      changes.remove.insert(fec);
+  }
+  for (const auto& [fec, label] : restored_.next_hop_labels) changes.next_hop_labels[fec] = label_base_.next_hop_label(fec);
+  report(feed_.apply(changes));
+  log_info("LDP graceful restart: recovery over");
+  restored_ = {};
+  dirty_ = true;
+}
+
+void Speaker::save(Clock::time_point now) {
+  SavedBindings saved;
+  for (const IpPrefix& fec : label_base_.fecs()) {
+    if (auto binding = label_base_.binding(fec)) saved.bindings[fec] = *binding;
+    if (auto label = label_base_.next_hop_label(fec)) saved.next_hop_labels[fec] = *label;
+  }
+  if (Status s = save_bindings(config_.graceful_restart.state_file, saved); !s.ok())
+    log_warning("LDP graceful restart: " + s.error);
+  dirty_ = false;
+  last_save_ = now;
+}
+
+void Speaker::expire_stale_peers(Clock::time_point now) {
+  for (auto it = stale_until_.begin(); it != stale_until_.end();) {
+    if (now < it->second) {
+      ++it;
+      continue;
+    }
+    log_info("LDP graceful restart: " + format_ldp_id({it->first, 0}) + "'s stale labels expire");
+    apply(label_base_.expire_stale({it->first, 0}));
+    it = stale_until_.erase(it);
+  }
 }
 
 void Speaker::send_hellos(Clock::time_point now) {
@@ -238,6 +306,9 @@ SessionSettings Speaker::session_settings(const PeerRecord& peer) const {
   s.peer = peer.id;
   s.active = peer.active;
   s.keepalive_time = config_.keepalive_time;
+  const LdpGracefulRestartConfig& gr = config_.graceful_restart;
+  // A recovery time only while what was saved before a restart is in use.
+  if (gr.enabled) s.ft_session = FtSession{kFtLearnFromNetwork, gr.reconnect_time * 1000, recovering_ ? gr.recovery_time * 1000 : 0};
   return s;
 }
 
@@ -334,6 +405,15 @@ void Speaker::went_operational(PeerRecord& peer, Clock::time_point now) {
   // come from its next hop (section 2.7); then every label bound here.
   peer.session->send(address_messages());
   apply(label_base_.peer_up(peer.id, {}));
+  // A peer back from a graceful restart: its stale labels last its recovery
+  // time (none: it kept no forwarding state, they go now).
+  if (auto stale = stale_until_.find(peer.id.lsr_id); stale != stale_until_.end()) {
+    const std::optional<FtSession>& ft = peer.session->fsm().peer_ft_session();
+    const uint32_t recovery_ms = ft ? std::min(ft->recovery_time_ms, config_.graceful_restart.recovery_time * 1000) : 0;
+    stale->second = now + std::chrono::milliseconds(recovery_ms);
+    log_info("LDP graceful restart: " + format_ldp_id(peer.id) + " is back; its stale labels last " +
+             std::to_string(recovery_ms) + " ms more");
+  }
 }
 
 void Speaker::session_ended(PeerRecord& peer, Clock::time_point now) {
@@ -347,7 +427,17 @@ void Speaker::session_ended(PeerRecord& peer, Clock::time_point now) {
     ++peer.flaps;
     peer.operational = false;
     log_warning("LDP: session with " + format_ldp_id(peer.id) + " ended: " + peer.last_error);
-    apply(label_base_.peer_down(peer.id));
+    // A peer that restarts gracefully keeps its labels in use, stale, for
+    // the smaller of its reconnect timeout and ours (RFC 3478 section 3).
+    const std::optional<FtSession>& ft = peer.session->fsm().peer_ft_session();
+    const uint32_t reconnect_ms =
+        config_.graceful_restart.enabled && ft ? std::min(ft->reconnect_timeout_ms, config_.graceful_restart.reconnect_time * 1000) : 0;
+    apply(label_base_.peer_down(peer.id, reconnect_ms > 0));
+    if (reconnect_ms > 0) {
+      stale_until_[peer.id.lsr_id] = now + std::chrono::milliseconds(reconnect_ms);
+      log_info("LDP graceful restart: " + format_ldp_id(peer.id) + "'s labels kept " + std::to_string(reconnect_ms) +
+               " ms for it to come back");
+    }
     peer.retry_at = now + 1s;
   } else {
     log_debug("LDP: session with " + format_ldp_id(peer.id) + " did not come up: " + peer.last_error);
@@ -357,6 +447,7 @@ void Speaker::session_ended(PeerRecord& peer, Clock::time_point now) {
 }
 
 void Speaker::apply(const LabelBaseChanges& changes) {
+  dirty_ |= !changes.install.empty() || !changes.remove.empty() || !changes.next_hop_labels.empty();
   for (const auto& [key, messages] : changes.send) {
     auto it = peers_.find(key.first);
     if (it != peers_.end() && it->second.operational && it->second.session) it->second.session->send(messages);

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "controlplane/config/config.h"
+#include "controlplane/ldp/binding_store.h"
 #include "controlplane/ldp/discovery.h"
 #include "controlplane/ldp/hello_socket.h"
 #include "controlplane/ldp/label_base.h"
@@ -81,6 +82,10 @@ class Speaker {
   const std::vector<std::string>& last_problems() const { return problems_; }
   const FecPolicy& policy() const { return feed_.policy(); }
   bool has_password(const LdpId& peer) const { return !password_for(peer).empty(); }
+  // Graceful restart: peers whose labels are kept stale, until when.
+  const std::map<uint32_t, Clock::time_point>& stale_peers() const { return stale_until_; }
+  // Restarted with saved bindings, and still within the recovery time.
+  bool recovering() const { return recovering_; }
 
  private:
   void open_listener();
@@ -94,6 +99,12 @@ class Speaker {
   void went_operational(PeerRecord& peer, Clock::time_point now);
   void apply(const LabelBaseChanges& changes);
   void report(const std::vector<std::string>& problems);
+  // Graceful restart: installs what was saved before a restart.
+  void restore(Clock::time_point now);
+  // The recovery time is over: what was restored and not bound again goes.
+  void end_recovery();
+  void save(Clock::time_point now);
+  void expire_stale_peers(Clock::time_point now);
   SessionSettings session_settings(const PeerRecord& peer) const;
   // The TCP MD5 key for a peer, if configured ("" otherwise).
   const std::string& password_for(const LdpId& peer) const;
@@ -115,6 +126,13 @@ class Speaker {
   SpeakerCounters counters_;
   std::vector<std::string> problems_;
   bool stopped_ = false;
+  // Graceful restart.
+  std::map<uint32_t, Clock::time_point> stale_until_;  // helper: by LSR id
+  SavedBindings restored_;
+  bool recovering_ = false;
+  Clock::time_point recovery_until_{};
+  bool dirty_ = false;
+  Clock::time_point last_save_{};
 };
 
 }  // namespace aggr::ldp
