@@ -139,6 +139,46 @@ TEST(LdpLabelBase, AFecTakesItsNextHopFromRoutingWhenFirstHeardOfAndFollowsRoute
   EXPECT_EQ(c.next_hop_labels[kRed], std::nullopt);
 }
 
+TEST(LdpLabelBase, ARestartingPeersLabelsAreKeptStaleUntilRefreshedOrExpired) {
+  LabelBase headend({}, 1000);
+  headend.peer_up(kTransit, {prefix("10.0.12.2/32")});
+  headend.set_next_hop(kRed, hop("10.0.12.2/32"));
+  const IpPrefix green = prefix("192.0.2.4/30");
+  headend.set_next_hop(green, hop("10.0.12.2/32"));
+  headend.received(kTransit, mapping(kRed, 16));
+  headend.received(kTransit, mapping(green, 17));
+  // The transit restarts gracefully: nothing changes in forwarding, nothing is sent to it.
+  LabelBaseChanges c = headend.peer_down(kTransit, true);
+  EXPECT_TRUE(c.empty());
+  EXPECT_EQ(headend.next_hop_label(kRed), (NextHopLabel{16, hop("10.0.12.2/32")}));
+  c = headend.set_egress(prefix("100.64.0.0/16"), 100);
+  EXPECT_TRUE(sent(c, kTransit).empty());
+  // Back: it is told every binding again, and maps red again, not green.
+  c = headend.peer_up(kTransit, {});
+  EXPECT_FALSE(sent(c, kTransit).empty());
+  headend.received(kTransit, mapping(kRed, 16));
+  c = headend.expire_stale(kTransit);
+  EXPECT_EQ(c.next_hop_labels.count(kRed), 0u);  // refreshed: untouched
+  EXPECT_EQ(c.next_hop_labels[green], std::nullopt);
+  EXPECT_EQ(headend.next_hop_label(kRed), (NextHopLabel{16, hop("10.0.12.2/32")}));
+}
+
+TEST(LdpLabelBase, ARestartedRouterBindsTheLabelsItHadBefore) {
+  LabelBase transit({}, 16);
+  transit.preserve(kRed, 40);
+  transit.preserve(prefix("100.64.0.0/16"), 41);
+  transit.peer_up(kTailend, {prefix("10.0.23.2/32")});
+  transit.set_next_hop(kRed, hop("10.0.23.2/32"));
+  LabelBaseChanges c = transit.received(kTailend, mapping(kRed, 3001));
+  EXPECT_EQ(c.install[kRed].local_label, 40u);
+  EXPECT_EQ(transit.egress_label(prefix("100.64.0.0/16")), 41u);
+  // New FECs get labels above every preserved one.
+  const IpPrefix other = prefix("198.51.100.0/24");
+  transit.set_next_hop(other, hop("10.0.23.2/32"));
+  c = transit.received(kTailend, mapping(other, 3002));
+  EXPECT_EQ(c.install[other].local_label, 42u);
+}
+
 TEST(LdpLabelBase, ARequestIsAnsweredWithTheBindingOrNoRoute) {
   LabelBase tailend;
   tailend.set_egress(kRed, 3001);
