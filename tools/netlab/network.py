@@ -48,7 +48,13 @@ POOLS = ["100.64.0.0/16", "2001:db8::/32"]
 LINK12, LINK12_6, LINK23, LINK23_6 = "10.0.12.0/30", "fd00:12::/64", "10.0.23.0/30", "fd00:23::/64"
 # With LDP, a second transit is the alternate path: headend-transit2 (14), transit2-tailend (43).
 LINK14, LINK14_6, LINK43, LINK43_6 = "10.0.14.0/30", "fd00:14::/64", "10.0.43.0/30", "fd00:43::/64"
-LDP = '{hello: {interval: 1, hold_time: 5}}'
+
+
+def ldp_section(router, extra=""):
+    """Fast Hellos, and graceful restart with the router's state file
+    beside its configuration."""
+    return (f"{{hello: {{interval: 1, hold_time: 5}}, graceful_restart: {{reconnect_time: 60, recovery_time: 30, "
+            f"state_file: {router}-ldp.json}}{extra}}}")
 
 EAL = '{args: [--no-huge, -m, "384", --no-pci, --log-level=lib.eal:warning]}'
 COMMON = f"""eal: {EAL}
@@ -82,7 +88,7 @@ def headend_config(ldp=False):
                      f"addresses: [{', '.join(json.dumps(a) for a in addresses)}]}}")
     if ldp:  # the FTN entries follow the labels the transit gives the ISPs' FECs
         isps = "\n".join(f"  - {{id: {i['id']}, name: {name}, fec: {i['handoff']}}}" for name, i in ISPS.items())
-        labels = f"ldp: {LDP}"
+        labels = f"ldp: {ldp_section('headend')}"
     else:
         isps = "\n".join(f"  - {{id: {i['id']}, name: {name}, labels: [{i['headend_label']}], "
                          f"next_hop: {{port: core0, address: 10.0.12.2}}}}" for name, i in ISPS.items())
@@ -111,14 +117,14 @@ def transit2_config(ldp=True):
      mirror: {{interface: mwest, addresses: [{link_address(LINK14, 2)}, "{link_address(LINK14_6, 2)}"]}}}}
   - {{name: east, role: core, device: "net_af_packet1,iface=east", mtu: {CORE_MTU},
      mirror: {{interface: meast, addresses: [{link_address(LINK43, 1)}, "{link_address(LINK43_6, 1)}"]}}}}
-ldp: {LDP}
+ldp: {ldp_section('transit2')}
 """
 
 
 def transit_config(ldp=False):
     swaps = "\n".join(f"  - {{label: {i['headend_label']}, action: swap, out_labels: [{i['label']}], "
                       f"next_hop: {{port: east, address: 10.0.23.2}}}}" for i in ISPS.values())
-    labels = f"ldp: {LDP}" if ldp else f"""local_labels:
+    labels = f"ldp: {ldp_section('transit')}" if ldp else f"""local_labels:
 {swaps}
   - {{label: 4100, action: swap, out_labels: [100], next_hop: {{port: west, address: 10.0.12.1}}}}"""
     return f"""router: {{name: transit, role: transit, router_id: {ROUTER_IDS['transit']}}}
@@ -141,7 +147,8 @@ def tailend_config(ldp=False):
                     f"{host_address(i['handoff'], 2)}}}}}")
         labels.append(f"  - {{label: {i['label']}, action: pop-to-isp, isp: {name}}}")
     if ldp:  # each ISP's FEC (its handoff link) originated; the pools' labels followed
-        labelling = f"ldp: {{hello: {{interval: 1, hold_time: 5}}, subscriber_fecs: [{', '.join(json.dumps(p) for p in POOLS)}]}}\n"
+        pools = ", ".join(json.dumps(p) for p in POOLS)
+        labelling = f"ldp: {ldp_section('tailend', f', subscriber_fecs: [{pools}]')}\n"
     else:
         labelling = "local_labels:\n" + "\n".join(labels) + "\nprefix_fecs:\n" + "".join(
             f"  - {{prefix: {json.dumps(p)}, labels: [4100], next_hop: {{port: core0, address: 10.0.23.1}}}}\n" for p in POOLS)
@@ -233,13 +240,30 @@ class Network:
                 raise RuntimeError(f"{router}: next hops not resolved:\n{self.aggrctl(router, 'show adjacencies')}\n"
                                    f"{lab.log(router)}")
 
-    def _route(self):
-        """What a routing suite would install: each router's routes, the
-        first transit's path preferred, the second's as the alternate."""
+    def _route(self, only=None):
+        """What a routing suite would install: each router's routes (or
+        only one's), the first transit's path preferred, the second's as
+        the alternate."""
         for metric, table in ((PRIMARY_METRIC, LDP_ROUTES), (ALTERNATE_METRIC, ALTERNATE_ROUTES)):
             for router, routes in table.items():
+                if only is not None and router != only:
+                    continue
                 for prefix, via, dev in routes:
                     self.lab.run(router, f"ip route replace {prefix} via {via} dev {dev} metric {metric}")
+
+    def restart_router(self, router):
+        """Stops a router's aggrd and starts it again with the same
+        configuration; its routes come back with its mirrors, as a routing
+        suite's would. Returns the seconds from the stop to the new one
+        answering."""
+        started = time.time()
+        self.lab.stop(self.aggrd[router])
+        with open(os.path.join(self.lab.work_dir, f"{router}.yaml")) as f:
+            config = f.read()
+        self._start_router(router, config)
+        if self.ldp:
+            self._route(router)
+        return time.time() - started
 
     def fail_first_transit(self):
         """The link between the first transit and the tailend goes down, and
