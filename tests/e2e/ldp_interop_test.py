@@ -234,7 +234,6 @@ class LdpInteropTest(unittest.TestCase):
 
     def test_1_a_fec_withdrawn_by_frr_leaves_the_ftn(self):
         self.wait_operational()
-        red = self.frr_label_as_int(RED_FEC)
         self.vtysh("configure terminal", f"no ip route {RED_FEC} 192.0.2.254")
         self.assertTrue(wait_until(lambda: self.ftn("red") is None, 15), f"red's FTN stays: {self.ftn('red')}")
         remote = [b for b in self.aggrctl("show ldp bindings") if b["fec"] == RED_FEC]
@@ -243,7 +242,6 @@ class LdpInteropTest(unittest.TestCase):
         self.vtysh("configure terminal", f"ip route {RED_FEC} 192.0.2.254")
         self.assertTrue(wait_until(lambda: self.ftn("red") is not None, 15))
         self.assertEqual(self.ftn("red"), ([self.frr_label_as_int(RED_FEC)], "ldp"))
-        del red
 
     def test_2_a_fec_aggrd_stops_originating_is_withdrawn_from_frr(self):
         self.wait_operational()
