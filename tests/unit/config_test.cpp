@@ -5,11 +5,14 @@
 #include <filesystem>
 #include <fstream>
 
+#include "tests/support/text_fixtures.h"
 #include "controlplane/config/config.h"
 #include "tests/support/process.h"
 
 namespace aggr {
 namespace {
+
+using test::replaced;
 
 // Line numbers below refer to this text.
 const char* const kGood = R"(router:
@@ -69,11 +72,6 @@ std::string write_temp(const std::string& text, const std::string& suffix = ".ya
   return path;
 }
 
-std::string replaced(std::string text, const std::string& from, const std::string& to) {
-  size_t at = text.find(from);
-  if (at == std::string::npos) throw std::logic_error("test bug: '" + from + "' not in the base config");
-  return text.replace(at, from.size(), to);
-}
 
 TEST(Config, GoodConfigurationLoads) {
   LoadResult r = load_config(write_temp(kGood));

@@ -4,17 +4,14 @@
 
 #include <fstream>
 
+#include "tests/support/text_fixtures.h"
 #include "controlplane/ldp/binding_store.h"
 #include "tests/support/process.h"
 
 namespace aggr::ldp {
 namespace {
 
-IpPrefix prefix(const char* text) {
-  IpPrefix p;
-  EXPECT_TRUE(parse_prefix(text, &p).ok()) << text;
-  return p;
-}
+using test::prefix;
 
 TEST(LdpBindingStore, WhatIsSavedReadsBackWhole) {
   const test::ScratchDir dir("ldp-store");

@@ -6,12 +6,16 @@
 
 #include <fstream>
 
+#include "tests/support/text_fixtures.h"
 #include "controlplane/config/config.h"
 #include "controlplane/config_diff.h"
 #include "tests/support/process.h"
 
 namespace aggr {
 namespace {
+
+using test::prefix;
+using test::replaced;
 
 // Line numbers below refer to this text.
 const char* const kTailend = R"(router: {role: tailend, router_id: 10.255.0.3}
@@ -43,17 +47,6 @@ std::string write_temp(const std::string& text, const std::string& name = "") {
   return path;
 }
 
-std::string replaced(std::string text, const std::string& from, const std::string& to) {
-  size_t at = text.find(from);
-  if (at == std::string::npos) throw std::logic_error("test bug: '" + from + "' not in the base config");
-  return text.replace(at, from.size(), to);
-}
-
-IpPrefix prefix(const char* text) {
-  IpPrefix p;
-  EXPECT_TRUE(parse_prefix(text, &p).ok()) << text;
-  return p;
-}
 
 TEST(LdpConfig, TakesItsDefaultsFromTheRestOfTheFile) {
   LoadResult r = load_config(write_temp(kTailend));

@@ -4,16 +4,13 @@
 // whom, what it installs, what it withdraws and releases, and when.
 #include <gtest/gtest.h>
 
+#include "tests/support/text_fixtures.h"
 #include "controlplane/ldp/label_base.h"
 
 namespace aggr::ldp {
 namespace {
 
-IpPrefix prefix(const char* text) {
-  IpPrefix p;
-  EXPECT_TRUE(parse_prefix(text, &p).ok()) << text;
-  return p;
-}
+using test::prefix;
 
 NextHop hop(const char* address, uint16_t port = 1) { return {prefix(address), port}; }
 

@@ -4,18 +4,15 @@
 // refused with the status code RFC 5036 gives it.
 #include <gtest/gtest.h>
 
+#include "tests/support/text_fixtures.h"
 #include "controlplane/ldp/pdu.h"
 
 namespace aggr::ldp {
 namespace {
 
-using Bytes = std::vector<uint8_t>;
+using test::prefix;
 
-IpPrefix prefix(const char* text) {
-  IpPrefix p;
-  EXPECT_TRUE(parse_prefix(text, &p).ok()) << text;
-  return p;
-}
+using Bytes = std::vector<uint8_t>;
 
 // A link Hello from 10.1.0.2:0, as a capture shows it: hold time 15,
 // transport address 10.1.0.2, configuration sequence number 1.

@@ -7,6 +7,7 @@
 // reload's new policy taking an ISP's entry away.
 #include <gtest/gtest.h>
 
+#include "tests/support/text_fixtures.h"
 #include "controlplane/ldp/fec_policy.h"
 #include "controlplane/ldp/rib_feed.h"
 #include "dataplane/net/mac.h"
@@ -17,11 +18,7 @@
 namespace aggr::ldp {
 namespace {
 
-IpPrefix prefix(const char* text) {
-  IpPrefix p;
-  EXPECT_TRUE(parse_prefix(text, &p).ok()) << text;
-  return p;
-}
+using test::prefix;
 
 rte_ether_addr ether(const char* text) {
   rte_ether_addr out;
