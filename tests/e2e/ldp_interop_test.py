@@ -40,7 +40,7 @@ KEY = "ldp-md5-s3cret"
 def dut_config(work_dir, pools, password_file=None, tag="0"):
     neighbors = ""
     if password_file:
-        neighbors = f"\n  neighbors: [{{lsr_id: {FRR_ID}, password_file: {password_file}}}]"
+        neighbors = f"\n  neighbors: [{{lsr_id: {FRR_ID}, password_file: {password_file}, targeted: {FRR_ID}}}]"
     return f"""router: {{name: ldp-dut, role: headend, router_id: {DUT_ID}}}
 eal: {{args: [--no-huge, -m, "256", --no-pci, --file-prefix=ldpi{tag}, --log-level=lib.eal:warning]}}
 workers: {{lcores: [1], idle_polls: 64, idle_sleep_us: 500}}
@@ -283,6 +283,7 @@ class LdpInteropTest(unittest.TestCase):
 
     def test_5_md5_on_both_sides_and_a_wrong_key_never_comes_up(self):
         self.wait_operational()
+        self.vtysh("configure terminal", "mpls ldp", "address-family ipv4", f"neighbor {DUT_ID} targeted")
         self.vtysh("configure terminal", "mpls ldp", f"neighbor {DUT_ID} password {KEY}")
         # aggrd without the key: FRR's signed segments are not answered.
         self.assertTrue(wait_until(lambda: self.frr_state() != "OPERATIONAL", 30))
@@ -295,6 +296,12 @@ class LdpInteropTest(unittest.TestCase):
         self.start_aggrd()
         self.wait_operational(60)
         self.assertTrue(self.dut_neighbor()["md5"])
+        # The neighbor is targeted too: a targeted adjacency beside the link one, both ways.
+        def targeted():
+            return any(a["type"] == "targeted" and a["lsr_id"] == FRR_ID + ":0"
+                       for a in self.aggrctl("show ldp discovery")["adjacencies"])
+        self.assertTrue(wait_until(targeted, 20), self.aggrctl("show ldp discovery"))
+        self.assertIn("Targeted", self.vtysh("show mpls ldp discovery detail") + self.vtysh("show mpls ldp discovery"))
         self.vtysh("configure terminal", "mpls ldp", f"no neighbor {DUT_ID} password {KEY}")
         self.assertTrue(wait_until(lambda: self.frr_state() != "OPERATIONAL", 30))
         time.sleep(8)
