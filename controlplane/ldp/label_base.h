@@ -68,8 +68,6 @@ class LabelBase {
   // Labels are allocated from `first` upward (16: the first unreserved).
   explicit LabelBase(RouteLookup route = {}, uint32_t first = 16) : route_(std::move(route)), next_label_(first) {}
 
-  // A label of its own for a FEC this router will be the egress for.
-  uint32_t allocate_label() { return next_label_++; }
   // A FEC this router is the egress for, with the label it advertises
   // (non-null: the label tells the ISP); none: no longer.
   LabelBaseChanges set_egress(const IpPrefix& fec, std::optional<uint32_t> label);

@@ -482,7 +482,7 @@ void Speaker::set_policy(FecPolicy policy) {
   report(feed_.set_policy(policy, labels));
   for (const IpPrefix& fec : policy.egress())
     if (auto bound = label_base_.binding(fec); !bound || !bound->egress)
-      apply(label_base_.set_egress(fec, label_base_.allocate_label()));
+      apply(label_base_.set_egress(fec, label_base_.egress_label(fec)));
 }
 
 }  // namespace aggr::ldp
