@@ -308,18 +308,11 @@ std::string ConfigChanges::describe() const {
   return out.empty() ? "no changes" : out;
 }
 
-// The speaker's own settings; its FECs (the ISPs', the pools) follow a reload.
-bool same_ldp_settings(const LdpConfig& a, const LdpConfig& b) {
-  auto neighbors = [](const LdpConfig& c) {
-    std::vector<std::tuple<IpPrefix, std::optional<IpPrefix>, std::string>> out;
-    for (const LdpNeighborConfig& n : c.neighbors) out.emplace_back(n.lsr_id, n.targeted, n.password);
-    return out;
-  };
+// What identifies the speaker; its timers, interfaces and neighbors, and its
+// FECs (the ISPs', the pools), follow a reload.
+bool same_ldp_identity(const LdpConfig& a, const LdpConfig& b) {
   return a.enabled == b.enabled && a.router_id == b.router_id && a.transport_address == b.transport_address &&
-         a.interfaces == b.interfaces && a.hello_interval == b.hello_interval && a.hello_hold_time == b.hello_hold_time &&
-         a.targeted_hello_interval == b.targeted_hello_interval &&
-         a.targeted_hello_hold_time == b.targeted_hello_hold_time && a.keepalive_time == b.keepalive_time &&
-         a.first_label == b.first_label && neighbors(a) == neighbors(b) && a.graceful_restart == b.graceful_restart;
+         a.first_label == b.first_label && a.graceful_restart == b.graceful_restart;
 }
 
 std::vector<std::string> restart_required(const RouterConfig& a, const RouterConfig& b) {
@@ -338,7 +331,7 @@ std::vector<std::string> restart_required(const RouterConfig& a, const RouterCon
   need(!same_limits(a.limits, b.limits), "limits");
   need(!(a.management.listen == b.management.listen), "management listen");
   need(!(a.metrics.listen == b.metrics.listen), "metrics listen");
-  need(!same_ldp_settings(a.ldp, b.ldp), "ldp (its sessions' settings)");
+  need(!same_ldp_identity(a.ldp, b.ldp), "ldp (enabled, router_id, transport_address, first_label or graceful_restart)");
   if (a.ports.size() != b.ports.size()) {
     out.push_back("the set of ports changed: that needs a restart");
   } else {

@@ -61,8 +61,11 @@ void ControlPlane::stop_protocols() {
   ldp_.reset();
 }
 
-void ControlPlane::start_ldp(const RouterConfig& config) {
-  if (!config.ldp.enabled) return;
+namespace {
+
+// The ports LDP speaks on, as the speaker needs them: each mirror's kernel
+// interface and its addresses.
+std::vector<ldp::SpeakerInterface> ldp_interfaces(const RouterConfig& config) {
   std::vector<ldp::SpeakerInterface> interfaces;
   for (const std::string& name : config.ldp.interfaces) {
     const PortConfig* port = config.port(name);  // validated: a core port whose mirror has an IPv4 address
@@ -75,7 +78,14 @@ void ControlPlane::start_ldp(const RouterConfig& config) {
     if (i.ifindex == 0) throw std::runtime_error("LDP interface " + name + ": no mirror interface " + port->mirror->interface);
     interfaces.push_back(i);
   }
-  ldp_ = std::make_unique<ldp::Speaker>(config.ldp, std::move(interfaces), *rib_, ldp::fec_policy(config));
+  return interfaces;
+}
+
+}  // namespace
+
+void ControlPlane::start_ldp(const RouterConfig& config) {
+  if (!config.ldp.enabled) return;
+  ldp_ = std::make_unique<ldp::Speaker>(config.ldp, ldp_interfaces(config), *rib_, ldp::fec_policy(config));
 }
 
 void ControlPlane::follow_neighbours() {
@@ -188,7 +198,10 @@ const ReloadRecord& ControlPlane::reload() {
     restore_token();
     return fail({"could not apply, nothing changed: " + applied.error});
   }
-  if (ldp_) ldp_->set_policy(ldp::fec_policy(loaded.config));
+  if (ldp_) {
+    ldp_->reconfigure(loaded.config.ldp, ldp_interfaces(loaded.config));
+    ldp_->set_policy(ldp::fec_policy(loaded.config));
+  }
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   config_ = std::move(loaded.config);
   keep_settings_only(config_);

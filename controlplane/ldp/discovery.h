@@ -51,6 +51,11 @@ class Discovery {
   using Clock = std::chrono::steady_clock;
   explicit Discovery(DiscoverySettings settings) : settings_(settings) {}
 
+  // New hold times (a reload), proposed in the Hellos from now on.
+  void set_hold_times(uint16_t link, uint16_t targeted) {
+    settings_.link_hold_time = link;
+    settings_.targeted_hold_time = targeted;
+  }
   // The Hello this router sends: link (on every LDP interface) or targeted.
   Hello hello(bool targeted) const;
   // A received Hello: creates or refreshes its adjacency. A Hello from

@@ -97,6 +97,45 @@ Speaker::~Speaker() {
   if (listener_ >= 0) close(listener_);
 }
 
+void Speaker::reconfigure(const LdpConfig& config, std::vector<SpeakerInterface> interfaces) {
+  for (const SpeakerInterface& i : interfaces)
+    if (Status s = hellos_.join(i.ifindex); !s.ok()) log_error("LDP interface " + i.name + ": " + s.error);
+  interfaces_ = std::move(interfaces);  // Hellos stop on the others, whose adjacencies then expire
+  const std::vector<LdpNeighborConfig> before = config_.neighbors;
+  config_.interfaces = config.interfaces;
+  config_.hello_interval = config.hello_interval;
+  config_.hello_hold_time = config.hello_hold_time;
+  config_.targeted_hello_interval = config.targeted_hello_interval;
+  config_.targeted_hello_hold_time = config.targeted_hello_hold_time;
+  config_.keepalive_time = config.keepalive_time;
+  config_.subscriber_fecs = config.subscriber_fecs;
+  config_.neighbors = config.neighbors;
+  discovery_.set_hold_times(config.hello_hold_time, config.targeted_hello_hold_time);
+  next_link_hello_ = next_targeted_hello_ = {};  // the new Hellos go out now
+  // A changed key: the listener takes the new one and that peer's session
+  // starts again under it. A removed key is replaced by an empty one.
+  auto key_of = [](const std::vector<LdpNeighborConfig>& list, uint32_t lsr) -> std::string {
+    for (const LdpNeighborConfig& n : list)
+      if (n.lsr_id.ipv4_host_order() == lsr) return n.password;
+    return "";
+  };
+  for (auto& [lsr, peer] : peers_) {
+    const std::string old_key = key_of(before, lsr), new_key = key_of(config_.neighbors, lsr);
+    if (old_key == new_key) continue;
+    protect(listener_, peer.transport_address, new_key);
+    log_info("LDP: " + format_ldp_id(peer.id) + "'s TCP MD5 key changed: its session starts again");
+    const auto now = Clock::now();
+    if (peer.session) {
+      peer.session->shutdown(StatusCode::kShutdown);
+      session_ended(peer, now);
+    }
+    peer.failures = 0;  // a new key is a new start, without the backoff of the old one's failures
+    peer.retry_at = now;
+  }
+  for (const LdpNeighborConfig& n : config_.neighbors)
+    if (key_of(before, n.lsr_id.ipv4_host_order()) != n.password) protect(listener_, n.lsr_id, n.password);
+}
+
 void Speaker::shutdown() {
   if (stopped_) return;
   // What a restart is to find: the bindings as they are now.
@@ -137,7 +176,8 @@ void Speaker::protect(int fd, const IpPrefix& peer_address, const std::string& p
   std::memcpy(&key.tcpm_addr, &a, sizeof a);
   key.tcpm_keylen = uint16_t(std::min<size_t>(password.size(), TCP_MD5SIG_MAXKEYLEN));
   std::memcpy(key.tcpm_key, password.data(), key.tcpm_keylen);
-  if (setsockopt(fd, IPPROTO_TCP, TCP_MD5SIG, &key, sizeof key) != 0)
+  // An empty key removes the address's key; there may have been none.
+  if (setsockopt(fd, IPPROTO_TCP, TCP_MD5SIG, &key, sizeof key) != 0 && !(password.empty() && errno == ENOENT))
     log_error("LDP: TCP MD5 key for " + format_address(peer_address) + ": " + std::strerror(errno));
 }
 

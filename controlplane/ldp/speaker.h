@@ -68,6 +68,11 @@ class Speaker {
   // stop, and FTN entries follow the ISPs' FECs as they are now; sessions
   // stay up.
   void set_policy(FecPolicy policy);
+  // A reload: new timers, interfaces and neighbors (the identity, the
+  // label range and graceful restart need a restart). Only the sessions of
+  // neighbors whose key changed are reset; new timers apply to new
+  // adjacencies and sessions.
+  void reconfigure(const LdpConfig& config, std::vector<SpeakerInterface> interfaces);
   // Ends every session with a Shutdown notification; Hellos stop.
   void shutdown();
 

@@ -125,13 +125,17 @@ const BadCase kBadCases[] = {
 INSTANTIATE_TEST_SUITE_P(All, BadLdpConfig, ::testing::ValuesIn(kBadCases),
                          [](const auto& info) { return std::string(info.param.name); });
 
-TEST(LdpConfig, AReloadMayChangeTheFecsButNotTheSessionsSettings) {
+TEST(LdpConfig, AReloadMayChangeTheFecsTimersAndNeighborsButNotTheIdentity) {
   LoadResult a = load_config(write_temp(kTailend));
   LoadResult fecs = load_config(write_temp(replaced(kTailend, "[100.64.0.0/10]", "[100.64.0.0/16]")));
   LoadResult timers = load_config(write_temp(replaced(kTailend, "keepalive_time: 60", "keepalive_time: 90")));
-  ASSERT_TRUE(a.ok() && fecs.ok() && timers.ok());
+  LoadResult neighbors = load_config(write_temp(replaced(kTailend, "targeted: 10.255.0.2", "targeted: 10.255.0.9")));
+  LoadResult identity = load_config(write_temp(replaced(kTailend, "  hello:", "  transport_address: 10.255.0.33\n  hello:")));
+  ASSERT_TRUE(a.ok() && fecs.ok() && timers.ok() && neighbors.ok() && identity.ok());
   EXPECT_TRUE(restart_required(a.config, fecs.config).empty());
-  const std::vector<std::string> restart = restart_required(a.config, timers.config);
+  EXPECT_TRUE(restart_required(a.config, timers.config).empty());
+  EXPECT_TRUE(restart_required(a.config, neighbors.config).empty());
+  const std::vector<std::string> restart = restart_required(a.config, identity.config);
   ASSERT_EQ(restart.size(), 1u);
   EXPECT_NE(restart[0].find("ldp"), std::string::npos);
 }
