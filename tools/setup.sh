@@ -15,6 +15,7 @@ packages=(
   libmnl-dev  # rtnetlink: the kernel mirrors' addresses
   iproute2 iputils-ping iperf3 ethtool procps  # the exception path's test: namespaces, veths, a kernel peer
   openvswitch-switch  # the end-to-end network's access node (userspace datapath: no kernel module)
+  libsqlite3-dev postgresql libpqxx-dev  # aggr-broker's billing ledger: SQLite embedded, PostgreSQL for operators (the tests start a server of their own)
   frr bc  # FRRouting's ldpd: the LDP interop peer (../shared/interop/ldp-peer.sh, which also uses bc)
 )
 

@@ -143,6 +143,8 @@ void Speaker::shutdown() {
   for (auto& [id, peer] : peers_)
     if (peer.session) peer.session->shutdown(StatusCode::kShutdown);
   peers_.clear();
+  for (const PendingConnection& c : pending_) close(c.fd);
+  pending_.clear();
   stopped_ = true;
 }
 
@@ -306,11 +308,15 @@ void Speaker::receive_hello(const Datagram& d, Clock::time_point now) {
         continue;
       }
     }
+    const size_t adjacencies = discovery_.adjacencies().size();
     if (auto why = discovery_.received(pdu.sender, *hello, source, now)) {
       refuse(*why);
       continue;
     }
     ++counters_.hellos_received;
+    // A new neighbour hears from us now, not up to an interval later: it
+    // needs our Hello too before a session can open.
+    if (discovery_.adjacencies().size() > adjacencies) (hello->targeted ? next_targeted_hello_ : next_link_hello_) = now;
   }
 }
 
@@ -366,6 +372,7 @@ void Speaker::connect(PeerRecord& peer, Clock::time_point now) {
   if (bind(fd, reinterpret_cast<sockaddr*>(&local), sizeof local) != 0 ||
       (::connect(fd, reinterpret_cast<sockaddr*>(&remote), sizeof remote) != 0 && errno != EINPROGRESS)) {
     peer.last_error = std::string("connecting: ") + std::strerror(errno);
+    peer.handshake_failed = false;
     close(fd);
     peer.retry_at = now + retry_delay(++peer.failures, false);
     return;
@@ -373,27 +380,62 @@ void Speaker::connect(PeerRecord& peer, Clock::time_point now) {
   peer.session = std::make_unique<Session>(session_settings(peer), fd, true, now);
 }
 
+PeerRecord* Speaker::passive_peer_at(const IpPrefix& source) {
+  auto it = std::find_if(peers_.begin(), peers_.end(), [&](const auto& entry) {
+    return !entry.second.active && entry.second.transport_address == source;
+  });
+  if (it == peers_.end() || (it->second.session && it->second.operational)) return nullptr;
+  return &it->second;
+}
+
+void Speaker::refuse_connection(int fd, const IpPrefix& source, const char* why) {
+  ++counters_.connections_refused;
+  log_debug("LDP: connection from " + format_address(source) + " refused: " + why);
+  close(fd);
+}
+
 void Speaker::accept_connections(Clock::time_point now) {
+  constexpr size_t kMaxPending = 16;
+  constexpr auto kPendingTime = 5s;
   for (;;) {
     sockaddr_in from{};
     socklen_t length = sizeof from;
     const int fd = accept4(listener_, reinterpret_cast<sockaddr*>(&from), &length, SOCK_NONBLOCK | SOCK_CLOEXEC);
-    if (fd < 0) return;
+    if (fd < 0) break;
     const IpPrefix source = host_of(from);
     // Section 2.5.2: the passive side takes a connection from a peer whose
     // Hellos it has, at the transport address they announced.
-    auto it = std::find_if(peers_.begin(), peers_.end(), [&](const auto& entry) {
-      return !entry.second.active && entry.second.transport_address == source;
-    });
-    if (it == peers_.end() || (it->second.session && it->second.operational)) {
-      ++counters_.connections_refused;
-      log_debug("LDP: connection from " + format_address(source) + " refused: no Hello adjacency makes it a passive peer's");
-      close(fd);
+    if (PeerRecord* peer = passive_peer_at(source)) {
+      peer->session = std::make_unique<Session>(session_settings(*peer), fd, false, now);
       continue;
     }
-    PeerRecord& peer = it->second;
-    peer.session = std::make_unique<Session>(session_settings(peer), fd, false, now);
+    const bool known = std::any_of(peers_.begin(), peers_.end(),
+                                   [&](const auto& entry) { return entry.second.transport_address == source; });
+    if (known || pending_.size() >= kMaxPending) {
+      refuse_connection(fd, source, "no Hello adjacency makes it a passive peer's");
+      continue;
+    }
+    pending_.push_back({fd, source, now + kPendingTime});
   }
+  adopt_pending(now);
+}
+
+void Speaker::adopt_pending(Clock::time_point now) {
+  std::erase_if(pending_, [&](const PendingConnection& c) {
+    PeerRecord* peer = passive_peer_at(c.source);
+    if (peer != nullptr && !password_for(peer->id).empty()) {
+      // Accepted before the peer's key was on the listener: unsigned. The
+      // peer connects again, signed.
+      refuse_connection(c.fd, c.source, "accepted before its TCP MD5 key was set");
+    } else if (peer != nullptr) {
+      peer->session = std::make_unique<Session>(session_settings(*peer), c.fd, false, now);
+    } else if (now >= c.until) {
+      refuse_connection(c.fd, c.source, "no Hello adjacency made it a passive peer's in time");
+    } else {
+      return false;
+    }
+    return true;
+  });
 }
 
 void Speaker::service_sessions(Clock::time_point now) {
@@ -415,10 +457,14 @@ void Speaker::service_sessions(Clock::time_point now) {
       if (peer.operational) apply(label_base_.received(peer.id, m));
     if (session.closed()) session_ended(peer, now);
   }
-  // Routing moved: every FEC's next hop is looked up again.
+  // Routing moved: every FEC's next hop is looked up again, and a peer we
+  // could not reach may be reachable now (a refused handshake waits out
+  // its backoff all the same).
   if (routes_version_ != feed_.routes_version()) {
     routes_version_ = feed_.routes_version();
     apply(label_base_.refresh_routes());
+    for (auto& [id, peer] : peers_)
+      if (peer.active && !peer.session && !peer.handshake_failed) peer.retry_at = std::min(peer.retry_at, now);
   }
 }
 
@@ -481,6 +527,7 @@ void Speaker::session_ended(PeerRecord& peer, Clock::time_point now) {
     peer.retry_at = now + 1s;
   } else {
     log_debug("LDP: session with " + format_ldp_id(peer.id) + " did not come up: " + peer.last_error);
+    peer.handshake_failed = handshake;
     peer.retry_at = now + retry_delay(++peer.failures, handshake);
   }
   peer.session.reset();

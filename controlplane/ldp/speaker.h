@@ -42,9 +42,20 @@ struct PeerRecord {
   std::chrono::steady_clock::time_point up_since{};
   std::chrono::steady_clock::time_point retry_at{};
   unsigned failures = 0;  // attempts in a row that did not reach OPERATIONAL
+  bool handshake_failed = false;  // the last attempt got as far as Initialization
   uint64_t flaps = 0;     // times an operational session ended
   std::string last_error;
   MessageCounts sent, received;  // over every session with the peer
+};
+
+// A connection accepted before the Hello that makes its source a passive
+// peer's: the active side connects as soon as it has our Hello, and its
+// own may be just behind. Held a few seconds, as FRR's ldpd holds them,
+// instead of refused into the active side's backoff.
+struct PendingConnection {
+  int fd = -1;
+  IpPrefix source;
+  std::chrono::steady_clock::time_point until{};
 };
 
 struct SpeakerCounters {
@@ -99,6 +110,13 @@ class Speaker {
   void track_peers(Clock::time_point now);
   void connect(PeerRecord& peer, Clock::time_point now);
   void accept_connections(Clock::time_point now);
+  // A passive peer, at that transport address, that a connection may open
+  // a session with; null if none.
+  PeerRecord* passive_peer_at(const IpPrefix& source);
+  // Pending connections: adopted once a Hello names their source, refused
+  // when their time is up.
+  void adopt_pending(Clock::time_point now);
+  void refuse_connection(int fd, const IpPrefix& source, const char* why);
   void service_sessions(Clock::time_point now);
   void session_ended(PeerRecord& peer, Clock::time_point now);
   void went_operational(PeerRecord& peer, Clock::time_point now);
@@ -126,6 +144,7 @@ class Speaker {
   HelloSocket hellos_;
   int listener_ = -1;
   std::map<uint32_t, PeerRecord> peers_;  // by LSR id
+  std::vector<PendingConnection> pending_;
   Clock::time_point next_link_hello_{}, next_targeted_hello_{};
   uint64_t routes_version_ = ~0ull;
   SpeakerCounters counters_;

@@ -17,6 +17,7 @@ for each ISP, both ways."""
 import json
 import os
 import re
+import signal
 import sys
 import tempfile
 import time
@@ -231,15 +232,37 @@ class NetworkTest(unittest.TestCase):
             self.skipTest("static labels: no alternate path")
         s = SUBSCRIBERS[0]
         server, port = ISPS[s["isp"]]["server"], 5250
+        # The second path's links, captured where each is received, with
+        # the only labels that belong on them: the second transit's own
+        # labels (numbered apart from the first's) from the headend and
+        # from the tailend, and the ends' own labels from it.
+        second_path = self.net.second_path_labels()
+        captures = {where: (self.lab.start(f"tshark-failover-{where[0]}-{where[1]}",
+                                           ["tshark", "-i", where[1], "-w", path, "-q"], namespace=where[0]), path)
+                    for where in second_path
+                    for path in [os.path.join(self.work_dir, f"failover-{where[0]}-{where[1]}.pcap")]}
+        self.assertTrue(wait_until(lambda: all(os.path.exists(p) for _, p in captures.values()), 10))
         iperf = self.lab.start("iperf-failover-server", ["iperf3", "-s", "-1", "-B", server, "-p", str(port)],
                                namespace=s["isp"])
         time.sleep(0.3)
         client = self.lab.start("iperf-failover", ["iperf3", "-c", server, "-p", str(port), "-t", "10", "-i", "1", "-J"],
                                 namespace=s["name"])
         time.sleep(3)
+        failed_at = time.time()
         self.net.fail_first_transit()
         client.wait(40)
         self.lab.stop(iperf)
+        time.sleep(0.5)
+        for process, _ in captures.values():
+            self.lab.stop(process, signal.SIGINT)
+        first_frames = []
+        for where, (_, path) in captures.items():
+            frames = self.labelled_frames(path)
+            self.assertTrue(frames, f"{where}: nothing labelled after the failure")
+            stale = {label for _, label in frames} - second_path[where]
+            self.assertFalse(stale, f"{where}: frames on labels that do not belong on this path")
+            first_frames.append(min(t for t, _ in frames))
+        print(f"first labelled frame on the second path {min(first_frames) - failed_at:.2f} s after the failure")
         report = json.loads(self.lab.log("iperf-failover"))
         self.assertNotIn("error", report)
         seconds = [i["sum"]["bits_per_second"] / 1e6 for i in report["intervals"]]
@@ -254,6 +277,11 @@ class NetworkTest(unittest.TestCase):
         self.assertEqual(pools["100.64.0.0/16"]["next_hop"]["port"], "core1")
         self.assertTrue(pools["100.64.0.0/16"]["prefix_ftn_installed"])
 
+    def labelled_frames(self, path):
+        """[(epoch time, label stack)] of a capture's MPLS frames."""
+        fields = sh(stderr=False, command=f"tshark -r {path} -Y mpls -T fields -e frame.time_epoch -e mpls.label")
+        return [(float(t), stack) for t, stack in (line.split("\t") for line in fields.splitlines())]
+
     def test_8_the_routers_stop_cleanly(self):
         summaries = self.net.stop_routers()
         self.assertEqual(set(summaries), set(self.net.routers))
@@ -266,6 +294,10 @@ class NetworkTest(unittest.TestCase):
             neighbors = json.loads(self.net.aggrctl(router, "--json show ldp neighbors"))
             self.assertEqual([n["state"] for n in neighbors], ["operational"] * peers, router)
             self.assertTrue(all(n["flaps"] == 0 for n in neighbors), router)
+            # A connection that came before its peer's Hello waited for it
+            # rather than being refused.
+            discovery = json.loads(self.net.aggrctl(router, "--json show ldp discovery"))
+            self.assertEqual(discovery["connections_refused"], 0, router)
         ilm = json.loads(self.net.aggrctl("transit", "--json show ilm"))
         self.assertTrue(ilm and all(e["source"] == "ldp" for e in ilm), ilm)
 

@@ -111,13 +111,16 @@ subscribers:
 
 
 def transit2_config(ldp=True):
+    """The alternate transit. Its labels start at 1000, apart from the
+    first transit's, so that a frame sent to it with the other's label
+    (a stale one) shows on the wire."""
     return f"""router: {{name: transit2, role: transit, router_id: {ROUTER_IDS['transit2']}}}
 {COMMON}ports:
   - {{name: west, role: core, device: "net_af_packet0,iface=west", mtu: {CORE_MTU},
      mirror: {{interface: mwest, addresses: [{link_address(LINK14, 2)}, "{link_address(LINK14_6, 2)}"]}}}}
   - {{name: east, role: core, device: "net_af_packet1,iface=east", mtu: {CORE_MTU},
      mirror: {{interface: meast, addresses: [{link_address(LINK43, 1)}, "{link_address(LINK43_6, 1)}"]}}}}
-ldp: {ldp_section('transit2')}
+ldp: {ldp_section('transit2', ', first_label: 1000')}
 """
 
 
@@ -190,9 +193,14 @@ class Network:
     # With LDP, a second transit too: the alternate path.
     LDP_ROUTERS = dict(ROUTERS, transit2=transit2_config)
 
-    def __init__(self, build_dir, work_dir, tag, labels="static"):
+    def __init__(self, build_dir, work_dir, tag, labels="static", time_convergence=False):
         self.build_dir = os.path.abspath(build_dir)
         self.ldp = labels == "ldp"
+        # With LDP: echo requests from a subscriber every 10 ms while the
+        # network comes up, to time its first labelled frames (they leave
+        # drops at the headend, so tests that count drops do without).
+        self.time_convergence = time_convergence and self.ldp
+        self.convergence = {}
         self.routers = self.LDP_ROUTERS if self.ldp else self.ROUTERS
         self.lab = Lab(tag, work_dir)
         self.aggrd = {}
@@ -228,17 +236,42 @@ class Network:
             self._subscriber_host(s)
         for name, isp in ISPS.items():
             self._isp(name, isp)
+        probe = self._start_probe() if self.time_convergence else None
         for router, config in self.routers.items():
             self._start_router(router, config(self.ldp))
         if self.ldp:
+            routers_up = time.time()
             self._route()
-            if not wait_until(self._ldp_converged, 60, 0.2):
+            if self.time_convergence:
+                if not wait_until(self._sessions_operational, 60, 0.05):
+                    raise RuntimeError("LDP sessions did not come up")
+                self.convergence["sessions_operational"] = time.time() - routers_up
+            if not wait_until(self._ldp_converged, 60, 0.05):
                 raise RuntimeError("LDP did not converge:\n" + "\n".join(
                     self.aggrctl(r, "show ldp neighbors") + self.aggrctl(r, "show ldp fec") for r in self.routers))
+            self.convergence["ldp_converged"] = time.time() - routers_up
+            if probe is not None:
+                self.convergence["first_echo_reply"] = self._first_reply(probe) - routers_up
         for router in self.routers:
             if not wait_until(lambda: self._all_resolved(router), 30, 0.2):
                 raise RuntimeError(f"{router}: next hops not resolved:\n{self.aggrctl(router, 'show adjacencies')}\n"
                                    f"{lab.log(router)}")
+
+    def _start_probe(self):
+        s = SUBSCRIBERS[0]
+        return self.lab.start("first-frame-probe", ["ping", "-D", "-n", "-i", "0.01", "-w", "120",
+                                                    ISPS[s["isp"]]["server"]], namespace=s["name"])
+
+    def _first_reply(self, probe):
+        """The time of the probe's first echo reply: a labelled frame went
+        through every router both ways."""
+        def replied():
+            return " bytes from " in self.lab.log("first-frame-probe")
+        if not wait_until(replied, 20, 0.05):
+            raise RuntimeError("no echo reply through the LSPs")
+        self.lab.stop(probe)
+        line = next(l for l in self.lab.log("first-frame-probe").splitlines() if " bytes from " in l)
+        return float(line[line.index("[") + 1:line.index("]")])
 
     def _route(self, only=None):
         """What a routing suite would install: each router's routes (or
@@ -330,6 +363,10 @@ class Network:
             raise RuntimeError(f"{router} exited:\n{self.lab.log(router)}")
         return "generation" in self.aggrctl(router, "show status", check=False)
 
+    def _sessions_operational(self):
+        return all(n["state"] == "operational" for r in self.routers
+                   for n in json.loads(self.aggrctl(r, "--json show ldp neighbors")))
+
     def _ldp_converged(self):
         """Every ISP has its FTN entry at the headend, every pool its entry by prefix at the tailend."""
         isps = json.loads(self.aggrctl("headend", "--json show fec"))
@@ -356,6 +393,21 @@ class Network:
                 ("tailend", "core0"): {transit[f]["in_use"] for f in handoffs},
                 ("transit", "east"): {tailend[p]["in_use"] for p in pools},
                 ("headend", "core0"): {transit[p]["in_use"] for p in pools}}
+
+    def second_path_labels(self):
+        """With LDP, the labels that belong on the second transit's links,
+        captured where each is received: {(router, port): {label, ...}}, as
+        strings, the way tshark prints them. Upstream the second transit's
+        label for each ISP, then the tailend's; downstream its label for
+        the pools, then the headend's."""
+        def local(router, fecs):
+            bindings = {b["fec"]: b for b in json.loads(self.aggrctl(router, "--json show ldp bindings"))}
+            return {str(bindings[f]["local_label"]) for f in fecs}
+        handoffs = [i["handoff"] for i in ISPS.values()]
+        return {("transit2", "west"): local("transit2", handoffs),
+                ("tailend", "core1"): local("tailend", handoffs),
+                ("transit2", "east"): local("transit2", POOLS),
+                ("headend", "core1"): local("headend", POOLS)}
 
     def _all_resolved(self, router):
         adjacencies = json.loads(self.aggrctl(router, "--json show adjacencies"))
