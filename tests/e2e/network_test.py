@@ -25,7 +25,7 @@ import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tools", "netlab"))
 from netlab import sh, wait_until  # noqa: E402
-from network import ISPS, SUBSCRIBERS, Network  # noqa: E402
+from network import ISPS, ROUTER_IDS, SUBSCRIBERS, Network  # noqa: E402
 
 BUILD_DIR = None
 LABELS = "static"
@@ -202,11 +202,17 @@ class NetworkTest(unittest.TestCase):
         client = self.lab.start("iperf-restart", ["iperf3", "-c", server, "-p", str(port), "-t", "12", "-i", "1", "-J"],
                                 namespace=s["name"])
         ping = self.lab.start("ping-restart", ["ping", "-i", "0.01", "-c", "1000", "-q", server], namespace=prober["name"])
+        # What the transit sends the headend as it comes back, captured where it is received.
+        pcap = os.path.join(self.work_dir, "restart-headend-core0.pcap")
+        tshark = self.lab.start("tshark-restart", ["tshark", "-i", "core0", "-w", pcap, "-f", "tcp port 646", "-q"],
+                                namespace="headend")
+        self.assertTrue(wait_until(lambda: os.path.exists(pcap), 10))
         time.sleep(2)
         window = self.net.restart_router("transit")
         client.wait(60)
         ping.wait(60)
         self.lab.stop(iperf)
+        self.lab.stop(tshark, signal.SIGINT)
         report = json.loads(self.lab.log("iperf-restart"))
         self.assertNotIn("error", report)
         seconds = [i["sum"]["bits_per_second"] / 1e6 for i in report["intervals"]]
@@ -220,6 +226,15 @@ class NetworkTest(unittest.TestCase):
         self.assertEqual(ilm("transit"), transit_before)
         self.assertEqual(ftn(), ftn_before)
         self.assertGreater(min(seconds[-3:]), 0.5 * s["rates"][1], seconds)
+        # Its Initialization carried the FT Session TLV (RFC 3478): its
+        # reconnect timeout, and a recovery time since it kept its state;
+        # and tshark finds nothing malformed in what it sent.
+        transit = ROUTER_IDS["transit"]
+        ft = sh(stderr=False, command=f"tshark -r {pcap} -Y 'ip.src == {transit} && ldp.msg.tlv.ft_sess.flags' -T fields "
+                                      f"-e ldp.msg.tlv.ft_sess.reconn_to -e ldp.msg.tlv.ft_sess.recovery_time")
+        self.assertEqual(set(ft.strip().splitlines()), {"60000\t30000"}, ft)
+        warnings = sh(stderr=False, command=f"tshark -r {pcap} -Y '_ws.malformed || _ws.expert.severity >= warning'")
+        self.assertEqual(warnings.strip(), "", warnings)
         # And the sessions with it are back.
         for router in ("headend", "tailend"):
             def all_up():
