@@ -188,6 +188,20 @@ Contract amend(Sql& sql, std::string_view id, int64_t expires_at, int64_t up_bps
   return c;
 }
 
+Contract admit(Sql& sql, std::string_view id, const std::string& donor, int64_t up_bps, int64_t down_bps,
+               std::string_view reason, int64_t now) {
+  sql.execute("UPDATE contracts SET donor = $2, up_bps = $3, down_bps = $4 WHERE id = $1 AND state = 'requested'",
+              {std::string(id), donor, up_bps, down_bps});
+  return transition(sql, id, S::kAdmitted, reason, now);
+}
+
+int64_t last_event_at(Sql& sql, std::string_view id) {
+  return sql.query("SELECT COALESCE(MAX(at), 0) FROM contract_events WHERE contract = $1", {std::string(id)})
+      .at(0)
+      .at(0)
+      .integer();
+}
+
 int64_t next_epoch(Sql& sql, std::string_view id) {
   Contract c = require(sql, id);
   sql.execute("UPDATE contracts SET epoch = $2 WHERE id = $1", {c.id, c.epoch + 1});

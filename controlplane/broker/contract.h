@@ -87,6 +87,11 @@ std::vector<Contract> of_subscriber(Sql& sql, std::string_view subscriber);
 // Moves a contract along an edge of the state machine and records the
 // event; throws ContractError for an edge it does not have.
 Contract transition(Sql& sql, std::string_view id, ContractState to, std::string_view reason, int64_t now);
+// Admission: the donor and the rates granted, and the state admitted.
+Contract admit(Sql& sql, std::string_view id, const std::string& donor, int64_t up_bps, int64_t down_bps,
+               std::string_view reason, int64_t now);
+// When the contract last changed state or terms (ms).
+int64_t last_event_at(Sql& sql, std::string_view id);
 // A renewal's new expiry, or a shrunk rate: written with its event.
 Contract amend(Sql& sql, std::string_view id, int64_t expires_at, int64_t up_bps, int64_t down_bps,
                std::string_view reason, int64_t now);

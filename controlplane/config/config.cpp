@@ -5,11 +5,6 @@
 
 namespace aggr {
 
-std::string ConfigError::to_string() const {
-  if (where.line == 0) return where.file + ": " + message;
-  return where.file + ":" + std::to_string(where.line) + ":" + std::to_string(where.column) + ": " + message;
-}
-
 const PortConfig* RouterConfig::port(const std::string& port_name) const {
   for (const PortConfig& p : ports)
     if (p.name == port_name) return &p;

@@ -12,23 +12,11 @@
 
 #include <rte_ether.h>
 
+#include "controlplane/config/config_error.h"
 #include "controlplane/rib/rib.h"
 #include "dataplane/tables/tables.h"
 
 namespace aggr {
-
-struct SourceLocation {
-  std::string file;
-  int line = 0;    // 1-based; 0: unknown
-  int column = 0;  // 1-based
-};
-
-struct ConfigError {
-  SourceLocation where;
-  std::string message;
-  // "file:line:column: message", the form editors and CI logs understand.
-  std::string to_string() const;
-};
 
 // A port's kernel mirror (the exception path): a tap interface, created by
 // aggrd, carrying the router's addresses on the port's link. What the

@@ -1,6 +1,7 @@
 // The configuration's ldp section (config/README.md documents its keys).
 #pragma once
 
+#include "controlplane/config/config.h"
 #include "controlplane/config/yaml_reader.h"
 
 namespace aggr {

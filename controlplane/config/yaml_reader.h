@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "controlplane/config/config.h"
+#include "controlplane/config/config_error.h"
 #include "controlplane/config/values.h"
 
 namespace aggr {

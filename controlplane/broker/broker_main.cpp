@@ -1,0 +1,71 @@
+// aggr-broker: the bandwidth broker. Serves its API until SIGINT/SIGTERM;
+// --check validates the configuration only.
+#include <signal.h>
+
+#include <atomic>
+#include <boost/program_options.hpp>
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+#include <thread>
+
+#include "controlplane/broker/api_server.h"
+#include "controlplane/broker/broker.h"
+#include "controlplane/broker/schema.h"
+
+namespace {
+
+std::atomic<bool> stopping{false};
+
+void on_signal(int) { stopping = true; }
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  namespace po = boost::program_options;
+  po::options_description options("aggr-broker --config FILE [--check]");
+  options.add_options()("help,h", "this text")("config,c", po::value<std::string>()->required(), "configuration file")(
+      "check", "validate the configuration and exit");
+  po::variables_map vm;
+  try {
+    po::store(po::parse_command_line(argc, argv, options), vm);
+    if (vm.count("help")) {
+      std::cout << options;
+      return 0;
+    }
+    po::notify(vm);
+  } catch (const po::error& e) {
+    std::cerr << "aggr-broker: " << e.what() << "\n" << options;
+    return 2;
+  }
+  using namespace aggr::broker;
+  BrokerConfig config;
+  std::vector<aggr::ConfigError> errors;
+  if (!load_broker_config(vm["config"].as<std::string>(), &config, &errors)) {
+    for (const aggr::ConfigError& e : errors) std::cerr << e.to_string() << "\n";
+    return 1;
+  }
+  if (vm.count("check")) {
+    std::cout << "configuration OK: " << config.lines.size() << " lines, " << config.callers.size() << " callers\n";
+    return 0;
+  }
+  try {
+    std::unique_ptr<Database> db = open_database(config.database);
+    create_schema(*db);
+    Broker broker(config, std::move(db));
+    ApiServer api(broker, config.listen_host, config.listen_port);
+    std::fprintf(stderr, "aggr-broker: listening on %s:%u, storage %s\n", config.listen_host.c_str(), api.port(),
+                 std::string(broker.database().kind()).c_str());
+    signal(SIGINT, on_signal);
+    signal(SIGTERM, on_signal);
+    while (!stopping) {
+      broker.tick(now_ms());
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
+    api.stop();
+  } catch (const std::exception& e) {
+    std::cerr << "aggr-broker: " << e.what() << "\n";
+    return 1;
+  }
+  return 0;
+}
