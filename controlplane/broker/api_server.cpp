@@ -4,6 +4,8 @@
 
 #include <thread>
 
+#include "controlplane/http/listen_alone.h"
+
 namespace aggr::broker {
 namespace {
 
@@ -110,6 +112,7 @@ struct ApiServer::Impl {
 
 ApiServer::ApiServer(Broker& broker, const std::string& host, uint16_t port) : impl_(std::make_unique<Impl>(broker)) {
   httplib::Server& s = impl_->server;
+  s.set_socket_options(listen_alone);
   s.set_payload_max_length(4 << 20);
   s.set_read_timeout(std::chrono::seconds(5));
   // Routers' long polls hold a thread each.

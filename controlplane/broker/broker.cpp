@@ -396,8 +396,10 @@ void Broker::tick(int64_t now) {
           changed = true;
         } else if (c.state == S::kActive && c.terms.interruptible) {
           // The donor's own traffic wins: the contract shrinks to what is
-          // spare now, and is preempted when nothing is.
+          // spare now, and is preempted when nothing is. A use not known
+          // (since a restart) is not taken for a need.
           std::lock_guard lock(mutex_);
+          if (!capacity_.measured(c.terms.donor)) continue;
           const auto spare = [&](Direction d) { return int64_t(capacity_.lendable(c.terms.donor, d, true)); };
           const int64_t down = std::min(c.terms.down_bps, spare(Direction::kDown));
           const int64_t up = std::min(c.terms.up_bps, spare(Direction::kUp));

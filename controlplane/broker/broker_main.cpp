@@ -51,6 +51,7 @@ int main(int argc, char** argv) {
   }
   try {
     std::unique_ptr<Database> db = open_database(config.database);
+    db->claim_sole_writer();
     create_schema(*db);
     Broker broker(config, std::move(db));
     ApiServer api(broker, config.listen_host, config.listen_port);

@@ -87,6 +87,11 @@ std::optional<LineUse> CapacityModel::use(const std::string& subscriber) const {
   return out;
 }
 
+bool CapacityModel::measured(const std::string& subscriber) const {
+  const Line* l = line(subscriber);
+  return l != nullptr && l->last_sample_at >= 0;
+}
+
 uint64_t CapacityModel::lendable(const std::string& subscriber, Direction d, bool interruptible) const {
   const std::optional<LineUse> u = use(subscriber);
   // A line never measured lends nothing: its spare is not known.

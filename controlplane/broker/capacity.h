@@ -47,6 +47,9 @@ class CapacityModel {
   void announce(const std::string& subscriber, uint64_t down_sync_bps, uint64_t up_sync_bps);
 
   std::optional<LineUse> use(const std::string& subscriber) const;
+  // Whether the line's use is known: a restarted broker knows none until
+  // its routers report again twice.
+  bool measured(const std::string& subscriber) const;
   // What the line may lend now in one direction, before what it already lends.
   uint64_t lendable(const std::string& subscriber, Direction d, bool interruptible) const;
   // Busy above the saturation share for the configured time (or longer).

@@ -69,6 +69,10 @@ class Database {
   virtual void transaction(const std::function<void(Sql&)>& body) = 0;
   // "sqlite" or "postgresql".
   virtual std::string_view kind() const = 0;
+  // Makes this connection the store's one writer for as long as it lives:
+  // a second broker on the same store is refused instead of writing beside
+  // the first. Throws DatabaseError when another holds it.
+  virtual void claim_sole_writer() = 0;
 };
 
 // "sqlite:PATH" (WAL, synchronous=FULL) or a PostgreSQL connection string

@@ -58,6 +58,8 @@ class PostgresqlSql final : public Sql {
 };
 
 class PostgresqlDatabase final : public Database {
+  static constexpr int64_t kWriterLock = 0x61676772;  // "aggr"
+
  public:
   explicit PostgresqlDatabase(const std::string& connection) try : connection_(connection) {
   } catch (const std::exception& e) {
@@ -84,6 +86,18 @@ class PostgresqlDatabase final : public Database {
   }
 
   std::string_view kind() const override { return "postgresql"; }
+
+  // A session-level advisory lock, held while this connection lives.
+  void claim_sole_writer() override {
+    std::lock_guard lock(mutex_);
+    try {
+      pqxx::nontransaction work(connection_);
+      if (!work.exec1("SELECT pg_try_advisory_lock(" + std::to_string(kWriterLock) + ")")[0].as<bool>())
+        throw DatabaseError("PostgreSQL: the database is in use by another aggr-broker");
+    } catch (const pqxx::failure& e) {
+      throw DatabaseError(std::string("PostgreSQL: claiming the writer's lock: ") + e.what());
+    }
+  }
 
  private:
   std::mutex mutex_;

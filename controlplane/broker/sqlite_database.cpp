@@ -1,7 +1,13 @@
 // SQLite: one connection, one writer. WAL with synchronous=FULL: a commit
 // is on disk (WAL and fsync) before transaction() returns, so a crash just
 // after loses nothing that was acknowledged.
+#include <fcntl.h>
 #include <sqlite3.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 
 #include <map>
 #include <mutex>
@@ -100,7 +106,7 @@ class SqliteSql final : public Sql {
 
 class SqliteDatabase final : public Database {
  public:
-  explicit SqliteDatabase(const std::string& path) {
+  explicit SqliteDatabase(const std::string& path) : path_(path) {
     if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr) !=
         SQLITE_OK) {
       const std::string why = db_ ? sqlite3_errmsg(db_) : "out of memory";
@@ -116,6 +122,7 @@ class SqliteDatabase final : public Database {
   ~SqliteDatabase() override {
     sql_.reset();
     sqlite3_close(db_);
+    if (lock_fd_ >= 0) close(lock_fd_);
   }
 
   void transaction(const std::function<void(Sql&)>& body) override {
@@ -134,7 +141,23 @@ class SqliteDatabase final : public Database {
 
   std::string_view kind() const override { return "sqlite"; }
 
+  // A lock file beside the database: SQLite's own locks serialize
+  // transactions, not processes.
+  void claim_sole_writer() override {
+    if (lock_fd_ >= 0) return;
+    const std::string path = path_ + ".lock";
+    lock_fd_ = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (lock_fd_ < 0) throw DatabaseError("SQLite: cannot open " + path + ": " + std::strerror(errno));
+    if (flock(lock_fd_, LOCK_EX | LOCK_NB) != 0) {
+      close(lock_fd_);
+      lock_fd_ = -1;
+      throw DatabaseError("SQLite: " + path_ + " is in use by another aggr-broker");
+    }
+  }
+
  private:
+  std::string path_;
+  int lock_fd_ = -1;
   std::mutex mutex_;
   sqlite3* db_ = nullptr;
   std::unique_ptr<SqliteSql> sql_;

@@ -5,6 +5,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "controlplane/http/listen_alone.h"
 #include "controlplane/log.h"
 #include "controlplane/management/changes.h"
 #include "controlplane/management/ldp_views.h"
@@ -174,6 +175,7 @@ ManagementServer::ManagementServer(ControlPlane& control, const ListenAddress& l
   httplib::Server& server = impl_->server;
   server.new_task_queue = [] { return new httplib::ThreadPool(2); };
   server.set_payload_max_length(kMaxBody);
+  server.set_socket_options(listen_alone);
   server.set_read_timeout(std::chrono::seconds(5));
   // cpp-httplib's default also sets SO_REUSEPORT, which would let a second
   // aggrd bind the same address and take half the requests. Only
