@@ -128,6 +128,9 @@ void ControlPlane::poll(std::chrono::milliseconds wait) {
   auto now = std::chrono::steady_clock::now();
   if (next_hops_) next_hops_->poll(now);
   if (ldp_) ldp_->poll(now);
+  // A lease not renewed ends here: the router reverts by itself, broker or not.
+  for (uint64_t contract : rib_->expire_redirects(steady_now_ms()))
+    log_info("contract " + std::to_string(contract) + ": lease ended, redirect removed");
   rib_->reclaim();
   if (now - last_sample_ >= std::chrono::seconds(1)) {
     sample_workers();

@@ -108,7 +108,7 @@ void Router::start() {
   }
   open_mirrors();
 
-  counters_ = std::make_unique<CounterSet>(workers, limits.isps, limits.subscribers);
+  counters_ = std::make_unique<CounterSet>(workers, limits.isps, limits.subscribers, limits.contracts);
   control_->install(*tables_, *counters_, port_ids_);
   launch_workers();
   if (exception_path_) exception_path_->start();

@@ -68,7 +68,7 @@ struct PortCounters {
 
 class alignas(64) WorkerCounters {
  public:
-  WorkerCounters(uint32_t max_isps, uint32_t max_subscribers);
+  WorkerCounters(uint32_t max_isps, uint32_t max_subscribers, uint32_t max_contracts);
 
   PortCounters& port(uint16_t port) { return ports_[port]; }
   Counter& drop(DropReason reason) { return drops_[unsigned(reason)]; }
@@ -83,6 +83,9 @@ class alignas(64) WorkerCounters {
   TrafficCounter* subscriber_traffic_array(Direction d) { return traffic_[unsigned(d)].get(); }
   // The same for ISPs, by ISP index.
   TrafficCounter* isp_traffic_array(Direction d) { return isps_[unsigned(d)].get(); }
+  // What a link-sharing contract carried over the donor's line (IP bytes,
+  // the unit it is billed in), by contract slot.
+  TrafficCounter& contract_traffic(uint32_t slot, Direction d) { return contracts_[unsigned(d)][slot]; }
   Counter loops;       // poll loops run
   Counter busy_loops;  // poll loops that received at least one packet
   Counter cycles;      // TSC cycles spent in the poll loop (sleeps included)
@@ -101,6 +104,7 @@ class alignas(64) WorkerCounters {
   const Counter& subscriber_meter_drops(uint32_t handle, Direction d) const {
     return meter_drops_[unsigned(d)][handle];
   }
+  const TrafficCounter& contract_traffic(uint32_t slot, Direction d) const { return contracts_[unsigned(d)][slot]; }
 
  private:
   PortCounters ports_[kMaxPorts];
@@ -108,12 +112,13 @@ class alignas(64) WorkerCounters {
   TableArray<TrafficCounter> isps_[kDirections];     // by ISP index
   TableArray<TrafficCounter> traffic_[kDirections];  // by handle
   TableArray<Counter> meter_drops_[kDirections];      // by handle
+  TableArray<TrafficCounter> contracts_[kDirections]; // by contract slot
 };
 
 // All workers' counters, and the sums that summaries and metrics read.
 class CounterSet {
  public:
-  CounterSet(unsigned workers, uint32_t max_isps, uint32_t max_subscribers);
+  CounterSet(unsigned workers, uint32_t max_isps, uint32_t max_subscribers, uint32_t max_contracts);
 
   unsigned workers() const { return unsigned(workers_.size()); }
   WorkerCounters& worker(unsigned i) { return *workers_[i]; }
@@ -122,6 +127,7 @@ class CounterSet {
   Totals isp(uint16_t isp, Direction d) const;
   Totals subscriber(uint32_t handle, Direction d) const;
   uint64_t subscriber_meter_drops(uint32_t handle, Direction d) const;
+  Totals contract(uint32_t slot, Direction d) const;
   Totals port_rx(uint16_t port) const;
   Totals port_tx(uint16_t port) const;
   uint64_t drops(DropReason reason) const;
@@ -133,6 +139,8 @@ class CounterSet {
   // while the handle is unpublished and past its grace period, when no worker
   // can write them; the record's later release publication orders it.
   void reset_subscriber(uint32_t handle);
+  // The same for a contract slot.
+  void reset_contract(uint32_t slot);
 
  private:
   std::vector<std::unique_ptr<WorkerCounters>> workers_;

@@ -33,6 +33,7 @@ std::string_view drop_reason_name(DropReason reason) {
     case DropReason::kMirrorFull: return "mirror_full";
     case DropReason::kUnresolvedNextHop: return "unresolved_next_hop";
     case DropReason::kUnanswered: return "unanswered";
+    case DropReason::kContractOverRate: return "contract_over_rate";
     case DropReason::kCount: break;
   }
   return "invalid";

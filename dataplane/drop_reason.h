@@ -36,6 +36,7 @@ enum class DropReason : uint8_t {
   kMirrorFull,           // for the router, but the queue to the kernel mirror was full
   kUnresolvedNextHop,    // the next hop's address has no MAC yet (or any more)
   kUnanswered,           // for the router on an access port, but nothing it answers there
+  kContractOverRate,     // a borrower's packet on a donor's line beyond the contract's rate
   kCount
 };
 

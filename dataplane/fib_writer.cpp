@@ -1,5 +1,9 @@
 #include "dataplane/fib_writer.h"
 
+#include <algorithm>
+
+#include <rte_cycles.h>
+
 #include "dataplane/frame_ops.h"
 
 namespace aggr {
@@ -49,6 +53,18 @@ void FibWriter::set_handoff(uint16_t isp_index, uint32_t nhlfe) {
   uint32_t old = tables_.handoffs.nhlfe(isp_index);
   tables_.handoffs.set_nhlfe(isp_index, nhlfe);
   if (old != kNoNhlfe && old != nhlfe) tables_.nhlfes.retire(old);
+}
+
+ContractRate FibWriter::contract_rate(uint64_t rate_bps) const {
+  // As a plan's meter: 10 ms at the rate, at least 16 KB.
+  return ContractRate::of(rate_bps, std::max<uint64_t>(rate_bps / 8 / 100, 16384), rte_get_tsc_hz());
+}
+
+uint32_t FibWriter::allocate_contract(const ContractRate rates[kDirections]) {
+  uint32_t slot = tables_.redirects.allocate_slot(rates, rte_rdtsc());
+  // Released slots come back only after a grace period: no worker writes them.
+  if (slot != kNoContract && counters_ != nullptr) counters_->reset_contract(slot);
+  return slot;
 }
 
 void FibWriter::set_port_isp(uint16_t port, uint16_t isp_index) { tables_.handoffs.set_port_isp(port, isp_index); }

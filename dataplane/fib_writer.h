@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include <rte_ether.h>
@@ -61,6 +62,15 @@ class FibWriter {
   bool add_line(uint64_t key, uint32_t handle);  // false: the table is full
   void remove_line(uint64_t key);
   uint32_t line_owner(uint64_t key) const;  // kInvalidHandle: none
+
+  // ---- link-sharing contracts ----
+  ContractRate contract_rate(uint64_t rate_bps) const;
+  // A contract slot, its counters zeroed and buckets full; kNoContract: none free.
+  uint32_t allocate_contract(const ContractRate rates[kDirections]);
+  void release_contract(uint32_t slot) { tables_.redirects.release_slot(slot); }
+  void publish_redirects(uint32_t handle, std::unique_ptr<RedirectSet> set) {
+    tables_.redirects.publish(handle, std::move(set));
+  }
 
   // Frees superseded table memory whose grace period is over.
   void reclaim() { tables_.rcu.reclaim(); }

@@ -10,8 +10,10 @@ constexpr N kAccessInputNext[] = {N::kClassify, N::kAnswer};
 constexpr D kAccessInputDrops[] = {D::kMultiSegment, D::kTruncated, D::kTooManyVlanTags, D::kNotIp, D::kBadIpHeader};
 constexpr N kClassifyNext[] = {N::kPolice};
 constexpr D kClassifyDrops[] = {D::kUnknownLine, D::kUnknownSource, D::kSpoofedSource};
-constexpr N kPoliceNext[] = {N::kFtnPush, N::kAccount};
+constexpr N kPoliceNext[] = {N::kRedirect};
 constexpr D kPoliceDrops[] = {D::kMeterUpstream, D::kMeterDownstream};
+constexpr N kRedirectNext[] = {N::kFtnPush, N::kAccount};
+constexpr D kRedirectDrops[] = {D::kMeterDownstream, D::kContractOverRate, D::kMtuExceeded, D::kNoHeadroom};
 constexpr N kFtnPushNext[] = {N::kAccount};
 constexpr D kFtnPushDrops[] = {D::kNoFtnEntry, D::kTtlExpired, D::kMtuExceeded, D::kUnresolvedNextHop, D::kNoHeadroom};
 constexpr N kMplsInputNext[] = {N::kSubscriberDeliver, N::kLabelSwap, N::kIspOutput, N::kPunt};
@@ -47,6 +49,7 @@ constexpr NodeDescriptor kNodes[] = {
     {N::kAccessInput, "access-input", kAccessInputNext, kAccessInputDrops},
     {N::kClassify, "classify", kClassifyNext, kClassifyDrops},
     {N::kPolice, "police", kPoliceNext, kPoliceDrops},
+    {N::kRedirect, "redirect", kRedirectNext, kRedirectDrops},
     {N::kFtnPush, "ftn-push", kFtnPushNext, kFtnPushDrops},
     {N::kMplsInput, "mpls-input", kMplsInputNext, kMplsInputDrops},
     {N::kLabelSwap, "label-swap", kLabelSwapNext, kLabelSwapDrops},
@@ -109,6 +112,7 @@ void run_upstream(Burst& burst, const NodeEnv& env, TxBatch& out) {
   }
   classify_node(burst, env);
   police_node(burst, env, Direction::kUpstream);
+  redirect_node(burst, env, Direction::kUpstream);
   ftn_push_node(burst, env);
   account_node(burst, env, Direction::kUpstream, out);
 }
@@ -143,6 +147,7 @@ void run_core(Burst& burst, const NodeEnv& env, TxBatch& out) {
   subscriber_deliver_node(burst, env);
   meter_transfer_node(burst, env, out);
   police_node(burst, env, Direction::kDownstream);
+  redirect_node(burst, env, Direction::kDownstream);
   account_node(burst, env, Direction::kDownstream, out);
 }
 
@@ -180,6 +185,7 @@ void process_burst(Burst& burst, const NodeEnv& env, TxBatch& out) {
   // Counted after the graph, whose entry node sums the bytes; the burst's
   // count is kept now, as nodes may take frames out of it.
   uint16_t received = burst.count;
+  burst.excess = burst.redirected = 0;
   switch (env.tables.ports[burst.in_port].role) {
     case PortRole::kAccess: run_upstream(burst, env, out); break;
     case PortRole::kCore: run_core(burst, env, out); break;
@@ -190,8 +196,10 @@ void process_burst(Burst& burst, const NodeEnv& env, TxBatch& out) {
 }
 
 void process_transferred_burst(Burst& burst, const NodeEnv& env, TxBatch& out) {
+  burst.excess = burst.redirected = 0;
   meter_transfer_resume_node(burst, env);
   police_node(burst, env, Direction::kDownstream);
+  redirect_node(burst, env, Direction::kDownstream);
   account_node(burst, env, Direction::kDownstream, out);
 }
 

@@ -29,6 +29,7 @@ enum class NodeId : uint8_t {
   kAccessInput,
   kClassify,
   kPolice,
+  kRedirect,
   kFtnPush,
   kMplsInput,
   kLabelSwap,

@@ -68,6 +68,13 @@ struct Burst {
   // Bit i: packet i is for the router itself (ARP, ND, ICMP, LDP, ...);
   // its next node is punt, towards the port's kernel mirror.
   uint32_t punt = 0;
+  // Bit i: police found packet i over its subscriber's downstream plan, and
+  // the subscriber borrows: redirect may send it over a donor's line.
+  uint32_t excess = 0;
+  // Bit i: packet i travels under link-sharing contract contract[i] (over
+  // the donor's line, either way); set by classify upstream, redirect downstream.
+  uint32_t redirected = 0;
+  uint32_t contract[kBurstSize];
 };
 
 // What a burst leaves behind: frames ready to send, grouped by out port, and

@@ -96,7 +96,7 @@ struct Scale {
     port(kLinePort, PortRole::kAccess, ClassifyMode::kLine, kAccessMac);
     port(kPrefixPort, PortRole::kAccess, ClassifyMode::kSourcePrefix, kAccessMac);
     port(kCorePort, PortRole::kCore, ClassifyMode::kLine, kCoreMac);
-    counters = std::make_unique<CounterSet>(1, limits.isps, limits.subscribers);
+    counters = std::make_unique<CounterSet>(1, limits.isps, limits.subscribers, limits.contracts);
     rib = std::make_unique<Rib>(*tables);
     rib->attach_counters(counters.get());
     rte_ether_addr next_hop;

@@ -2,6 +2,8 @@
 
 #include <httplib.h>
 
+#include <cerrno>
+#include <cstdlib>
 #include <stdexcept>
 #include <thread>
 
@@ -43,6 +45,15 @@ std::optional<uint64_t> query_number(const httplib::Request& req, const char* na
   if (value.empty() || value.size() > 12 || value.find_first_not_of("0123456789") != std::string::npos)
     return std::nullopt;
   return std::stoull(value);
+}
+
+bool parse_uint64(const std::string& digits, uint64_t* out) {
+  errno = 0;
+  char* end = nullptr;
+  unsigned long long v = std::strtoull(digits.c_str(), &end, 10);
+  if (errno != 0 || end == digits.c_str() || *end != '\0') return false;
+  *out = v;
+  return true;
 }
 
 }  // namespace
@@ -113,6 +124,7 @@ struct ManagementServer::Impl {
     view("/v1/counters", counters_view);
     view("/v1/drops", drops_view);
     view("/v1/workers", workers_view);
+    view("/v1/redirects", redirects_view);
     ldp_view("/v1/ldp/neighbors", ldp_neighbors_view);
     ldp_view("/v1/ldp/discovery", ldp_discovery_view);
     ldp_view("/v1/ldp/bindings", ldp_bindings_view);
@@ -158,6 +170,22 @@ struct ManagementServer::Impl {
       std::string name = req.matches[1];
       change(req, res, [this, name](const json&) { return outcome(reset_isp(control, name), {{"isp", name}}); });
     });
+    server.Put(R"(/v1/redirects/(\d{1,19}))", [this](const httplib::Request& req, httplib::Response& res) {
+      const std::string digits = req.matches[1];
+      uint64_t contract = 0;
+      if (!parse_uint64(digits, &contract)) return send(res, error_reply(400, {"contract ids are 64-bit numbers"}));
+      change(req, res, [this, contract](const json& body) {
+        return outcome(set_redirect(control, contract, body), {{"contract", contract}});
+      });
+    });
+    server.Delete(R"(/v1/redirects/(\d{1,19}))", [this](const httplib::Request& req, httplib::Response& res) {
+      const std::string digits = req.matches[1];
+      uint64_t contract = 0;
+      if (!parse_uint64(digits, &contract)) return send(res, error_reply(400, {"contract ids are 64-bit numbers"}));
+      change(req, res, [this, contract](const json&) {
+        return outcome(remove_redirect(control, contract), {{"removed", contract}});
+      });
+    });
     server.Post("/v1/reload", [this](const httplib::Request& req, httplib::Response& res) {
       change(req, res, [this](const json&) {
         const ReloadRecord& r = control.reload();
@@ -177,13 +205,6 @@ ManagementServer::ManagementServer(ControlPlane& control, const ListenAddress& l
   server.set_payload_max_length(kMaxBody);
   server.set_socket_options(listen_alone);
   server.set_read_timeout(std::chrono::seconds(5));
-  // cpp-httplib's default also sets SO_REUSEPORT, which would let a second
-  // aggrd bind the same address and take half the requests. Only
-  // SO_REUSEADDR: a restart may rebind while old connections linger.
-  server.set_socket_options([](socket_t sock) {
-    int yes = 1;
-    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
-  });
   impl_->routes();
   if (!server.bind_to_port(listen.host, listen.port))
     throw std::runtime_error("management API: cannot listen on " + listen.to_string());

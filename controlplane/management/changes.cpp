@@ -264,3 +264,56 @@ ChangeResult reset_isp(ControlPlane& control, const std::string& name) {
 }
 
 }  // namespace aggr
+
+namespace aggr {
+
+void read_redirect(const json& body, RedirectSpec& spec, uint64_t* lease_s, std::vector<std::string>& errors) {
+  FieldReader r(errors);
+  *lease_s = 0;
+  if (!r.object(body, "redirect", {"borrower", "donor", "rate", "interruptible", "epoch", "lease_s"})) return;
+  for (const char* required : {"borrower", "donor", "rate"})
+    if (!body.contains(required)) r.fail(std::string(required) + " is required");
+  if (body.contains("borrower")) r.number(body["borrower"], "borrower", 1, 0xFFFFFFFF, &spec.borrower);
+  if (body.contains("donor")) r.number(body["donor"], "donor", 1, 0xFFFFFFFF, &spec.donor);
+  if (body.contains("rate") && r.object(body["rate"], "rate", {"up", "down"})) {
+    if (body["rate"].contains("up")) r.parsed(body["rate"]["up"], "rate up", parse_rate, &spec.rate_bps[0]);
+    if (body["rate"].contains("down")) r.parsed(body["rate"]["down"], "rate down", parse_rate, &spec.rate_bps[1]);
+  }
+  if (body.contains("interruptible")) {
+    if (body["interruptible"].is_boolean())
+      spec.interruptible = body["interruptible"].get<bool>();
+    else
+      r.fail("interruptible must be true or false");
+  }
+  if (body.contains("epoch")) r.number(body["epoch"], "epoch", 0, UINT64_MAX, &spec.epoch);
+  // A lease of up to a day: a contract lasts longer by being renewed.
+  if (body.contains("lease_s")) r.number(body["lease_s"], "lease_s", 1, 86400, lease_s);
+}
+
+ChangeResult set_redirect(ControlPlane& control, uint64_t contract, const json& body) {
+  RedirectSpec spec;
+  spec.contract = contract;
+  uint64_t lease_s = 0;
+  std::vector<std::string> errors;
+  read_redirect(body, spec, &lease_s, errors);
+  if (!errors.empty()) return {400, errors};
+  if (lease_s != 0) spec.lease_end_ms = steady_now_ms() + lease_s * 1000;
+  Rib& rib = control.rib();
+  const bool exists = rib.redirects().count(contract) != 0;
+  std::vector<std::string> problems = rib.redirect_problems(spec);
+  if (!problems.empty()) return {409, problems};
+  if (Status s = rib.set_redirect(spec, EntrySource::kApi); !s.ok()) return failure(409, s.error);
+  log_info("management: contract " + std::to_string(contract) + (exists ? " changed" : " installed") +
+           ": subscriber " + std::to_string(spec.borrower) + " over subscriber " + std::to_string(spec.donor) +
+           "'s line");
+  return {exists ? 200 : 201, {}};
+}
+
+ChangeResult remove_redirect(ControlPlane& control, uint64_t contract) {
+  if (control.rib().redirects().count(contract) == 0) return failure(404, "no contract " + std::to_string(contract));
+  if (Status s = control.rib().remove_redirect(contract); !s.ok()) return failure(409, s.error);
+  log_info("management: contract " + std::to_string(contract) + " removed");
+  return {};
+}
+
+}  // namespace aggr

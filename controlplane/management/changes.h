@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "controlplane/config/config.h"
+#include "controlplane/rib/rib.h"
 
 namespace aggr {
 
@@ -37,11 +38,19 @@ ChangeResult modify_isp(ControlPlane& control, const std::string& name, const nl
 // Withdraws the API's FTN entry for the ISP: the next source's takes over.
 ChangeResult reset_isp(ControlPlane& control, const std::string& name);
 
+// Body: {"borrower", "donor", "rate": {"up", "down"} (as plan rates:
+// "2Mbit"), "interruptible" (default true), "epoch", "lease_s"}: installs
+// or changes the link-sharing contract's redirect, as the API's entry.
+ChangeResult set_redirect(ControlPlane& control, uint64_t contract, const nlohmann::json& body);
+ChangeResult remove_redirect(ControlPlane& control, uint64_t contract);
+
 // The request parsers, exposed for the fuzzer: read the fields present in
 // `body` into the object (with_id: a new subscriber, whose id and main
 // fields are required), appending one message per problem.
 void read_subscriber_change(const nlohmann::json& body, bool with_id, SubscriberConfig& s,
                             std::vector<std::string>& errors);
 void read_isp_change(const nlohmann::json& body, IspConfig& isp, std::vector<std::string>& errors);
+// A redirect's fields; lease_s comes back in *lease_s (0: none).
+void read_redirect(const nlohmann::json& body, RedirectSpec& spec, uint64_t* lease_s, std::vector<std::string>& errors);
 
 }  // namespace aggr

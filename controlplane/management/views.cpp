@@ -291,6 +291,28 @@ json drops_view(ControlPlane& r) {
   return drops;
 }
 
+json redirects_view(ControlPlane& r) {
+  json list = json::array();
+  const uint64_t now = steady_now_ms();
+  for (const auto& [id, state] : r.rib().redirects()) {
+    const RedirectSpec& spec = state.spec;
+    json lease = nullptr;
+    if (spec.lease_end_ms != 0) lease = spec.lease_end_ms > now ? spec.lease_end_ms - now : 0;
+    list.push_back({{"contract", id},
+                    {"borrower", spec.borrower},
+                    {"donor", spec.donor},
+                    {"rate", {{"up", spec.rate_bps[0]}, {"down", spec.rate_bps[1]}}},
+                    {"interruptible", spec.interruptible},
+                    {"epoch", spec.epoch},
+                    {"lease_left_ms", lease},
+                    {"source", entry_source_name(state.source)},
+                    {"carried",
+                     {{"up", totals(r.counters().contract(state.slot, Direction::kUpstream))},
+                      {"down", totals(r.counters().contract(state.slot, Direction::kDownstream))}}}});
+  }
+  return list;
+}
+
 json workers_view(ControlPlane& r) {
   json workers = json::array();
   std::vector<unsigned> pollers = r.config().port_workers();

@@ -27,6 +27,9 @@ nlohmann::json ilm_view(ControlPlane& control);
 nlohmann::json adjacencies_view(ControlPlane& control);
 nlohmann::json counters_view(ControlPlane& control);
 nlohmann::json drops_view(ControlPlane& control);
+// Link-sharing contracts in force: borrower, donor, rates, lease, and what
+// each carried over the donor's line.
+nlohmann::json redirects_view(ControlPlane& control);
 nlohmann::json workers_view(ControlPlane& control);
 
 }  // namespace aggr

@@ -118,6 +118,30 @@ struct SubscriberState {
   EntrySource source;
 };
 
+// A link-sharing contract in force (DESIGN.md, "Bandwidth sharing"): the
+// borrower may use the donor's line up to the rate in each direction.
+struct RedirectSpec {
+  uint64_t contract = 0;  // the broker's contract id
+  uint32_t borrower = 0;  // subscriber ids
+  uint32_t donor = 0;
+  uint64_t rate_bps[kDirections] = {0, 0};  // 0: not that way
+  // Interruptible: yields to the donor's own traffic. Otherwise the donor's
+  // plan is reduced by the rate while the contract is in force.
+  bool interruptible = true;
+  uint64_t epoch = 0;         // the instruction's, so that an older one never undoes a newer
+  uint64_t lease_end_ms = 0;  // steady clock; the router reverts by itself then (0: no lease)
+  bool operator==(const RedirectSpec&) const = default;
+};
+
+// The clock of leases: milliseconds of the steady clock.
+uint64_t steady_now_ms();
+
+struct RedirectState {
+  uint32_t slot;  // its counters and buckets in the dataplane
+  RedirectSpec spec;
+  EntrySource source;
+};
+
 class Rib {
  public:
   explicit Rib(Tables& tables);
@@ -162,6 +186,16 @@ class Rib {
   Status update_subscriber(const SubscriberSpec& spec, EntrySource source = EntrySource::kStatic);
   Status set_subscriber_isp(uint32_t subscriber_id, uint32_t isp_id);
   Status remove_subscriber(uint32_t subscriber_id);
+
+  // Link-sharing contracts. Every rule a redirect breaks, one message each;
+  // empty when it may go in (or, same contract, replace the one in force).
+  std::vector<std::string> redirect_problems(const RedirectSpec& spec) const;
+  // Installs or changes (same contract id, same borrower and donor) a redirect.
+  Status set_redirect(const RedirectSpec& spec, EntrySource source = EntrySource::kBroker);
+  Status remove_redirect(uint64_t contract);
+  // Removes every redirect whose lease has ended by `now_ms`; returns their contracts.
+  std::vector<uint64_t> expire_redirects(uint64_t now_ms);
+  const std::map<uint64_t, RedirectState>& redirects() const { return redirects_; }
 
   // `source`'s ILM entry for `label`, installed if no more preferred source
   // has one. Any action but a swap, which needs its NHLFE:
@@ -259,6 +293,13 @@ class Rib {
   SubscriberRecord make_record(const SubscriberSpec& spec, uint16_t isp_index,
                                const uint16_t profiles[kDirections]) const;
   Status meter_profiles(const SubscriberSpec& spec, uint16_t profiles[kDirections]);
+  // What the donor's non-interruptible contracts take from its plan.
+  uint64_t reserved_for_contracts(uint32_t donor_id, Direction d) const;
+  // Republishes a subscriber's record with its meters as its contracts leave them.
+  Status republish_meters(uint32_t subscriber_id);
+  // Publishes the redirect sets of both of a contract's subscribers.
+  void publish_redirect_sets(const RedirectSpec& spec);
+  std::unique_ptr<RedirectSet> redirect_set_of(uint32_t subscriber_id) const;
   const PortAttributes& port(uint16_t id) const { return fib_.tables().ports[id]; }
 
   FibWriter fib_;
@@ -275,6 +316,7 @@ class Rib {
   std::map<IpPrefix, KernelRoute> kernel_routes_;
   uint64_t kernel_routes_version_ = 0;
   std::vector<IpPrefix> subscriber_pools_;
+  std::map<uint64_t, RedirectState> redirects_;  // by contract id
 };
 
 // ---- the member templates every part of the RIB uses ----

@@ -58,7 +58,11 @@ Status Rib::check_spec(const SubscriberSpec& spec) const {
 Status Rib::meter_profiles(const SubscriberSpec& spec, uint16_t profiles[kDirections]) {
   for (unsigned d = 0; d < kDirections; ++d) {
     uint64_t burst = spec.burst_bytes[d] ? spec.burst_bytes[d] : default_burst(spec.rate_bps[d]);
-    uint32_t profile = fib_.meter_profile(spec.rate_bps[d], burst);
+    // A donor's non-interruptible contracts take their rate from its plan
+    // (redirect_problems leaves it some).
+    uint64_t reserved = reserved_for_contracts(spec.id, Direction(d));
+    uint64_t rate = spec.rate_bps[d] > reserved ? spec.rate_bps[d] - reserved : spec.rate_bps[d];
+    uint32_t profile = fib_.meter_profile(rate, burst);
     if (profile >= MeterTable::kMaxProfiles)
       return Status::failure("too many distinct plan rates");
     profiles[d] = uint16_t(profile);
@@ -185,6 +189,11 @@ Status Rib::remove_subscriber(uint32_t subscriber_id) {
   auto it = subscribers_.find(subscriber_id);
   if (it == subscribers_.end())
     return Status::failure("no subscriber " + std::to_string(subscriber_id));
+  // Its contracts end with it.
+  std::vector<uint64_t> contracts;
+  for (const auto& [id, r] : redirects_)
+    if (r.spec.borrower == subscriber_id || r.spec.donor == subscriber_id) contracts.push_back(id);
+  for (uint64_t id : contracts) remove_redirect(id);
   const SubscriberSpec& spec = it->second.spec;
   if (port(spec.port).classify == ClassifyMode::kLine) fib_.remove_line(line_key(spec.port, spec.svlan, spec.cvlan));
   remove_addresses(spec.addresses);

@@ -1,5 +1,6 @@
 // The end of the paths, in one pass: forwarded packets counted per ISP and
-// per subscriber (IP bytes; a tailend's per ISP only, none for a swap) and
+// per subscriber (IP bytes; a tailend's per ISP only, none for a swap), and
+// per link-sharing contract for those that crossed a donor's line, and
 // queued by out port; dropped ones counted by reason and freed.
 #include "dataplane/nodes/output.h"
 #include "dataplane/nodes/nodes.h"
@@ -12,6 +13,11 @@ void account_node(Burst& burst, const NodeEnv& env, Direction dir, TxBatch& out)
   const unsigned count = burst.count;
   TrafficCounter* const isp_traffic = env.counters.isp_traffic_array(dir);
   TrafficCounter* const subscriber_traffic = env.counters.subscriber_traffic_array(dir);
+  for (uint32_t redirected = burst.redirected; redirected; redirected &= redirected - 1) {
+    unsigned i = unsigned(__builtin_ctz(redirected));
+    const PacketContext& ctx = burst.context[i];
+    if (ctx.drop == DropReason::kNone) env.counters.contract_traffic(burst.contract[i], dir).add(ctx.l3_length);
+  }
   OutputQueue output(env.counters, out);
   for (unsigned i = 0; i < count; ++i) {
     const PacketContext& ctx = burst.context[i];

@@ -7,6 +7,10 @@
 // Source-prefix ports: the source address names the subscriber, whose line
 // must be on this port.
 //
+// A borrower's packets on a donor's line, under a contract in force, are the
+// one exception: accepted as the borrower's, marked redirected (see
+// dataplane/tables/redirect_table.h).
+//
 // Each table read is split over the burst: first every packet's address is
 // computed and its cache line requested, then the loads, so that the misses
 // of a burst overlap instead of following each other (line entry -> record:
@@ -42,6 +46,25 @@ uint32_t vlan_pair(const T& holder) {
 
 bool on_line(const SubscriberRecord& s, uint16_t port, const PacketContext& ctx) {
   return s.port == port && vlan_pair(s) == vlan_pair(ctx);
+}
+
+// Packet i, from `owner`'s address on `line_holder`'s line: the owner's
+// packet if the line carries a contract of the owner's; else spoofed.
+void accept_borrower(Burst& burst, unsigned i, const NodeEnv& env, const SubscriberTable::Reader& records,
+                     uint32_t line_holder, uint32_t owner) {
+  PacketContext& ctx = burst.context[i];
+  const RedirectSet* hosted = env.tables.redirects.of(line_holder);
+  const ContractLink* contract = hosted == nullptr ? nullptr : hosted->hosted_for(owner);
+  const SubscriberRecord* borrower = contract == nullptr ? nullptr : records.record(owner);
+  if (borrower == nullptr) {
+    ctx.drop = DropReason::kSpoofedSource;
+    return;
+  }
+  ctx.handle = owner;
+  ctx.subscriber = borrower;
+  burst.metered &= ~(1u << i);  // the contract's rate applies here, not the borrower's plan
+  burst.redirected |= 1u << i;
+  burst.contract[i] = contract->slot;
 }
 
 void classify_by_line(Burst& burst, const NodeEnv& env) {
@@ -83,12 +106,18 @@ void classify_by_line(Burst& burst, const NodeEnv& env) {
   if (need_lookup == 0) return;
 
   // Sources outside the record's first prefix: whoever owns them must be
-  // this line's subscriber.
+  // this line's subscriber, or borrow it.
   uint32_t owners[kBurstSize];
   lookup_burst_addresses(env.tables, burst, AddressRole::kSource, owners, need_lookup);
+  const bool any_contracts = !env.tables.redirects.empty();
   for (; need_lookup; need_lookup &= need_lookup - 1) {
     unsigned i = unsigned(__builtin_ctz(need_lookup));
-    if (owners[i] != burst.context[i].handle) burst.context[i].drop = DropReason::kSpoofedSource;
+    const uint32_t line_holder = burst.context[i].handle;
+    if (owners[i] == line_holder) continue;
+    if (any_contracts && owners[i] != kInvalidHandle)
+      accept_borrower(burst, i, env, records, line_holder, owners[i]);
+    else
+      burst.context[i].drop = DropReason::kSpoofedSource;
   }
 }
 
@@ -109,7 +138,14 @@ void classify_by_source(Burst& burst, const NodeEnv& env) {
       continue;
     }
     if (!on_line(*s, port, ctx)) {
-      ctx.drop = DropReason::kSpoofedSource;  // right prefix, wrong line
+      // Right prefix, wrong line: spoofed, unless the line is a donor's.
+      const uint32_t line_holder =
+          env.tables.redirects.empty() ? kInvalidHandle
+                                       : LineTable::handle_in(env.tables.subscribers.find_line(port, ctx.svlan, ctx.cvlan));
+      if (line_holder == kInvalidHandle)
+        ctx.drop = DropReason::kSpoofedSource;
+      else
+        accept_borrower(burst, i, env, records, line_holder, owners[i]);
       continue;
     }
     ctx.handle = owners[i];

@@ -76,6 +76,9 @@ void meter_transfer_resume_node(Burst& burst, const NodeEnv& env);
 
 // Both directions. Polices the packets in burst.metered.
 void police_node(Burst& burst, const NodeEnv& env, Direction dir);
+// Both directions, after police: link-sharing contracts (burst.excess
+// downstream, burst.redirected upstream; see dataplane/nodes/redirect.cpp).
+void redirect_node(Burst& burst, const NodeEnv& env, Direction dir);
 // Counts forwarded packets (per ISP and subscriber) and queues them in `out`
 // by out port; counts dropped ones by reason and frees them.
 void account_node(Burst& burst, const NodeEnv& env, Direction dir, TxBatch& out);

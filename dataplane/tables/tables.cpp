@@ -15,7 +15,8 @@ Tables::Tables(const TableLimits& l)
       prefix_fecs(l.prefix_fecs, l.prefix_fecs, rcu),
       prefix_ftn(l.prefix_fecs),
       local_addresses(256, 256, rcu),
-      meters(l.subscribers) {}
+      meters(l.subscribers),
+      redirects(l.subscribers, l.contracts, rcu) {}
 
 Tables::~Tables() { rcu.synchronize(); }
 

@@ -13,6 +13,7 @@
 #include "dataplane/tables/nhlfe_table.h"
 #include "dataplane/tables/port_table.h"
 #include "dataplane/tables/punt_table.h"
+#include "dataplane/tables/redirect_table.h"
 #include "dataplane/tables/subscriber_table.h"
 
 namespace aggr {
@@ -27,6 +28,7 @@ struct TableLimits {
   uint32_t isps = 1024;
   uint32_t label_space = 1u << 20;
   uint32_t nhlfes = 4096;
+  uint32_t contracts = 4096;  // link-sharing contracts in force at once
   uint32_t prefix_fecs = 1024;  // tailend: destination prefixes with a label towards a headend
   uint32_t ipv4_prefixes = 0;  // 0: as many as subscribers
   uint32_t ipv6_prefixes = 0;  // 0: as many as subscribers
@@ -61,6 +63,7 @@ struct Tables {
   AddressTable local_addresses;
   PuntTable punt;
   MeterTable meters;
+  RedirectTable redirects;
 };
 
 }  // namespace aggr

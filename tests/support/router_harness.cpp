@@ -113,7 +113,7 @@ RouterHarness::RouterHarness(RouterConfig c, std::vector<uint16_t> ids, TableLim
   std::vector<unsigned> owners = port_owner_workers(config);
   for (size_t p = 0; p < config.ports.size(); ++p)
     tables->ports[port_ids[p]] = port_attributes(config.ports[p], rte_ether_addr{}, owners[p]);
-  counters = std::make_unique<CounterSet>(workers, limits.isps, limits.subscribers);
+  counters = std::make_unique<CounterSet>(workers, limits.isps, limits.subscribers, limits.contracts);
   rib = std::make_unique<Rib>(*tables);
   rib->attach_counters(counters.get());
   for (size_t p = 0; p < config.ports.size(); ++p) rib->name_port(port_ids[p], config.ports[p].name);

@@ -27,6 +27,7 @@ const char* const kUsage = R"(usage: aggrctl [--api HOST:PORT] [--token-file FIL
 commands:
   show status
   show ports | isps | fec | ilm | adjacencies | counters | drops | workers
+  show redirects          (link-sharing contracts in force; also: show contracts)
   show subscribers [ID] [--offset N] [--limit N]
   show ldp neighbors | discovery | bindings | fec
   subscriber add ID isp=NAME port=PORT [svlan=N] [cvlan=N] mac=MAC addresses=P[,P...] [up=RATE] [down=RATE]
@@ -34,6 +35,8 @@ commands:
   subscriber del ID
   isp set NAME [labels=L[,L...]] [port=PORT] [mac=MAC | address=IP]   (an address alone: by route)
   isp reset NAME          (withdraws what isp set installed; the file's entry returns)
+  redirect set CONTRACT borrower=ID donor=ID [up=RATE] [down=RATE] [interruptible=yes|no] [epoch=N] [lease=SECONDS]
+  redirect del CONTRACT
   reload
 
 --api defaults to $AGGRCTL_API or 127.0.0.1:9465; --token-file to $AGGRCTL_TOKEN_FILE.
@@ -84,6 +87,7 @@ class Client {
     httplib::Result res = method == "GET"      ? http_.Get(path, headers)
                           : method == "POST"   ? http_.Post(path, headers, payload, "application/json")
                           : method == "PATCH"  ? http_.Patch(path, headers, payload, "application/json")
+                          : method == "PUT"    ? http_.Put(path, headers, payload, "application/json")
                                                : http_.Delete(path, headers);
     if (!res) {
       std::cerr << "aggrctl: cannot reach aggrd at " << options_.api << ": " << httplib::to_string(res.error()) << "\n";
@@ -258,6 +262,17 @@ void print_drops(const json& drops) {
   t.print(std::cout);
 }
 
+void print_redirects(const json& redirects) {
+  Table t({"Contract", "Borrower", "Donor", "Up bit/s", "Down bit/s", "Kind", "Lease left", "Source", "Carried up",
+           "Carried down"});
+  for (const json& r : redirects)
+    t.add({text(r["contract"]), text(r["borrower"]), text(r["donor"]), text(r["rate"]["up"]), text(r["rate"]["down"]),
+           r["interruptible"].get<bool>() ? "interruptible" : "reserved",
+           r["lease_left_ms"].is_null() ? "-" : text(r["lease_left_ms"]) + " ms", text(r["source"]),
+           num(r, "carried", "up") + " B", num(r, "carried", "down") + " B"});
+  t.print(std::cout);
+}
+
 void print_workers(const json& workers) {
   Table t({"Worker", "Lcore", "RX ports", "Polls", "Busy polls", "Busy ratio"});
   for (const json& w : workers)
@@ -377,9 +392,15 @@ json subscriber_body(const std::map<std::string, std::string>& kv) {
   return body;
 }
 
+uint64_t number_argument(const std::string& value, const std::string& what) {
+  if (value.empty() || value.size() > 19 || value.find_first_not_of("0123456789") != std::string::npos)
+    usage_error(what + " must be a number");
+  return std::stoull(value);
+}
+
 uint64_t id_argument(const std::vector<std::string>& w, size_t i) {
   if (w.size() <= i || w[i].empty() || w[i].size() > 10 || w[i].find_first_not_of("0123456789") != std::string::npos)
-    usage_error("a subscriber id (a number) is needed");
+    usage_error("an id (a number) is needed");
   return std::stoull(w[i]);
 }
 
@@ -398,9 +419,9 @@ int run(const Options& o) {
     static const std::map<std::string, void (*)(const json&)> views = {
         {"status", print_status}, {"ports", print_ports},       {"isps", print_isps},   {"fec", print_fec},
         {"ilm", print_ilm},       {"counters", print_counters}, {"drops", print_drops}, {"workers", print_workers},
-        {"adjacencies", print_adjacencies}};
+        {"adjacencies", print_adjacencies}, {"redirects", print_redirects}, {"contracts", print_redirects}};
     if (auto it = views.find(w[1]); it != views.end() && w.size() == 2)
-      return show(client.request("GET", "/v1/" + w[1]), it->second);
+      return show(client.request("GET", "/v1/" + (w[1] == "contracts" ? std::string("redirects") : w[1])), it->second);
     if (w[1] == "ldp" && w.size() == 3) {
       static const std::map<std::string, void (*)(const json&)> ldp_views = {
           {"neighbors", print_ldp_neighbors}, {"discovery", print_ldp_discovery},
@@ -456,6 +477,25 @@ int run(const Options& o) {
   }
   if (w[0] == "isp" && w.size() == 3 && w[1] == "reset")
     return done(client.request("DELETE", "/v1/isps/" + w[2] + "/ftn"), "isp " + w[2] + " reset");
+  if (w[0] == "redirect" && w.size() >= 3) {
+    uint64_t contract = id_argument(w, 2);
+    std::string path = "/v1/redirects/" + std::to_string(contract);
+    if (w[1] == "set") {
+      auto kv = key_values(w, 3, {"borrower", "donor", "up", "down", "interruptible", "epoch", "lease"});
+      json body = json::object();
+      for (const char* id : {"borrower", "donor", "epoch", "lease"})
+        if (kv.count(id)) body[std::string(id) == "lease" ? "lease_s" : id] = number_argument(kv[id], id);
+      if (kv.count("up")) body["rate"]["up"] = kv["up"];
+      if (kv.count("down")) body["rate"]["down"] = kv["down"];
+      if (kv.count("interruptible")) {
+        if (kv["interruptible"] != "yes" && kv["interruptible"] != "no") usage_error("interruptible=yes or no");
+        body["interruptible"] = kv["interruptible"] == "yes";
+      }
+      return done(client.request("PUT", path, body), "contract " + std::to_string(contract) + " redirected");
+    }
+    if (w[1] == "del" && w.size() == 3)
+      return done(client.request("DELETE", path), "contract " + std::to_string(contract) + " removed");
+  }
   if (w[0] == "reload" && w.size() == 1) {
     json doc = client.request("POST", "/v1/reload");
     return done(doc, "reloaded: generation " + text(doc["generation"]) + " (" + text(doc["changes"]) + ")");
