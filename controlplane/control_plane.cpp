@@ -5,6 +5,7 @@
 #include <fstream>
 #include <stdexcept>
 
+#include "controlplane/broker_client/broker_client.h"
 #include "controlplane/config_apply.h"
 #include "controlplane/ldp/speaker.h"
 #include "controlplane/log.h"
@@ -14,7 +15,19 @@
 #include "controlplane/next_hop_resolver.h"
 
 namespace aggr {
+
 namespace {
+
+// A credential from the first line of `file` (`what` names it in errors).
+std::string read_token_file(const std::string& file, const std::string& what) {
+  std::ifstream in(file);
+  if (!in) throw std::runtime_error("cannot read the " + what + " file " + file);
+  std::string token;
+  std::getline(in, token);
+  while (!token.empty() && (token.back() == '\r' || token.back() == ' ')) token.pop_back();
+  if (token.size() < 16) throw std::runtime_error("the " + what + " in " + file + " is shorter than 16 characters");
+  return token;
+}
 
 // Once installed, the file's ISPs, labels and subscribers live in the RIB,
 // the one owner of running state; the copy here would only go stale.
@@ -112,11 +125,18 @@ void ControlPlane::start_services() {
     log_info("Prometheus metrics on http://" + config_.metrics.listen.to_string() + "/metrics");
   }
   register_telemetry(this);
+  if (config_.broker.enabled) {
+    broker_client_ = std::make_unique<BrokerClient>(*this, config_.broker,
+                                                    read_token_file(config_.broker.token_file, "broker token"));
+    log_info("broker client: router " + config_.broker.router + " of aggr-broker at http://" +
+             config_.broker.server.to_string());
+  }
 }
 
 void ControlPlane::stop_services() {
   // Closing the queue first answers the services' waiting requests at once.
   commands_.close();
+  broker_client_.reset();
   unregister_telemetry();
   management_.reset();
   metrics_.reset();
@@ -138,15 +158,10 @@ void ControlPlane::poll(std::chrono::milliseconds wait) {
   }
 }
 
+
 void ControlPlane::load_token() {
   token_.clear();
-  const std::string& file = config_.management.token_file;
-  if (file.empty()) return;
-  std::ifstream in(file);
-  if (!in) throw std::runtime_error("cannot read the management token file " + file);
-  std::getline(in, token_);
-  while (!token_.empty() && (token_.back() == '\r' || token_.back() == ' ')) token_.pop_back();
-  if (token_.size() < 16) throw std::runtime_error("the management token in " + file + " is shorter than 16 characters");
+  if (!config_.management.token_file.empty()) token_ = read_token_file(config_.management.token_file, "management token");
 }
 
 bool ControlPlane::token_matches(const std::string& token) const {

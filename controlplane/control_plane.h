@@ -26,6 +26,7 @@ class Speaker;
 }
 class ManagementServer;
 class MetricsExposer;
+class BrokerClient;
 class NextHopResolver;
 
 // The outcome of the last reload, as the API and metrics report it.
@@ -112,6 +113,7 @@ class ControlPlane {
   std::unique_ptr<ldp::Speaker> ldp_;
   std::unique_ptr<ManagementServer> management_;
   std::unique_ptr<MetricsExposer> metrics_;
+  std::unique_ptr<BrokerClient> broker_client_;
 };
 
 }  // namespace aggr

@@ -68,6 +68,9 @@ class FibWriter {
   // A contract slot, its counters zeroed and buckets full; kNoContract: none free.
   uint32_t allocate_contract(const ContractRate rates[kDirections]);
   void release_contract(uint32_t slot) { tables_.redirects.release_slot(slot); }
+  // A token for what workers may still see now, and the wait until none can.
+  uint64_t retire_token() { return tables_.rcu.retire_token(); }
+  void wait_for(uint64_t token) const { tables_.rcu.wait_for(token); }
   void publish_redirects(uint32_t handle, std::unique_ptr<RedirectSet> set) {
     tables_.redirects.publish(handle, std::move(set));
   }

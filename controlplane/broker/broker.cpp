@@ -142,6 +142,11 @@ Answer Broker::report(const Caller& caller, const std::string& key, const json& 
   if (!f.ok()) return refused(400, f.errors());
   std::vector<std::string> forbidden;
   if (router != caller.router) forbidden.push_back("caller " + caller.name + " is router " + caller.router + ", not " + router);
+  // A router reports all its lines; those outside the sharing scheme (no
+  // line here) are left out, those of another router are refused.
+  const size_t reported_lines = lines.size();
+  std::erase_if(lines, [&](const LineReading& l) { return config_.line(l.subscriber) == nullptr; });
+  const size_t ignored_lines = reported_lines - lines.size();
   for (const LineReading& l : lines)
     if (!may_act_for(caller, l.subscriber)) forbidden.push_back("router " + caller.router + " does not serve " + l.subscriber);
   if (!forbidden.empty()) return refused(403, forbidden);
@@ -196,7 +201,7 @@ Answer Broker::report(const Caller& caller, const std::string& key, const json& 
       }
     }
     return Answer{200, json{{"accepted", accepted}, {"duplicate", duplicate}, {"stale", stale},
-                            {"instructions", instructions_for(sql, router, now)}}};
+                            {"ignored_lines", ignored_lines}, {"instructions", instructions_for(sql, router, now)}}};
   }, now);
   if (answer.status == 200 && !answer.replayed) {
     std::lock_guard lock(mutex_);

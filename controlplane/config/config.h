@@ -138,6 +138,17 @@ struct ManagementConfig {
   std::string token_file;  // resolved against the configuration's directory
 };
 
+// aggr-broker, whose link-sharing contracts this router enforces and
+// reports on (controlplane/broker_client/). Off unless configured.
+struct BrokerClientConfig {
+  bool enabled = false;
+  ListenAddress server{true, "127.0.0.1", 9470};
+  std::string router;      // this router's name at the broker
+  std::string token_file;  // its credential, resolved against the configuration's directory
+  uint32_t report_interval_ms = 2000;
+  SourceLocation where;
+};
+
 // Which subscribers get their own Prometheus series (cardinality).
 enum class SubscriberMetrics : uint8_t { kOff = 0, kAll, kTop };
 
@@ -224,6 +235,7 @@ struct RouterConfig {
   std::array<uint32_t, kPuntKinds> punt_rates = {1000, 1000, 1000, 5000, 5000};
   LdpConfig ldp;
   ManagementConfig management;
+  BrokerClientConfig broker;
   MetricsConfig metrics;
   LoggingConfig logging;
 

@@ -63,7 +63,7 @@ void read_workers(Reader& r, const YAML::Node& node, RouterConfig& c) {
 
 void read_limits(Reader& r, const YAML::Node& node, RouterConfig& c) {
   if (!r.map(node, "limits", {"subscribers", "isps", "label_space", "ipv4_prefixes",
-                              "ipv6_prefixes", "nhlfes", "prefix_fecs"}))
+                              "ipv6_prefixes", "nhlfes", "prefix_fecs", "contracts"}))
     return;
   TableLimits& l = c.limits;
   if (node["subscribers"]) r.number(node["subscribers"], "limits subscribers", 16u << 20, &l.subscribers);
@@ -73,6 +73,7 @@ void read_limits(Reader& r, const YAML::Node& node, RouterConfig& c) {
   if (node["ipv6_prefixes"]) r.number(node["ipv6_prefixes"], "limits ipv6_prefixes", 16u << 20, &l.ipv6_prefixes);
   if (node["nhlfes"]) r.number(node["nhlfes"], "limits nhlfes", 1u << 20, &l.nhlfes);
   if (node["prefix_fecs"]) r.number(node["prefix_fecs"], "limits prefix_fecs", 65535, &l.prefix_fecs);
+  if (node["contracts"]) r.number(node["contracts"], "limits contracts", 1u << 20, &l.contracts);
 }
 
 // {interface, addresses: [address/length, ...]}
@@ -332,6 +333,21 @@ void read_management(Reader& r, const YAML::Node& node, RouterConfig& c) {
     c.management.token_file = relative_to(r.file(), file);
 }
 
+// {server: host:port, router: NAME, token_file: F, report_interval_ms: N}
+void read_broker(Reader& r, const YAML::Node& node, RouterConfig& c) {
+  if (!r.map(node, "broker", {"server", "router", "token_file", "report_interval_ms"})) return;
+  BrokerClientConfig& b = c.broker;
+  b.enabled = true;
+  b.where = r.at(node);
+  if (r.require(node, "server", "broker")) read_listen(r, node["server"], "broker server", &b.server);
+  if (r.require(node, "router", "broker")) r.scalar(node["router"], "broker router", &b.router);
+  std::string file;
+  if (r.require(node, "token_file", "broker") && r.scalar(node["token_file"], "broker token_file", &file))
+    b.token_file = relative_to(r.file(), file);
+  if (node["report_interval_ms"])
+    r.number(node["report_interval_ms"], "broker report_interval_ms", 3600000, &b.report_interval_ms);
+}
+
 void read_metrics(Reader& r, const YAML::Node& node, RouterConfig& c) {
   if (!r.map(node, "metrics", {"listen", "subscribers"})) return;
   if (node["listen"]) {
@@ -381,7 +397,7 @@ void parse_yaml_config(const std::string& path, RouterConfig& c, std::vector<Con
   Reader r(path, errors);
   if (!r.map(root, "the configuration", {"router", "eal", "workers", "limits", "ports", "isps",
                                          "subscribers", "subscribers_file", "local_labels", "prefix_fecs", "subscriber_pools",
-                                         "punt_rates", "ldp", "management", "metrics", "logging"}))
+                                         "punt_rates", "ldp", "management", "broker", "metrics", "logging"}))
     return;
   if (root["router"]) read_router(r, root["router"], c);
   if (root["eal"]) read_eal(r, root["eal"], c);
@@ -403,6 +419,7 @@ void parse_yaml_config(const std::string& path, RouterConfig& c, std::vector<Con
   if (root["punt_rates"]) read_punt_rates(r, root["punt_rates"], c);
   if (root["ldp"]) read_ldp(r, root["ldp"], c.ldp);
   if (root["management"]) read_management(r, root["management"], c);
+  if (root["broker"]) read_broker(r, root["broker"], c);
   if (root["metrics"]) read_metrics(r, root["metrics"], c);
   if (root["logging"]) read_logging(r, root["logging"], c);
   complete_ldp(c);

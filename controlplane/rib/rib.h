@@ -140,6 +140,16 @@ struct RedirectState {
   uint32_t slot;  // its counters and buckets in the dataplane
   RedirectSpec spec;
   EntrySource source;
+  // When its counters started from zero (system clock, ms): a contract
+  // installed again counts in a new epoch, never backwards in the old one.
+  uint64_t counter_epoch = 0;
+};
+
+// A redirect removed whose counters have not yet been reported: its slot
+// stays taken, so that its last reading is exact (Rib::keep_ended).
+struct EndedRedirect {
+  RedirectState state;
+  uint64_t retired;  // RCU token: the counters are final once every worker passed it
 };
 
 class Rib {
@@ -196,6 +206,14 @@ class Rib {
   // Removes every redirect whose lease has ended by `now_ms`; returns their contracts.
   std::vector<uint64_t> expire_redirects(uint64_t now_ms);
   const std::map<uint64_t, RedirectState>& redirects() const { return redirects_; }
+  // With a broker to bill: removed redirects keep their slot and counters
+  // until forget_ended, so that the last reading of each is reported.
+  void keep_ended(bool keep) { keep_ended_ = keep; }
+  // By (contract, counter epoch).
+  const std::map<std::pair<uint64_t, uint64_t>, EndedRedirect>& ended_redirects() const { return ended_; }
+  // Waits until no worker can still count under an ended redirect.
+  void settle_ended() const;
+  void forget_ended(uint64_t contract, uint64_t counter_epoch);
 
   // `source`'s ILM entry for `label`, installed if no more preferred source
   // has one. Any action but a swap, which needs its NHLFE:
@@ -317,6 +335,9 @@ class Rib {
   uint64_t kernel_routes_version_ = 0;
   std::vector<IpPrefix> subscriber_pools_;
   std::map<uint64_t, RedirectState> redirects_;  // by contract id
+  std::map<std::pair<uint64_t, uint64_t>, EndedRedirect> ended_;
+  bool keep_ended_ = false;
+  uint64_t last_counter_epoch_ = 0;
 };
 
 // ---- the member templates every part of the RIB uses ----

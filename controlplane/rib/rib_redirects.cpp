@@ -148,7 +148,14 @@ Status Rib::set_redirect(const RedirectSpec& spec, EntrySource source) {
     slot = fib_.allocate_contract(rates);
     if (slot == kNoContract) return Status::failure(contract_name(spec.contract) + ": no contract slot free");
   }
-  redirects_[spec.contract] = RedirectState{slot, spec, source};
+  uint64_t counter_epoch = before ? before->counter_epoch : 0;
+  if (!before) {
+    const uint64_t now = uint64_t(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                      std::chrono::system_clock::now().time_since_epoch())
+                                      .count());
+    counter_epoch = last_counter_epoch_ = std::max(now, last_counter_epoch_ + 1);
+  }
+  redirects_[spec.contract] = RedirectState{slot, spec, source, counter_epoch};
   // The donor's plan first, so that its line never carries a reserved rate
   // on top of the whole of its plan.
   const bool reserves = !spec.interruptible || (before && !before->spec.interruptible);
@@ -173,10 +180,24 @@ Status Rib::remove_redirect(uint64_t contract) {
   const RedirectState gone = it->second;
   redirects_.erase(it);
   publish_redirect_sets(gone.spec);
-  fib_.release_contract(gone.slot);
+  if (keep_ended_)
+    ended_[{contract, gone.counter_epoch}] = EndedRedirect{gone, fib_.retire_token()};
+  else
+    fib_.release_contract(gone.slot);
   // The donor's whole plan back once nothing redirects over its line.
   if (!gone.spec.interruptible && subscribers_.count(gone.spec.donor)) return republish_meters(gone.spec.donor);
   return Status::success();
+}
+
+void Rib::settle_ended() const {
+  for (const auto& [key, ended] : ended_) fib_.wait_for(ended.retired);
+}
+
+void Rib::forget_ended(uint64_t contract, uint64_t counter_epoch) {
+  auto it = ended_.find({contract, counter_epoch});
+  if (it == ended_.end()) return;
+  fib_.release_contract(it->second.state.slot);
+  ended_.erase(it);
 }
 
 std::vector<uint64_t> Rib::expire_redirects(uint64_t now_ms) {
