@@ -1,0 +1,369 @@
+#!/usr/bin/env python3
+"""aggrd and aggr-broker together, with frames on real (veth) links: a
+borrower's device asks the broker for bandwidth; the broker grants it from a
+donor it has measured through aggrd's reports; aggrd follows the instruction
+by long poll and enforces it: the borrower's packets on the donor's line go
+to the borrower's ISP (byte for byte), its downstream excess leaves over the
+donor's line; aggrd counts them under the contract and reports them; after
+the cancellation the ledger holds exactly the bytes aggrd counted, and the
+postings balance. Then the broker is killed: the lease ends in aggrd by
+itself and the donor's line refuses the borrower's packets again, while the
+subscribers' own traffic goes on.
+
+usage: broker_router_test.py BUILD_DIR   (as root)"""
+import json
+import os
+import shutil
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+import urllib.error
+import urllib.request
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tools", "netlab"))
+from netlab import sh, wait_until  # noqa: E402
+
+BUILD_DIR = None
+TAG = str(os.getpid() % 10000)
+ACCESS, ACCESS_PEER, CORE, CORE_PEER = f"bra{TAG}", f"brap{TAG}", f"brc{TAG}", f"brcp{TAG}"
+ACCESS_MAC, CORE_MAC, RED_NEXT_HOP = "02:00:00:00:a0:00", "02:00:00:00:c0:00", "02:00:00:00:ff:01"
+BORROWER_MAC, DONOR_MAC = "02:00:00:01:00:01", "02:00:00:01:00:02"
+RED_LABEL, GREEN_LABEL, DOWN_LABEL = 1001, 2002, 100
+TOKENS = {"router": "brt-router-token-0123456789", "device": "brt-device-token-0123456789",
+          "operator": "brt-operator-token-012345678", "management": "brt-management-token-0123456"}
+BROKER_PORT, MGMT_PORT, METRICS_PORT = 21000 + os.getpid() % 2000, 23000 + os.getpid() % 2000, 25000 + os.getpid() % 2000
+LEASE_S = 4
+PACKET_OUTGOING = 4
+SOL_PACKET, PACKET_AUXDATA = 263, 8
+TP_STATUS_VLAN_VALID, TP_STATUS_VLAN_TPID_VALID = 0x10, 0x40
+
+
+def mac(text):
+    return bytes(int(b, 16) for b in text.split(":"))
+
+
+def checksum(data):
+    s = sum(struct.unpack(f"!{len(data) // 2}H", data))
+    s = (s >> 16) + (s & 0xFFFF)
+    s += s >> 16
+    return ~s & 0xFFFF
+
+
+def ipv4(src, dst, payload_len, ttl=64, ident=0):
+    header = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + payload_len, ident, 0, ttl, 17, 0,
+                         socket.inet_aton(src), socket.inet_aton(dst))
+    header = header[:10] + struct.pack("!H", checksum(header)) + header[12:]
+    return header + bytes((ident + i) & 0xFF for i in range(payload_len))
+
+
+def with_ttl(packet, ttl):
+    header = bytearray(packet[:20])
+    header[8] = ttl
+    header[10:12] = b"\0\0"
+    header[10:12] = struct.pack("!H", checksum(bytes(header)))
+    return bytes(header) + packet[20:]
+
+
+def line_frame(dst, src, tags, packet):
+    """Ethernet with the line's tags: (S, C) QinQ, (S,) one 802.1Q tag."""
+    frame = mac(dst) + mac(src)
+    if len(tags) == 2:
+        frame += struct.pack("!HHHH", 0x88A8, tags[0], 0x8100, tags[1])
+    elif tags:
+        frame += struct.pack("!HH", 0x8100, tags[0])
+    return frame + b"\x08\x00" + packet
+
+
+def mpls_frame(dst, src, label, ttl, packet):
+    return mac(dst) + mac(src) + b"\x88\x47" + struct.pack("!I", label << 12 | 1 << 8 | ttl) + packet
+
+
+class Http:
+    def __init__(self, port, token=None):
+        self.base, self.token = f"http://127.0.0.1:{port}", token
+
+    def call(self, method, path, body=None, token=None, key=None):
+        headers = {"Content-Type": "application/json"}
+        if token or self.token:
+            headers["Authorization"] = "Bearer " + (token or self.token)
+        if key:
+            headers["Idempotency-Key"] = key
+        data = None if body is None else json.dumps(body).encode()
+        request = urllib.request.Request(self.base + path, data=data, headers=headers, method=method)
+        try:
+            with urllib.request.urlopen(request, timeout=10) as r:
+                return r.status, json.loads(r.read() or b"null")
+        except urllib.error.HTTPError as e:
+            return e.code, json.loads(e.read() or b"null")
+
+
+class BrokerRouterTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.work = tempfile.mkdtemp(prefix="aggr-brt-")
+        cls.processes = []
+        for name, token in TOKENS.items():
+            with open(os.path.join(cls.work, f"{name}.token"), "w") as f:
+                f.write(token + "\n")
+        for a, b in ((ACCESS, ACCESS_PEER), (CORE, CORE_PEER)):
+            sh(f"ip link add {a} type veth peer name {b}")
+            for end in (a, b):
+                sh(f"sysctl -qw net.ipv6.conf.{end}.disable_ipv6=1")
+                # Tags stay in the frames the sockets read.
+                sh(f"ethtool -K {end} rxvlan off txvlan off rx-vlan-stag-hw-parse off tx-vlan-stag-hw-insert off",
+                   check=False)
+                sh(f"ip link set {end} up")
+        cls.write_configs()
+        cls.broker = cls.start([os.path.join(BUILD_DIR, "aggr-broker"), "--config", cls.broker_config], "broker")
+        cls.broker_http = Http(BROKER_PORT)
+        assert wait_until(lambda: cls.reachable(cls.broker_http, "/v1/balances", TOKENS["operator"]), 20)
+        cls.aggrd = cls.start([os.path.join(BUILD_DIR, "aggrd"), "--config", cls.router_config], "aggrd")
+        cls.router_http = Http(MGMT_PORT, TOKENS["management"])
+        assert wait_until(lambda: cls.reachable(cls.router_http, "/v1/status"), 60), cls.log("aggrd")
+        cls.access = cls.raw_socket(ACCESS_PEER)
+        cls.core = cls.raw_socket(CORE_PEER)
+
+    @classmethod
+    def tearDownClass(cls):
+        for p in cls.processes:
+            if p.poll() is None:
+                p.send_signal(signal.SIGTERM)
+                try:
+                    p.wait(timeout=20)
+                except subprocess.TimeoutExpired:
+                    p.kill()
+        for s in (getattr(cls, "access", None), getattr(cls, "core", None)):
+            if s:
+                s.close()
+        for a in (ACCESS, CORE):
+            sh(f"ip link del {a}", check=False)
+        if os.environ.get("KEEP_WORK"):
+            print("work directory kept:", cls.work)
+        else:
+            shutil.rmtree(cls.work, ignore_errors=True)
+
+    @classmethod
+    def write_configs(cls):
+        cls.broker_config = os.path.join(cls.work, "broker.yaml")
+        with open(cls.broker_config, "w") as f:
+            f.write(f"""listen: 127.0.0.1:{BROKER_PORT}
+database: sqlite:broker.db
+callers:
+  - {{name: headend, role: router, router: headend, token_file: router.token}}
+  - {{name: cpe-sub1, role: device, subscriber: "1", token_file: device.token}}
+  - {{name: noc, role: operator, token_file: operator.token}}
+lines:
+  - {{subscriber: "1", router: headend, down: 1Mbit, up: 1Mbit}}
+  - {{subscriber: "2", router: headend, down: 10Mbit, up: 10Mbit}}
+third_links: [["1", "2"]]
+sharing: {{lease: {LEASE_S}s, notice: 2s, price_per_gb: 1000000000, fee: 0.1}}
+""")
+        cls.router_config = os.path.join(cls.work, "aggrd.yaml")
+        with open(cls.router_config, "w") as f:
+            f.write(f"""router: {{name: brt-headend, role: headend}}
+eal: {{args: [--no-huge, -m, "256", --no-pci, --file-prefix=brt{TAG}, --log-level=lib.eal:warning]}}
+workers: {{lcores: [1], idle_polls: 64, idle_sleep_us: 200}}
+management: {{listen: "127.0.0.1:{MGMT_PORT}", token_file: management.token}}
+metrics: {{listen: "127.0.0.1:{METRICS_PORT}"}}
+broker: {{server: "127.0.0.1:{BROKER_PORT}", router: headend, token_file: router.token, report_interval_ms: 500}}
+ports:
+  - {{name: access0, role: access, device: "net_af_packet0,iface={ACCESS}", mac: "{ACCESS_MAC}"}}
+  - {{name: core0, role: core, device: "net_af_packet1,iface={CORE}", mac: "{CORE_MAC}"}}
+isps:
+  - {{id: 1, name: red, labels: [{RED_LABEL}], next_hop: {{port: core0, mac: "{RED_NEXT_HOP}"}}}}
+  - {{id: 2, name: green, labels: [{GREEN_LABEL}], next_hop: {{port: core0, mac: "{RED_NEXT_HOP}"}}}}
+local_labels: [{{label: {DOWN_LABEL}, action: pop-to-subscriber}}]
+subscribers:
+  - {{id: 1, isp: red, line: {{port: access0, svlan: 10, cvlan: 1}}, cpe_mac: "{BORROWER_MAC}",
+     addresses: [100.64.0.1/32], rate: {{up: 1Mbit, down: 1Mbit}}}}
+  - {{id: 2, isp: green, line: {{port: access0, svlan: 20}}, cpe_mac: "{DONOR_MAC}",
+     addresses: [100.64.0.8/29], rate: {{up: 10Mbit, down: 10Mbit}}}}
+""")
+
+    @classmethod
+    def start(cls, argv, name):
+        with open(os.path.join(cls.work, name + ".log"), "w") as log:
+            p = subprocess.Popen(argv, cwd=cls.work, stdout=log, stderr=subprocess.STDOUT)
+        cls.processes.append(p)
+        return p
+
+    @classmethod
+    def log(cls, name):
+        with open(os.path.join(cls.work, name + ".log")) as f:
+            return f.read()[-4000:]
+
+    @staticmethod
+    def reachable(http, path, token=None):
+        try:
+            return http.call("GET", path, token=token)[0] == 200
+        except OSError:
+            return False
+
+    @staticmethod
+    def raw_socket(interface):
+        s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x0003))
+        # The kernel takes a received frame's outer tag off into metadata;
+        # the auxiliary data gives it back.
+        s.setsockopt(SOL_PACKET, PACKET_AUXDATA, 1)
+        s.bind((interface, 0))
+        s.settimeout(0.05)
+        return s
+
+    @staticmethod
+    def receive(s):
+        """A frame as it was on the wire (its outer tag put back) and its address."""
+        frame, ancillary, _, address = s.recvmsg(65535, socket.CMSG_SPACE(32))
+        for level, kind, data in ancillary:
+            if level != SOL_PACKET or kind != PACKET_AUXDATA or len(data) < 20:
+                continue
+            status, _, _, _, _, tci, tpid = struct.unpack("=IIIHHHH", data[:20])
+            if status & TP_STATUS_VLAN_VALID:
+                tpid = tpid if status & TP_STATUS_VLAN_TPID_VALID else 0x8100
+                frame = frame[:12] + struct.pack("!HH", tpid, tci) + frame[12:]
+        return frame, address
+
+    def drain(self, s):
+        while True:
+            try:
+                self.receive(s)
+            except socket.timeout:
+                return
+
+    def exchange(self, send_on, frames, read_on, quiet=0.5):
+        """Sends the frames; returns the frames read_on received (not its own) until it is quiet."""
+        self.drain(read_on)
+        for f in frames:
+            send_on.send(f)
+        received, last = [], time.time()
+        while time.time() - last < quiet:
+            try:
+                frame, address = self.receive(read_on)
+            except socket.timeout:
+                continue
+            if address[4] != PACKET_OUTGOING and len(frame) > 14:
+                received.append(frame)
+                last = time.time()
+        return received
+
+    def redirects(self):
+        status, body = self.router_http.call("GET", "/v1/redirects")
+        self.assertEqual(status, 200)
+        return body
+
+    def borrower_upstream(self, count, size=1000):
+        """The borrower's packets, sent on the donor's line, and each as the red ISP must get it."""
+        sent, expected = [], []
+        for i in range(count):
+            packet = ipv4("100.64.0.1", "198.51.100.7", size - 20, ttl=64, ident=i)
+            sent.append(line_frame(ACCESS_MAC, BORROWER_MAC, (20,), packet))
+            expected.append(mpls_frame(RED_NEXT_HOP, CORE_MAC, RED_LABEL, 63, with_ttl(packet, 63)))
+        return sent, expected
+
+    def test_a_contract_from_grant_to_balanced_ledger(self):
+        # The donor is measured once aggrd has reported twice.
+        self.assertTrue(wait_until(lambda: self.broker_http.call(
+            "GET", "/v1/lines/2", token=TOKENS["operator"])[1]["down"]["lendable_interruptible_bps"] > 0, 20),
+            self.log("broker"))
+
+        # Without a contract, the borrower's packets on the donor's line are spoofed.
+        sent, expected = self.borrower_upstream(4)
+        self.assertEqual([f for f in self.exchange(self.access, sent, self.core) if f[12:14] == b"\x88\x47"], [])
+
+        asked = time.time()
+        status, grant = self.broker_http.call("POST", "/v1/grants", {
+            "subscriber": "1", "min_bps": 1000000, "desired_bps": 2000000, "direction": "both", "duration_s": 600},
+            token=TOKENS["device"], key="grant-1")
+        self.assertEqual(status, 201, grant)
+        contract = grant["id"]
+        number = int(contract[1:])
+        self.assertTrue(wait_until(lambda: any(r["contract"] == number for r in self.redirects()), 10),
+                        self.log("aggrd"))
+        print(f"grant to redirect in force at aggrd: {(time.time() - asked) * 1000:.0f} ms")
+        redirect = next(r for r in self.redirects() if r["contract"] == number)
+        self.assertEqual((redirect["borrower"], redirect["donor"], redirect["source"]), (1, 2, "broker"))
+        self.assertEqual(redirect["rate"], {"up": 2000000, "down": 2000000})
+        self.assertTrue(wait_until(lambda: self.broker_http.call(
+            "GET", f"/v1/contracts/{contract}", token=TOKENS["operator"])[1]["state"] == "active", 10))
+
+        # Upstream: every one of them reaches the borrower's ISP, byte for byte.
+        sent, expected = self.borrower_upstream(8)
+        got = [f for f in self.exchange(self.access, sent, self.core) if f[12:14] == b"\x88\x47"]
+        self.assertEqual(got, expected)
+
+        # Downstream: beyond the borrower's plan, over the donor's line.
+        down_sent, borrower_line, donor_line = [], [], []
+        for i in range(40):
+            packet = ipv4("198.51.100.7", "100.64.0.1", 980, ttl=64, ident=i)
+            down_sent.append(mpls_frame(CORE_MAC, RED_NEXT_HOP, DOWN_LABEL, 64, packet))
+            out = with_ttl(packet, 63)
+            borrower_line.append(line_frame(BORROWER_MAC, ACCESS_MAC, (10, 1), out))
+            donor_line.append(line_frame(DONOR_MAC, ACCESS_MAC, (20,), out))
+        got = self.exchange(self.core, down_sent, self.access)
+        on_borrower = [f for f in got if f in borrower_line]
+        on_donor = [f for f in got if f in donor_line]
+        self.assertEqual(len(on_borrower) + len(on_donor), len(got),
+                         f"every frame on one of the two lines: {got[0][:40].hex()} vs {borrower_line[0][:40].hex()}")
+        self.assertGreater(len(on_borrower), 0)
+        self.assertGreater(len(on_donor), 0)
+        print(f"downstream burst of 40: {len(on_borrower)} on the borrower's line, {len(on_donor)} over the donor's")
+
+        redirect = next(r for r in self.redirects() if r["contract"] == number)
+        self.assertEqual(redirect["carried"]["up"], {"packets": 8, "bytes": 8 * 1000})
+        self.assertEqual(redirect["carried"]["down"], {"packets": len(on_donor), "bytes": len(on_donor) * 1000})
+
+        # The borrower cancels; aggrd removes the redirect and reports its last reading.
+        status, body = self.broker_http.call("POST", f"/v1/contracts/{contract}/cancel", {},
+                                             token=TOKENS["device"], key="cancel-1")
+        self.assertEqual(status, 200, body)
+        self.assertTrue(wait_until(lambda: not any(r["contract"] == number for r in self.redirects()), 10))
+        self.assertTrue(wait_until(lambda: self.broker_http.call(
+            "GET", f"/v1/contracts/{contract}", token=TOKENS["operator"])[1]["state"] == "closed", 10),
+            self.log("broker"))
+        usage = self.broker_http.call("GET", f"/v1/contracts/{contract}", token=TOKENS["operator"])[1]["usage"]
+        self.assertEqual(usage["billed_up_bytes"], 8 * 1000)
+        self.assertEqual(usage["billed_down_bytes"], len(on_donor) * 1000)
+        # A micro-unit a byte: the borrower pays exactly what aggrd counted,
+        # the donor and the provider share it, and the ledger sums to zero.
+        balances = self.broker_http.call("GET", "/v1/balances", token=TOKENS["operator"])[1]
+        print("ledger:", json.dumps(usage), json.dumps(balances))
+        billed = 8 * 1000 + len(on_donor) * 1000
+        accounts = balances["accounts"]
+        self.assertEqual((balances["ledger_total"], balances["unbalanced_postings"]), (0, []))
+        self.assertEqual(accounts[next(a for a in accounts if a.endswith(":1"))], -billed, balances)
+        self.assertEqual(sum(v for a, v in accounts.items() if not a.endswith(":1")), billed, balances)
+
+        # Without the contract the donor's line refuses the borrower again.
+        sent, _ = self.borrower_upstream(2)
+        self.assertEqual([f for f in self.exchange(self.access, sent, self.core) if f[12:14] == b"\x88\x47"], [])
+
+    def test_z_without_its_broker_the_router_reverts_when_the_lease_ends(self):
+        status, grant = self.broker_http.call("POST", "/v1/grants", {
+            "subscriber": "1", "min_bps": 1000000, "desired_bps": 1000000, "direction": "up", "duration_s": 600},
+            token=TOKENS["device"], key="grant-2")
+        self.assertEqual(status, 201, grant)
+        number = int(grant["id"][1:])
+        self.assertTrue(wait_until(lambda: any(r["contract"] == number for r in self.redirects()), 10))
+        self.broker.send_signal(signal.SIGKILL)
+        self.broker.wait()
+        sent, expected = self.borrower_upstream(2)
+        self.assertEqual([f for f in self.exchange(self.access, sent, self.core) if f[12:14] == b"\x88\x47"],
+                         expected)
+        self.assertTrue(wait_until(lambda: not self.redirects(), LEASE_S + 3), self.log("aggrd"))
+        self.assertEqual([f for f in self.exchange(self.access, sent, self.core) if f[12:14] == b"\x88\x47"], [])
+        # The donor's own traffic goes on.
+        packet = ipv4("100.64.0.9", "198.51.100.7", 200)
+        own = line_frame(ACCESS_MAC, DONOR_MAC, (20,), packet)
+        self.assertEqual([f for f in self.exchange(self.access, [own], self.core) if f[12:14] == b"\x88\x47"],
+                         [mpls_frame(RED_NEXT_HOP, CORE_MAC, GREEN_LABEL, 63, with_ttl(packet, 63))])
+
+
+if __name__ == "__main__":
+    if len(sys.argv) < 2:
+        sys.exit(__doc__)
+    BUILD_DIR = os.path.abspath(sys.argv.pop(1))
+    unittest.main(verbosity=2)
