@@ -9,13 +9,13 @@ seconds=${1:-15}
 
 bash tools/setup.sh
 CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DAGGR_FUZZ=ON -DAGGR_SANITIZE=ON >/dev/null
-targets=(frame_parser_fuzz pipeline_fuzz config_fuzz values_fuzz management_request_fuzz ldp_pdu_fuzz)
+targets=(frame_parser_fuzz pipeline_fuzz config_fuzz values_fuzz management_request_fuzz ldp_pdu_fuzz broker_request_fuzz)
 ninja -C build-fuzz "${targets[@]}"
 
 # Seeds: the shipped configurations and subscribers file (config_fuzz reads
 # a mode byte first: 0 = YAML, 1 = subscribers file) and typical values.
 seeds=build-fuzz/seeds
-rm -rf "$seeds" && mkdir -p "$seeds"/{config_fuzz,values_fuzz,frame_parser_fuzz,pipeline_fuzz,management_request_fuzz,ldp_pdu_fuzz}
+rm -rf "$seeds" && mkdir -p "$seeds"/{config_fuzz,values_fuzz,frame_parser_fuzz,pipeline_fuzz,management_request_fuzz,ldp_pdu_fuzz,broker_request_fuzz}
 for f in config/*.yaml; do { printf '\0'; cat "$f"; } > "$seeds/config_fuzz/$(basename "$f")"; done
 { printf '\1'; head -20 config/demo-subscribers.csv; } > "$seeds/config_fuzz/subscribers.csv"
 i=0
@@ -35,6 +35,18 @@ printf '%s' '{"id": 9, "isp": "red", "line": {"port": "access0", "svlan": 300, "
   > "$seeds/management_request_fuzz/subscriber"
 printf '%s' '{"labels": [1001, 1002], "next_hop": {"port": "core0", "mac": "02:00:00:00:ff:01"}}' \
   > "$seeds/management_request_fuzz/isp"
+printf '%s' '{"borrower": 1, "donor": 2, "rate": {"up": "2Mbit", "down": "5Mbit"}, "interruptible": false, "epoch": 3, "lease_s": 30}' \
+  > "$seeds/management_request_fuzz/redirect"
+printf '%s' '{"contract": "c12", "epoch": 2, "borrower": "1", "donor": "2", "up_bps": 1000000, "down_bps": 2000000, "interruptible": true, "lease_expires_at_ms": 1700000030000}' \
+  > "$seeds/management_request_fuzz/instruction"
+# The broker's requests: a mode byte (0 report, 1 grant, 2 renew, 3 cancel, 4 announce), then JSON.
+printf '\0%s' '{"router": "r1", "at_ms": 5000, "lines": [{"subscriber": "d", "epoch": 1, "down_bytes": 100000, "up_bytes": 0}], "contracts": [{"contract": "c1", "epoch": 1, "sequence": 1, "up_bytes": 10, "down_bytes": 20}], "installed": [{"contract": "c1", "epoch": 1}]}' \
+  > "$seeds/broker_request_fuzz/report"
+printf '\1%s' '{"subscriber": "b", "min_bps": 1000000, "desired_bps": 5000000, "direction": "both", "interruptible": false, "duration_s": 600, "max_price_per_gb": 5000000}' \
+  > "$seeds/broker_request_fuzz/grant"
+printf '\2%s' '{"duration_s": 300}' > "$seeds/broker_request_fuzz/renew"
+printf '\3%s' '"c1"' > "$seeds/broker_request_fuzz/cancel"
+printf '\4%s' '{"down_sync_bps": 18000000, "up_sync_bps": 9000000}' > "$seeds/broker_request_fuzz/announce"
 
 # An LDP link Hello (10.1.0.2:0, hold time 15, transport address, sequence number).
 printf '\x00\x01\x00\x26\x0a\x01\x00\x02\x00\x00\x01\x00\x00\x1c\x00\x01\x19\x70\x04\x00\x00\x04\x00\x0f\x00\x00'\

@@ -19,8 +19,9 @@ std::optional<uint32_t> subscriber_number(const json& value) {
 }
 
 std::optional<uint64_t> whole_number(const json& value) {
-  if (!value.is_number_unsigned()) return std::nullopt;
-  return value.get<uint64_t>();
+  if (value.is_number_unsigned()) return value.get<uint64_t>();
+  if (value.is_number_integer() && value.get<int64_t>() >= 0) return uint64_t(value.get<int64_t>());
+  return std::nullopt;
 }
 
 }  // namespace
