@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test on a fresh Debian 12 machine, as root: installs packages,
-# builds with CMake and runs ctest, runs the end-to-end network test,
+# builds with CMake and runs ctest, runs the end-to-end network test, the
+# broker with aggrd and the broker's crash test,
 # runs the timing-dependent tests again
 # beside spinning threads, builds with meson and runs meson test,
 # runs the unit, hitless-update and operations tests again under ASan + UBSan,
@@ -22,6 +23,10 @@ echo "== the same network with its labels distributed by LDP"
 python3 tests/e2e/network_test.py build --ldp
 echo "== LDP interop: aggrd's speaker against FRRouting's ldpd"
 python3 tests/e2e/ldp_interop_test.py build
+echo "== bandwidth sharing: aggrd enforcing and reporting aggr-broker's contracts on veth links"
+python3 tests/e2e/broker_router_test.py build
+echo "== aggr-broker killed (SIGKILL) again and again under a router's reports: the ledger stays exact"
+python3 tests/e2e/broker_crash_test.py build --storage both
 echo "== the shipped transit and tailend configurations validate"
 for role in transit tailend; do ./build/aggrd --config "config/$role.yaml" --check; done
 
@@ -42,11 +47,13 @@ meson test -C build-meson --print-errorlogs
 
 echo "== unit, hitless-update and operations tests under ASan + UBSan"
 cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DAGGR_SANITIZE=ON >/dev/null
-ninja -C build-asan -j"$jobs" unit_tests hitless_update_test aggrd aggrctl operations_test
+ninja -C build-asan -j"$jobs" unit_tests hitless_update_test aggrd aggrctl operations_test broker_tests
 # DPDK maps its memory itself; LeakSanitizer would report EAL's allocations.
 export ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 ./build-asan/unit_tests
 ./build-asan/hitless_update_test
+# The broker's storage, ledger and API on SQLite and a PostgreSQL of its own.
+./build-asan/broker_tests
 # aggrd itself instrumented: its API, exposer and reload threads under load.
 ./build-asan/operations_test ./build-asan/aggrd ./build-asan/aggrctl
 unset ASAN_OPTIONS UBSAN_OPTIONS

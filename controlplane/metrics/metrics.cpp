@@ -99,6 +99,25 @@ void subscriber_metrics(ControlPlane& r, Families& out) {
     }
 }
 
+// Link-sharing contracts in force: what each carried over its donor's line.
+void contract_metrics(ControlPlane& r, Families& out) {
+  MetricFamily& contracts = out.family("aggr_contracts", "Link-sharing contracts in force, by source.", MetricType::Gauge);
+  std::map<std::string, unsigned> by_source;
+  for (const auto& [id, state] : r.rib().redirects()) ++by_source[std::string(entry_source_name(state.source))];
+  for (const auto& [source, n] : by_source) Families::add(contracts, {{"source", source}}, double(n));
+  MetricFamily& bytes = out.family("aggr_contract_bytes_total",
+                                   "IP bytes each contract carried over its donor's line, by direction.",
+                                   MetricType::Counter);
+  for (const auto& [id, state] : r.rib().redirects())
+    for (Direction d : {Direction::kUpstream, Direction::kDownstream})
+      Families::add(bytes,
+                    {{"contract", std::to_string(id)},
+                     {"borrower", std::to_string(state.spec.borrower)},
+                     {"donor", std::to_string(state.spec.donor)},
+                     {"direction", direction_name(d)}},
+                    double(r.counters().contract(state.slot, d).bytes));
+}
+
 void port_metrics(ControlPlane& r, Families& out) {
   struct Stat {
     const char* name;
@@ -271,6 +290,7 @@ std::vector<MetricFamily> collect_router_metrics(ControlPlane& control) {
   Families out;
   isp_metrics(control, out);
   subscriber_metrics(control, out);
+  contract_metrics(control, out);
   port_metrics(control, out);
   drop_metrics(control, out);
   worker_metrics(control, out);

@@ -315,6 +315,10 @@ subscribers:
         redirect = next(r for r in self.redirects() if r["contract"] == number)
         self.assertEqual(redirect["carried"]["up"], {"packets": 8, "bytes": 8 * 1000})
         self.assertEqual(redirect["carried"]["down"], {"packets": len(on_donor), "bytes": len(on_donor) * 1000})
+        with urllib.request.urlopen(f"http://127.0.0.1:{METRICS_PORT}/metrics", timeout=10) as r:
+            metrics = r.read().decode()
+        series = f'aggr_contract_bytes_total{{contract="{number}",borrower="1",donor="2",direction="upstream"}} 8000'
+        self.assertIn(series, metrics)
 
         # The borrower cancels; aggrd removes the redirect and reports its last reading.
         status, body = self.broker_http.call("POST", f"/v1/contracts/{contract}/cancel", {},
