@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <set>
 
 #include "controlplane/broker/ledger.h"
 #include "controlplane/broker/request_fields.h"
@@ -52,8 +53,17 @@ Lent lent_now(Sql& sql) {
 
 }  // namespace
 
+namespace {
+
+BrokerConfig indexed(BrokerConfig config) {
+  config.build_index();
+  return config;
+}
+
+}  // namespace
+
 Broker::Broker(BrokerConfig config, std::unique_ptr<Database> db)
-    : config_(std::move(config)), db_(std::move(db)), capacity_(config_) {}
+    : config_(indexed(std::move(config))), db_(std::move(db)), capacity_(config_) {}
 
 bool Broker::may_act_for(const Caller& caller, const std::string& subscriber) const {
   switch (caller.role) {
@@ -154,6 +164,7 @@ Answer Broker::report(const Caller& caller, const std::string& key, const json& 
   int accepted = 0, duplicate = 0, stale = 0, postings = 0;
   int64_t billed = 0;
   std::vector<double> confirmed;
+  std::vector<std::string> rated, unrated;
   bool changed = false;
   Answer answer = idempotent(caller, key, body, [&](Sql& sql) {
     std::vector<std::string> errors;
@@ -175,11 +186,18 @@ Answer Broker::report(const Caller& caller, const std::string& key, const json& 
     if (!errors.empty()) throw Refusal{refused(422, errors)};
     std::sort(counted.begin(), counted.end());
     counted.erase(std::unique(counted.begin(), counted.end()), counted.end());
-    for (const std::string& id : counted)
+    // Rated once an interval is over; the others wait for a later report,
+    // the tick, or their settlement.
+    rated.clear();
+    for (const std::string& id : counted) {
+      if (!rating_due(id, now)) continue;
+      rated.push_back(id);
       if (std::optional<Posting> p = ledger::rate(sql, id, now)) {
         ++postings;
         billed += p->up_bytes + p->down_bytes;
       }
+    }
+    unrated = counted;
     // What the router has installed confirms instructions; what it no
     // longer has lets ended contracts settle.
     for (const auto& [id, epoch] : installed) {
@@ -213,6 +231,11 @@ Answer Broker::report(const Caller& caller, const std::string& key, const json& 
     counters_.postings += postings;
     counters_.billed_bytes += billed;
     for (double s : confirmed) counters_.grant_seconds.push_back(s);
+    for (const std::string& id : unrated) unrated_.insert(id);
+    for (const std::string& id : rated) {
+      last_rated_[id] = now;
+      unrated_.erase(id);
+    }
     if (counters_.grant_seconds.size() > 1000)
       counters_.grant_seconds.erase(counters_.grant_seconds.begin(), counters_.grant_seconds.end() - 1000);
   } else if (answer.status == 422) {
@@ -386,12 +409,56 @@ Answer Broker::announce(const Caller& caller, const std::string& key, const std:
 
 // ---------------------------------------------------------------- lifecycle
 
+bool Broker::rating_due(const std::string& contract, int64_t now) {
+  std::lock_guard lock(mutex_);
+  auto it = last_rated_.find(contract);
+  return it == last_rated_.end() || now - it->second >= config_.sharing.rating_interval_ms;
+}
+
+void Broker::rate_due(int64_t now) {
+  std::vector<std::string> due;
+  {
+    std::lock_guard lock(mutex_);
+    for (const std::string& id : unrated_) {
+      auto it = last_rated_.find(id);
+      if (it == last_rated_.end() || now - it->second >= config_.sharing.rating_interval_ms) due.push_back(id);
+    }
+  }
+  if (due.empty()) return;
+  int postings = 0;
+  int64_t billed = 0;
+  try {
+    db_->transaction([&](Sql& sql) {
+      postings = 0;
+      billed = 0;
+      for (const std::string& id : due)
+        if (std::optional<Posting> p = ledger::rate(sql, id, now)) {
+          ++postings;
+          billed += p->up_bytes + p->down_bytes;
+        }
+    });
+  } catch (const DatabaseError&) {
+    return;  // the next tick tries again
+  }
+  std::lock_guard lock(mutex_);
+  counters_.postings += postings;
+  counters_.billed_bytes += billed;
+  for (const std::string& id : due) {
+    last_rated_[id] = now;
+    unrated_.erase(id);
+  }
+}
+
 void Broker::tick(int64_t now) {
+  rate_due(now);
   bool changed = false;
   std::vector<GrantRequest> offers;
   try {
     db_->transaction([&](Sql& sql) {
+      offers.clear();
+      std::set<std::string> borrowing;
       for (const Contract& c : contracts::list(sql)) {
+        if (!is_final(c.state)) borrowing.insert(c.terms.borrower);
         if (c.state == S::kInstructed && now - contracts::last_event_at(sql, c.id) > config_.sharing.lease_ms) {
           // Never confirmed within a lease: the router reverts by itself.
           contracts::transition(sql, c.id, S::kFailed, "router " + c.terms.router + " did not confirm", now);
@@ -421,11 +488,7 @@ void Broker::tick(int64_t now) {
       // Saturated lines with no contract as borrower get an offer.
       std::lock_guard lock(mutex_);
       for (const LineConfig& line : config_.lines) {
-        const std::vector<Contract> own = contracts::of_subscriber(sql, line.subscriber);
-        const bool borrowing = std::any_of(own.begin(), own.end(), [&](const Contract& c) {
-          return c.terms.borrower == line.subscriber && !is_final(c.state);
-        });
-        if (borrowing) continue;
+        if (borrowing.count(line.subscriber)) continue;
         for (Direction d : {Direction::kDown, Direction::kUp})
           if (capacity_.saturated(line.subscriber, d, now)) {
             GrantRequest r;

@@ -14,6 +14,8 @@
 #include <functional>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -89,6 +91,10 @@ class Broker {
   bool may_act_for(const Caller& caller, const std::string& subscriber) const;
   void settle(Sql& sql, const Contract& c, int64_t now);
   void offer_to_saturated_lines(int64_t now);
+  // Whether the contract's last rating is an interval old (or none yet).
+  bool rating_due(const std::string& contract, int64_t now);
+  // Rates the contracts with bytes counted and not rated whose interval is over.
+  void rate_due(int64_t now);
 
   // A router's redirects changed: long polls wake.
   void instructions_changed();
@@ -100,6 +106,8 @@ class Broker {
   uint64_t version_ = 1;
   CapacityModel capacity_;
   BrokerCounters counters_;
+  std::map<std::string, int64_t> last_rated_;  // by contract: when it was last rated
+  std::set<std::string> unrated_;              // contracts with readings not yet rated
 };
 
 }  // namespace aggr::broker

@@ -1,5 +1,6 @@
 #include "controlplane/broker/broker_config.h"
 
+#include <algorithm>
 #include <fstream>
 #include <set>
 
@@ -130,7 +131,7 @@ void read_third_links(YamlReader& r, const YAML::Node& node, BrokerConfig& c) {
 
 void read_sharing(YamlReader& r, const YAML::Node& node, BrokerConfig& c) {
   if (!r.map(node, "sharing", {"headroom", "lease", "notice", "max_duration", "price_per_gb", "fee", "ewma_weight",
-                               "saturation", "saturated_for"}))
+                               "saturation", "saturated_for", "rating_interval"}))
     return;
   SharingPolicy& p = c.sharing;
   if (node["headroom"]) read_fraction(r, node["headroom"], "sharing headroom", &p.headroom);
@@ -143,6 +144,8 @@ void read_sharing(YamlReader& r, const YAML::Node& node, BrokerConfig& c) {
   if (node["ewma_weight"]) read_fraction(r, node["ewma_weight"], "sharing ewma_weight", &p.ewma_weight);
   if (node["saturation"]) read_fraction(r, node["saturation"], "sharing saturation", &p.saturation);
   if (node["saturated_for"]) read_duration(r, node["saturated_for"], "sharing saturated_for", &p.saturated_for_ms);
+  if (node["rating_interval"])
+    read_duration(r, node["rating_interval"], "sharing rating_interval", &p.rating_interval_ms);
 }
 
 }  // namespace
@@ -156,10 +159,27 @@ const char* role_name(CallerRole role) {
   return "?";
 }
 
+void BrokerConfig::build_index() {
+  line_index_.clear();
+  links_.clear();
+  for (size_t i = 0; i < lines.size(); ++i) line_index_.emplace(lines[i].subscriber, i);
+  for (const auto& [a, b] : third_links) {
+    std::vector<std::string>& of_a = links_[a];
+    if (std::find(of_a.begin(), of_a.end(), b) != of_a.end()) continue;
+    of_a.push_back(b);
+    links_[b].push_back(a);
+  }
+}
+
 const LineConfig* BrokerConfig::line(const std::string& subscriber) const {
-  for (const LineConfig& l : lines)
-    if (l.subscriber == subscriber) return &l;
-  return nullptr;
+  auto it = line_index_.find(subscriber);
+  return it == line_index_.end() ? nullptr : &lines[it->second];
+}
+
+const std::vector<std::string>& BrokerConfig::linked_to(const std::string& subscriber) const {
+  static const std::vector<std::string> none;
+  auto it = links_.find(subscriber);
+  return it == links_.end() ? none : it->second;
 }
 
 const Caller* BrokerConfig::caller_by_token(const std::string& token) const {
@@ -170,9 +190,8 @@ const Caller* BrokerConfig::caller_by_token(const std::string& token) const {
 }
 
 bool BrokerConfig::linked(const std::string& a, const std::string& b) const {
-  for (const auto& [x, y] : third_links)
-    if ((x == a && y == b) || (x == b && y == a)) return true;
-  return false;
+  const std::vector<std::string>& of_a = linked_to(a);
+  return std::find(of_a.begin(), of_a.end(), b) != of_a.end();
 }
 
 bool load_broker_config(const std::string& path, BrokerConfig* out, std::vector<ConfigError>* errors) {
@@ -201,7 +220,9 @@ bool load_broker_config(const std::string& path, BrokerConfig* out, std::vector<
   }
   if (root["callers"]) read_callers(r, root["callers"], c);
   if (root["lines"]) read_lines(r, root["lines"], c);
+  c.build_index();
   if (root["third_links"]) read_third_links(r, root["third_links"], c);
+  c.build_index();
   if (root["sharing"]) read_sharing(r, root["sharing"], c);
   for (size_t i = 0; i < c.callers.size(); ++i) {
     const Caller& caller = c.callers[i];

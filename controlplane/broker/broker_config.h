@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -36,6 +37,7 @@ struct SharingPolicy {
   double headroom = 0.1;               // of capacity, never lent
   int64_t lease_ms = 30'000;           // a grant lapses unless renewed within this
   int64_t notice_ms = 10'000;          // an interruptible contract's notice before revocation
+  int64_t rating_interval_ms = 10'000; // counted bytes are rated (posted) at most this often, and at the end
   int64_t max_duration_ms = 3'600'000; // the longest contract granted at once
   int64_t price_per_gb = 1'000'000;    // micro-units per 10^9 bytes, to the borrower
   int64_t fee_ppm = 100'000;           // the provider's share
@@ -54,9 +56,18 @@ struct BrokerConfig {
   std::vector<std::pair<std::string, std::string>> third_links;  // subscribers whose devices are linked
   SharingPolicy sharing;
 
+  // Lookups by subscriber, through the index build_index makes (the
+  // loader and the broker make it; call it after changing the lists).
   const LineConfig* line(const std::string& subscriber) const;
   const Caller* caller_by_token(const std::string& token) const;
   bool linked(const std::string& a, const std::string& b) const;
+  // The subscribers whose devices share a third link with `subscriber`.
+  const std::vector<std::string>& linked_to(const std::string& subscriber) const;
+  void build_index();
+
+ private:
+  std::unordered_map<std::string, size_t> line_index_;
+  std::unordered_map<std::string, std::vector<std::string>> links_;
 };
 
 // Reads and checks the file; false with every error found.

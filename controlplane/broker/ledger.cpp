@@ -47,20 +47,24 @@ IngestResult ingest(Sql& sql, const Reading& r, int64_t now) {
   if (contract[0][0].text() != r.router)
     throw LedgerError(describe(r) + ": the contract is served by router " + contract[0][0].text());
 
-  const std::vector<Row> same = sql.query(
-      "SELECT up_bytes, down_bytes FROM readings WHERE router = $1 AND contract = $2 AND epoch = $3 AND sequence = $4",
-      {r.router, r.contract, r.epoch, r.sequence});
-  if (!same.empty()) {
-    if (same[0][0].integer() != r.up_bytes || same[0][1].integer() != r.down_bytes)
-      throw LedgerError(describe(r) + ": reported before with other counts");
-    return IngestResult::kDuplicate;
-  }
+  // The epoch's meter holds its latest reading: the same one again is a
+  // duplicate; an older one is looked up among those accepted (a duplicate
+  // or, never seen, stale: the latest counts it); only a newer one goes in.
   const std::vector<Row> meter = sql.query(
       "SELECT sequence, up_bytes, down_bytes FROM meters WHERE router = $1 AND contract = $2 AND epoch = $3",
       {r.router, r.contract, r.epoch});
+  auto same_counts = [&](int64_t up, int64_t down) {
+    if (up != r.up_bytes || down != r.down_bytes) throw LedgerError(describe(r) + ": reported before with other counts");
+    return IngestResult::kDuplicate;
+  };
   if (!meter.empty()) {
-    // An older reading than the latest adds nothing: the latest counts it.
-    if (r.sequence < meter[0][0].integer()) return IngestResult::kStale;
+    if (r.sequence == meter[0][0].integer()) return same_counts(meter[0][1].integer(), meter[0][2].integer());
+    if (r.sequence < meter[0][0].integer()) {
+      const std::vector<Row> same = sql.query(
+          "SELECT up_bytes, down_bytes FROM readings WHERE router = $1 AND contract = $2 AND epoch = $3 AND sequence = $4",
+          {r.router, r.contract, r.epoch, r.sequence});
+      return same.empty() ? IngestResult::kStale : same_counts(same[0][0].integer(), same[0][1].integer());
+    }
     if (r.up_bytes < meter[0][1].integer() || r.down_bytes < meter[0][2].integer())
       throw LedgerError(describe(r) + ": a counter went backwards within its epoch");
   }

@@ -13,9 +13,10 @@ std::variant<Match, std::string> match_donor(const BrokerConfig& config, const C
   std::optional<Match> best;
   double best_load = 0;
   std::string closest;  // why the nearest candidate fell short
-  for (const LineConfig& donor : config.lines) {
-    if (donor.subscriber == request.borrower || !config.linked(request.borrower, donor.subscriber)) continue;
-    if (donor.router != borrower->router) continue;
+  for (const std::string& candidate : config.linked_to(request.borrower)) {
+    const LineConfig* line = config.line(candidate);
+    if (line == nullptr || candidate == request.borrower || line->router != borrower->router) continue;
+    const LineConfig& donor = *line;
     Match m{donor.subscriber, 0, 0};
     bool enough = true;
     auto lent_by = lent.find(donor.subscriber);

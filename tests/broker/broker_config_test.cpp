@@ -96,7 +96,7 @@ sharing: {headroom: 1.5, lease: soon, colour: blue}
       "broker.yaml:9:23: a third link joins two subscribers, not 'a' to itself",
       "broker.yaml:9:31: a third link is a pair of subscribers: [a, b]",
       "broker.yaml:10:39: unknown key 'colour' in sharing (expected one of: headroom, lease, notice, max_duration, "
-      "price_per_gb, fee, ewma_weight, saturation, saturated_for)",
+      "price_per_gb, fee, ewma_weight, saturation, saturated_for, rating_interval)",
       "broker.yaml:10:21: sharing headroom: '1.5' is not a fraction from 0 up to 1",
       "broker.yaml:10:33: sharing lease: 'soon' is not a duration such as 500ms, 30s, 5m or 1h",
       "broker.yaml:4:41: device caller d: subscriber 'zz' has no line",

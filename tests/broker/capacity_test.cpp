@@ -19,6 +19,7 @@ BrokerConfig three_lines() {
   c.sharing.ewma_weight = 0.5;
   c.sharing.saturation = 0.9;
   c.sharing.saturated_for_ms = 3000;
+  c.build_index();
   return c;
 }
 

@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "controlplane/broker/broker.h"
+#include "controlplane/broker/schema.h"
 
 using namespace aggr::broker;
 using nlohmann::json;
@@ -35,7 +36,9 @@ Broker& broker() {
   static std::unique_ptr<Broker> b = [] {
     const std::string path = std::filesystem::temp_directory_path() / ("broker-fuzz-" + std::to_string(getpid()) + ".db");
     std::filesystem::remove(path);
-    return std::make_unique<Broker>(fuzz_config(), open_database("sqlite:" + path));
+    std::unique_ptr<Database> db = open_database("sqlite:" + path);
+    create_schema(*db);
+    return std::make_unique<Broker>(fuzz_config(), std::move(db));
   }();
   return *b;
 }
