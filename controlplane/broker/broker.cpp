@@ -21,6 +21,27 @@ struct Refusal {
   Answer answer;
 };
 
+
+// What each donor lends now, by direction: contracts whose redirect is or
+// may be in place.
+Lent lent_now(Sql& sql) {
+  Lent lent;
+  for (const Contract& c : contracts::list(sql))
+    if (redirect_wanted(c.state)) {
+      auto& by_direction = lent[c.terms.donor];
+      by_direction[size_t(Direction::kDown)] += uint64_t(c.terms.down_bps);
+      by_direction[size_t(Direction::kUp)] += uint64_t(c.terms.up_bps);
+    }
+  return lent;
+}
+
+BrokerConfig indexed(BrokerConfig config) {
+  config.build_index();
+  return config;
+}
+
+}  // namespace
+
 json contract_json(const Contract& c) {
   return {{"id", c.id},
           {"state", state_name(c.state)},
@@ -37,30 +58,6 @@ json contract_json(const Contract& c) {
           {"epoch", c.epoch},
           {"reason", c.reason}};
 }
-
-// What each donor lends now, by direction: contracts whose redirect is or
-// may be in place.
-Lent lent_now(Sql& sql) {
-  Lent lent;
-  for (const Contract& c : contracts::list(sql))
-    if (redirect_wanted(c.state)) {
-      auto& by_direction = lent[c.terms.donor];
-      by_direction[size_t(Direction::kDown)] += uint64_t(c.terms.down_bps);
-      by_direction[size_t(Direction::kUp)] += uint64_t(c.terms.up_bps);
-    }
-  return lent;
-}
-
-}  // namespace
-
-namespace {
-
-BrokerConfig indexed(BrokerConfig config) {
-  config.build_index();
-  return config;
-}
-
-}  // namespace
 
 Broker::Broker(BrokerConfig config, std::unique_ptr<Database> db)
     : config_(indexed(std::move(config))), db_(std::move(db)), capacity_(config_) {}

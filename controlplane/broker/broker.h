@@ -41,6 +41,9 @@ struct BrokerCounters {
   std::vector<double> grant_seconds;  // from request to the router's confirmation, recent
 };
 
+// A contract as every answer and view shows it.
+nlohmann::json contract_json(const Contract& c);
+
 // Milliseconds since the epoch, by the system clock: the time every
 // contract and ledger entry is written with.
 int64_t now_ms();

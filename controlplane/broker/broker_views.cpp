@@ -13,19 +13,6 @@ using json = nlohmann::json;
 
 Answer refused(int status, std::string error) { return {status, json{{"errors", {std::move(error)}}}}; }
 
-json contract_summary(const Contract& c) {
-  return {{"id", c.id},
-          {"state", state_name(c.state)},
-          {"borrower", c.terms.borrower},
-          {"donor", c.terms.donor},
-          {"router", c.terms.router},
-          {"down_bps", c.terms.down_bps},
-          {"up_bps", c.terms.up_bps},
-          {"interruptible", c.terms.interruptible},
-          {"expires_at_ms", c.terms.expires_at},
-          {"epoch", c.epoch},
-          {"reason", c.reason}};
-}
 
 // Reads in one transaction; a storage failure is a 503.
 template <typename F>
@@ -55,7 +42,7 @@ Answer Broker::contracts_view(const Caller& caller, const std::string& state) {
     for (const Contract& c : all) {
       if (filter && c.state != *filter) continue;
       if (caller.role == CallerRole::kRouter && c.terms.router != caller.router) continue;
-      out.push_back(contract_summary(c));
+      out.push_back(contract_json(c));
     }
     return Answer{200, out};
   });
@@ -67,7 +54,7 @@ Answer Broker::contract_view(const Caller& caller, const std::string& id) {
     if (!c) return refused(404, "no contract " + id);
     const bool party = may_act_for(caller, c->terms.borrower) || may_act_for(caller, c->terms.donor);
     if (!party) return refused(403, "caller " + caller.name + " is no party to contract " + id);
-    json out = contract_summary(*c);
+    json out = contract_json(*c);
     out["price_per_gb"] = c->terms.price_per_gb;
     out["fee_ppm"] = c->terms.fee_ppm;
     out["starts_at_ms"] = c->terms.starts_at;
