@@ -55,9 +55,6 @@ Answer Broker::contract_view(const Caller& caller, const std::string& id) {
     const bool party = may_act_for(caller, c->terms.borrower) || may_act_for(caller, c->terms.donor);
     if (!party) return refused(403, "caller " + caller.name + " is no party to contract " + id);
     json out = contract_json(*c);
-    out["price_per_gb"] = c->terms.price_per_gb;
-    out["fee_ppm"] = c->terms.fee_ppm;
-    out["starts_at_ms"] = c->terms.starts_at;
     const ContractUsage u = ledger::usage(sql, id);
     out["usage"] = {{"counted_down_bytes", u.counted_down}, {"counted_up_bytes", u.counted_up},
                     {"billed_down_bytes", u.billed_down},   {"billed_up_bytes", u.billed_up},

@@ -319,6 +319,9 @@ subscribers:
             metrics = r.read().decode()
         series = f'aggr_contract_bytes_total{{contract="{number}",borrower="1",donor="2",direction="upstream"}} 8000'
         self.assertIn(series, metrics)
+        shown = subprocess.run([os.path.join(BUILD_DIR, "aggrctl"), "--api", f"127.0.0.1:{MGMT_PORT}", "show",
+                                "redirects"], check=True, capture_output=True, text=True).stdout
+        self.assertRegex(shown, rf"\n +{number} +1 +2 +2000000 +2000000 +interruptible .* broker +8000 B +{len(on_donor) * 1000} B")
 
         # The borrower cancels; aggrd removes the redirect and reports its last reading.
         status, body = self.broker_http.call("POST", f"/v1/contracts/{contract}/cancel", {},
@@ -340,6 +343,25 @@ subscribers:
         self.assertEqual((balances["ledger_total"], balances["unbalanced_postings"]), (0, []))
         self.assertEqual(accounts[next(a for a in accounts if a.endswith(":1"))], -billed, balances)
         self.assertEqual(sum(v for a, v in accounts.items() if not a.endswith(":1")), billed, balances)
+
+        # The operator's CLI shows the same.
+        ctl = [os.path.join(BUILD_DIR, "aggr-brokerctl"), "--api", f"127.0.0.1:{BROKER_PORT}",
+               "--token-file", os.path.join(self.work, "operator.token")]
+        closed = json.loads(subprocess.run(ctl + ["--json", "contracts", "closed"], check=True,
+                                           capture_output=True, text=True).stdout)
+        self.assertEqual([c["id"] for c in closed], [contract])
+        shown = subprocess.run(ctl + ["statement", "1"], check=True, capture_output=True, text=True).stdout
+        self.assertIn(f"balance {-billed}", shown)
+        shown = subprocess.run(ctl + ["balances"], check=True, capture_output=True, text=True).stdout
+        self.assertIn("ledger total 0", shown)
+        refused = subprocess.run(ctl + ["--token-file", os.path.join(self.work, "device.token"), "balances"],
+                                 capture_output=True, text=True)
+        self.assertEqual(refused.returncode, 1)
+        self.assertIn("balances are the operator's", refused.stderr)
+        # And aggrctl what the router enforces: nothing now.
+        routerctl = subprocess.run([os.path.join(BUILD_DIR, "aggrctl"), "--api", f"127.0.0.1:{MGMT_PORT}",
+                                    "show", "redirects"], check=True, capture_output=True, text=True).stdout
+        self.assertNotIn("broker", routerctl)
 
         # Without the contract the donor's line refuses the borrower again.
         sent, _ = self.borrower_upstream(2)

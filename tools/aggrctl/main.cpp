@@ -5,22 +5,21 @@
 // Reading needs nothing; changes send the token from --token-file
 // (or $AGGRCTL_TOKEN_FILE). Errors from the router are printed as they come,
 // and the exit status is non-zero.
-#include <httplib.h>
-
 #include <cstdlib>
-#include <fstream>
 #include <iostream>
 #include <map>
 #include <optional>
 
 #include <nlohmann/json.hpp>
 
+#include "tools/aggrctl/api_client.h"
 #include "tools/aggrctl/table.h"
 
 namespace {
 
 using nlohmann::json;
 using aggr::ctl::Table;
+using aggr::ctl::text;
 
 const char* const kUsage = R"(usage: aggrctl [--api HOST:PORT] [--token-file FILE] [--json] COMMAND
 
@@ -54,90 +53,7 @@ struct Options {
   std::exit(2);
 }
 
-std::string text(const json& v) {
-  if (v.is_string()) return v.get<std::string>();
-  if (v.is_number_float()) {
-    char out[32];
-    std::snprintf(out, sizeof out, "%.2f", v.get<double>());
-    return out;
-  }
-  if (v.is_null()) return "-";
-  if (v.is_array()) {
-    std::string joined;
-    for (const json& item : v) joined += (joined.empty() ? "" : " ") + text(item);
-    return joined.empty() ? "-" : joined;
-  }
-  return v.dump();
-}
-
 std::string num(const json& v, const char* a, const char* b) { return text(v.at(a).at(b)); }
-
-class Client {
- public:
-  explicit Client(const Options& o) : options_(o), http_(host_of(o.api), port_of(o.api)) {
-    http_.set_connection_timeout(3);
-    http_.set_read_timeout(300);
-  }
-
-  // Sends a request; on an HTTP error prints the router's errors and exits.
-  json request(const std::string& method, const std::string& path, const json& body = nullptr) {
-    httplib::Headers headers;
-    if (method != "GET") headers.emplace("Authorization", "Bearer " + token());
-    std::string payload = body.is_null() ? "" : body.dump();
-    httplib::Result res = method == "GET"      ? http_.Get(path, headers)
-                          : method == "POST"   ? http_.Post(path, headers, payload, "application/json")
-                          : method == "PATCH"  ? http_.Patch(path, headers, payload, "application/json")
-                          : method == "PUT"    ? http_.Put(path, headers, payload, "application/json")
-                                               : http_.Delete(path, headers);
-    if (!res) {
-      std::cerr << "aggrctl: cannot reach aggrd at " << options_.api << ": " << httplib::to_string(res.error()) << "\n";
-      std::exit(3);
-    }
-    json doc = json::parse(res->body, nullptr, false);
-    if (res->status >= 300) {
-      if (options_.json && !doc.is_discarded()) std::cout << doc.dump(2) << "\n";
-      if (!doc.is_discarded() && doc.contains("errors") && !doc["errors"].empty()) {
-        for (const json& e : doc["errors"]) std::cerr << "aggrctl: " << text(e) << "\n";
-      } else {
-        std::cerr << "aggrctl: HTTP " << res->status << ": " << res->body << "\n";
-      }
-      std::exit(1);
-    }
-    if (doc.is_discarded()) {
-      std::cerr << "aggrctl: the router's answer is not JSON\n";
-      std::exit(1);
-    }
-    return doc;
-  }
-
- private:
-  static std::string host_of(const std::string& api) {
-    std::string host = api.substr(0, api.rfind(':'));
-    if (host.size() > 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
-    return host;
-  }
-  static int port_of(const std::string& api) {
-    size_t colon = api.rfind(':');
-    int port = colon == std::string::npos ? 0 : std::atoi(api.c_str() + colon + 1);
-    if (port <= 0 || port > 65535) usage_error("--api must be HOST:PORT, not '" + api + "'");
-    return port;
-  }
-  std::string token() const {
-    if (options_.token_file.empty()) return "";
-    std::ifstream in(options_.token_file);
-    if (!in) {
-      std::cerr << "aggrctl: cannot read the token file " << options_.token_file << "\n";
-      std::exit(2);
-    }
-    std::string token;
-    std::getline(in, token);
-    while (!token.empty() && (token.back() == '\r' || token.back() == ' ')) token.pop_back();
-    return token;
-  }
-
-  const Options& options_;
-  httplib::Client http_;
-};
 
 // ------------------------------------------------------------------ views
 
@@ -269,7 +185,7 @@ void print_redirects(const json& redirects) {
     t.add({text(r["contract"]), text(r["borrower"]), text(r["donor"]), text(r["rate"]["up"]), text(r["rate"]["down"]),
            r["interruptible"].get<bool>() ? "interruptible" : "reserved",
            r["lease_left_ms"].is_null() ? "-" : text(r["lease_left_ms"]) + " ms", text(r["source"]),
-           num(r, "carried", "up") + " B", num(r, "carried", "down") + " B"});
+           text(r["carried"]["up"]["bytes"]) + " B", text(r["carried"]["down"]["bytes"]) + " B"});
   t.print(std::cout);
 }
 
@@ -407,7 +323,7 @@ uint64_t id_argument(const std::vector<std::string>& w, size_t i) {
 int run(const Options& o) {
   const std::vector<std::string>& w = o.words;
   if (w.empty()) usage_error("no command");
-  Client client(o);
+  aggr::ctl::ApiClient client({"aggrctl", "aggrd", o.api, o.token_file, false, o.json});
   auto show = [&](const json& doc, void (*print)(const json&)) {
     if (o.json)
       std::cout << doc.dump(2) << "\n";
