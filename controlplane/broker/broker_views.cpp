@@ -122,15 +122,25 @@ Answer Broker::balances(const Caller& caller) {
 
 std::string Broker::metrics() {
   std::ostringstream out;
+  int64_t lag_bytes = 0;
   std::map<std::string, int> by_state;
   try {
     db_->transaction([&](Sql& sql) {
-      for (const Contract& c : contracts::list(sql)) ++by_state[std::string(state_name(c.state))];
+      lag_bytes = 0;
+      for (const Contract& c : contracts::list(sql)) {
+        ++by_state[std::string(state_name(c.state))];
+        if (is_final(c.state)) continue;  // settled: billed in full
+        const ContractUsage u = ledger::usage(sql, c.id);
+        lag_bytes += (u.counted_up - u.billed_up) + (u.counted_down - u.billed_down);
+      }
     });
   } catch (const DatabaseError&) {
   }
   out << "# HELP aggr_broker_contracts Contracts by state.\n# TYPE aggr_broker_contracts gauge\n";
   for (const auto& [state, n] : by_state) out << "aggr_broker_contracts{state=\"" << state << "\"} " << n << "\n";
+  out << "# HELP aggr_broker_ledger_lag_bytes Bytes counted under contracts in force and not yet rated.\n"
+         "# TYPE aggr_broker_ledger_lag_bytes gauge\naggr_broker_ledger_lag_bytes "
+      << lag_bytes << "\n";
   std::lock_guard lock(mutex_);
   const BrokerCounters& c = counters_;
   out << "# HELP aggr_broker_readings_total Routers' contract readings, by what became of them.\n"

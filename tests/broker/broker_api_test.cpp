@@ -185,6 +185,10 @@ TEST_P(BrokerApiTest, AContractsWholeLifeIsBilledExactlyOnce) {
                 .body["duplicate"],
             1);
   ASSERT_EQ(post("/v1/reports", kRouterToken, usage(4000, 6'000'000, reading(1, 2, 600'000'000), installed), "report-5").status, 200);
+  // Rated at the first reading; the 200 MB since wait for the rating interval.
+  auto lagging = client_->Get("/metrics");
+  ASSERT_TRUE(lagging);
+  EXPECT_NE(lagging->body.find("aggr_broker_ledger_lag_bytes 200000000\n"), std::string::npos) << lagging->body;
   ASSERT_EQ(post("/v1/reports", kRouterToken, usage(5000, 6'500'000, reading(2, 1, 400'000'000), installed), "report-6").status, 200);
 
   // The borrower cancels; the router removes it and sends its last reading.
@@ -211,6 +215,7 @@ TEST_P(BrokerApiTest, AContractsWholeLifeIsBilledExactlyOnce) {
   ASSERT_TRUE(metrics);
   EXPECT_NE(metrics->body.find("aggr_broker_contracts{state=\"closed\"} 1"), std::string::npos) << metrics->body;
   EXPECT_NE(metrics->body.find("aggr_broker_readings_total{result=\"duplicate\"} 1"), std::string::npos);
+  EXPECT_NE(metrics->body.find("aggr_broker_ledger_lag_bytes 0\n"), std::string::npos);  // all settled
 }
 
 TEST_P(BrokerApiTest, AContractNeverConfirmedFailsAndOneThatEndsIsRemovedFromTheRouter) {
