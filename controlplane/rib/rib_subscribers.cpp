@@ -41,6 +41,17 @@ std::vector<std::string> Rib::subscriber_problems(const SubscriberSpec& spec) co
     for (const AddressOwners::Overlap& o : found) problems.push_back(AddressOwners::describe(p, o));
     if (mine.empty()) own.add(p, spec.id);
   }
+  // Its contracts' lines stay with one worker (rib_redirects.cpp says why).
+  if (spec.port < kMaxPorts)
+    for (const auto& [contract, r] : redirects_) {
+      if (r.spec.borrower != spec.id && r.spec.donor != spec.id) continue;
+      const uint32_t peer = r.spec.borrower == spec.id ? r.spec.donor : r.spec.borrower;
+      const SubscriberSpec& other = subscribers_.at(peer).spec;
+      if (port(other.port).owner_worker != port(spec.port).owner_worker)
+        problems.push_back(who + ": contract " + std::to_string(contract) + " joins it to subscriber " +
+                           std::to_string(peer) + " on " + port_name(other.port) +
+                           ", which another worker polls; end the contract first");
+    }
   if (existing == subscribers_.end() && subscribers_.size() >= tables().limits.subscribers)
     problems.push_back("the subscriber table is full (limits.subscribers " +
                        std::to_string(tables().limits.subscribers) + ")");

@@ -238,3 +238,38 @@ TEST_F(RedirectTest, AReusedSlotCountsFromZero) {
 
 }  // namespace
 }  // namespace aggr
+
+namespace aggr {
+namespace {
+
+// Two workers: access0 polled by one, access1 by the other.
+TEST(RedirectWorkers, AContractsLinesStayWithOneWorker) {
+  LoadResult r = test::load_config_text(test::kPipelineTestConfig);
+  RouterConfig config = r.config;
+  config.worker_lcores = {1, 2};
+  config.ports[0].worker = 2;
+  config.ports[1].worker = 1;
+  config.ports[2].worker = 1;
+  for (auto& s : config.subscribers) s.rate_bps[0] = s.rate_bps[1] = 1000000;
+  test::RouterHarness harness(config, {}, test::small_limits(), 2);
+  Rib& rib = *harness.rib;
+  RedirectSpec spec;
+  spec.contract = 5;
+  spec.borrower = 1;  // access0
+  spec.donor = 3;     // access1
+  spec.rate_bps[1] = 1000000;
+  Status s = rib.set_redirect(spec);
+  EXPECT_NE(s.error.find("are polled by different workers"), std::string::npos) << s.error;
+
+  spec.donor = 2;  // access0 too
+  ASSERT_TRUE(rib.set_redirect(spec).ok());
+  SubscriberSpec moved = *rib.subscriber(2);
+  moved.port = 1;  // to access1, whose worker is the other
+  moved.svlan = 0;
+  s = rib.update_subscriber(moved);
+  EXPECT_NE(s.error.find("contract 5 joins it to subscriber 1"), std::string::npos) << s.error;
+  EXPECT_EQ(rib.subscriber(2)->port, 0);
+}
+
+}  // namespace
+}  // namespace aggr
