@@ -313,8 +313,9 @@ class Rib {
   Status meter_profiles(const SubscriberSpec& spec, uint16_t profiles[kDirections]);
   // What the donor's non-interruptible contracts take from its plan.
   uint64_t reserved_for_contracts(uint32_t donor_id, Direction d) const;
-  // Republishes a subscriber's record with its meters as its contracts leave them.
-  Status republish_meters(uint32_t subscriber_id);
+  // Republishes a subscriber's record as its contracts leave it (meters,
+  // flags).
+  Status republish_record(uint32_t subscriber_id);
   // Publishes the redirect sets of both of a contract's subscribers.
   void publish_redirect_sets(const RedirectSpec& spec);
   std::unique_ptr<RedirectSet> redirect_set_of(uint32_t subscriber_id) const;

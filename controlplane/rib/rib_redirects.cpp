@@ -104,10 +104,7 @@ std::unique_ptr<RedirectSet> Rib::redirect_set_of(uint32_t subscriber_id) const 
     link.interruptible = r.spec.interruptible;
     for (unsigned d = 0; d < kDirections; ++d) link.rate[d] = fib_.contract_rate(r.spec.rate_bps[d]);
     if (borrows) set->borrowed[set->borrowed_count++] = link;
-    if (hosts) {
-      set->hosted[set->hosted_count++] = link;
-      set->hosts_interruptible |= link.interruptible;
-    }
+    if (hosts) set->hosted[set->hosted_count++] = link;
   }
   if (set->borrowed_count == 0 && set->hosted_count == 0) return nullptr;
   return set;
@@ -120,7 +117,7 @@ void Rib::publish_redirect_sets(const RedirectSpec& spec) {
   }
 }
 
-Status Rib::republish_meters(uint32_t subscriber_id) {
+Status Rib::republish_record(uint32_t subscriber_id) {
   SubscriberState& state = subscribers_.at(subscriber_id);
   uint16_t profiles[kDirections];
   if (Status s = meter_profiles(state.spec, profiles); !s.ok()) return s;
@@ -156,19 +153,17 @@ Status Rib::set_redirect(const RedirectSpec& spec, EntrySource source) {
     counter_epoch = last_counter_epoch_ = std::max(now, last_counter_epoch_ + 1);
   }
   redirects_[spec.contract] = RedirectState{slot, spec, source, counter_epoch};
-  // The donor's plan first, so that its line never carries a reserved rate
-  // on top of the whole of its plan.
-  const bool reserves = !spec.interruptible || (before && !before->spec.interruptible);
-  if (reserves) {
-    if (Status s = republish_meters(spec.donor); !s.ok()) {
-      if (before)
-        redirects_[spec.contract] = *before;
-      else {
-        redirects_.erase(spec.contract);
-        fib_.release_contract(slot);
-      }
-      return s;
+  // The donor's record first (its plan less what it reserves, and whether
+  // its traffic drains interruptible contracts), so that its line never
+  // carries a reserved rate on top of the whole of its plan.
+  if (Status s = republish_record(spec.donor); !s.ok()) {
+    if (before)
+      redirects_[spec.contract] = *before;
+    else {
+      redirects_.erase(spec.contract);
+      fib_.release_contract(slot);
     }
+    return s;
   }
   publish_redirect_sets(spec);
   return Status::success();
@@ -185,7 +180,7 @@ Status Rib::remove_redirect(uint64_t contract) {
   else
     fib_.release_contract(gone.slot);
   // The donor's whole plan back once nothing redirects over its line.
-  if (!gone.spec.interruptible && subscribers_.count(gone.spec.donor)) return republish_meters(gone.spec.donor);
+  if (subscribers_.count(gone.spec.donor)) return republish_record(gone.spec.donor);
   return Status::success();
 }
 

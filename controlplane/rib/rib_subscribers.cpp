@@ -92,6 +92,8 @@ SubscriberRecord Rib::make_record(const SubscriberSpec& spec, uint16_t isp_index
   r.cpe_mac = spec.cpe_mac;
   r.meter_profile[0] = profiles[0];
   r.meter_profile[1] = profiles[1];
+  for (const auto& [contract, redirect] : redirects_)
+    if (redirect.spec.donor == spec.id && redirect.spec.interruptible) r.flags |= kSubscriberHostsInterruptible;
   r.ipv4_length = kNoIpv4Prefix;
   for (const IpPrefix& p : spec.addresses)
     if (p.family == 4) {

@@ -77,12 +77,12 @@ void admit_borrower_upstream(Burst& burst, unsigned i, const NodeEnv& env) {
     ctx.drop = DropReason::kContractOverRate;
 }
 
-// Packet i, a subscriber's own: if its line carries interruptible
-// contracts, it drains their buckets, so that they yield to it.
+// Packet i, a donor's own on its line, which carries interruptible
+// contracts: it drains their buckets, so that they yield to it.
 void yield_to_donor(const Burst& burst, unsigned i, const NodeEnv& env, Direction dir) {
   const RedirectTable& redirects = env.tables.redirects;
   const RedirectSet* contracts = redirects.of(burst.context[i].handle);
-  if (contracts == nullptr || !contracts->hosts_interruptible) return;
+  if (contracts == nullptr) return;
   for (unsigned c = 0; c < contracts->hosted_count; ++c) {
     const ContractLink& link = contracts->hosted[c];
     if (link.interruptible)
@@ -119,7 +119,7 @@ void redirect_node(Burst& burst, const NodeEnv& env, Direction dir) {
       continue;
     else if (redirected_before >> i & 1)
       admit_borrower_upstream(burst, i, env);
-    else
+    else if (burst.context[i].subscriber->flags & kSubscriberHostsInterruptible)
       yield_to_donor(burst, i, env, dir);
   }
 }

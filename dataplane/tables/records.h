@@ -33,9 +33,13 @@ struct SubscriberRecord {
   // anti-spoofing on a line needs no address lookup in the common case.
   uint8_t ipv4_prefix[4];
   uint8_t ipv4_length;  // kNoIpv4Prefix: none
-  uint8_t pad;
+  uint8_t flags;        // kSubscriber... below
 };
 constexpr uint8_t kNoIpv4Prefix = 0xFF;
+// The subscriber's line carries interruptible contracts, whose buckets its
+// own traffic drains (dataplane/nodes/redirect.cpp): known from the record
+// the nodes have at hand, so that no other subscriber's packet looks further.
+constexpr uint8_t kSubscriberHostsInterruptible = 1;
 static_assert(sizeof(SubscriberRecord) == 28);
 
 // Next hop label forwarding entry (RFC 3031 section 3.10): the Ethernet

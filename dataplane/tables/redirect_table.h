@@ -89,7 +89,6 @@ struct ContractLink {
 struct RedirectSet {
   uint8_t borrowed_count = 0;
   uint8_t hosted_count = 0;
-  bool hosts_interruptible = false;  // some hosted contract yields to this line's own traffic
   ContractLink borrowed[kMaxContractsPerLine];  // this subscriber borrows; peer: the donor
   ContractLink hosted[kMaxContractsPerLine];    // this subscriber's line carries; peer: the borrower
 
