@@ -133,6 +133,10 @@ void ControlPlane::start_services() {
   }
 }
 
+void ControlPlane::report_to_broker_last() {
+  if (broker_client_) broker_client_->last_report();
+}
+
 void ControlPlane::stop_services() {
   // Closing the queue first answers the services' waiting requests at once.
   commands_.close();

@@ -62,6 +62,9 @@ class ControlPlane {
   // the kernel a moment to send them out of the mirrors (the workers must
   // still be forwarding).
   void stop_protocols();
+  // With the workers stopped (nothing counts any more): the broker's last
+  // report, so that a clean stop leaves no counted byte unbilled.
+  void report_to_broker_last();
 
   // ---- control-plane thread ----
   // Runs posted commands (waiting up to `wait` for one), reclaims retired

@@ -191,11 +191,12 @@ void Router::run() {
       break;
   }
   // Protocol peers are told first, while the workers still carry what
-  // the kernel sends on the mirrors.
+  // the kernel sends on the mirrors; the broker last, once nothing counts.
   control_->stop_protocols();
-  control_->stop_services();
   workers_stop_.store(true);
   join_workers();
+  control_->report_to_broker_last();
+  control_->stop_services();
 }
 
 }  // namespace aggr

@@ -31,6 +31,13 @@ std::unique_ptr<httplib::Client> client_for(const BrokerClientConfig& config, st
   return client;
 }
 
+// The contracts whose last reading a report carried may let their slots go.
+void forget_reported(Rib& rib, const json& report) {
+  for (const json& c : report["contracts"])
+    if (auto n = broker_client::contract_number(c["contract"].get<std::string>()))
+      rib.forget_ended(*n, c["epoch"].get<uint64_t>());
+}
+
 }  // namespace
 
 BrokerClient::BrokerClient(ControlPlane& control, const BrokerClientConfig& config, std::string token)
@@ -145,54 +152,78 @@ void BrokerClient::follow_instructions() {
   }
 }
 
-void BrokerClient::send_reports() {
-  httplib::Client* client = report_client_.get();
-  uint64_t sequence = 0;
-  while (sleep_for(milliseconds(config_.report_interval_ms))) {
-    ++sequence;
-    // Ended redirects' counters are final once no worker can still count
-    // under them; read after that, they are their exact last reading.
-    auto report = control_.commands().call<json>([this, sequence] {
-      control_.rib().settle_ended();
-      return broker_client::build_report(control_.rib(), control_.counters(), config_.router, line_epoch_, sequence,
-                                         system_now_ms());
-    });
-    if (!report) continue;
-    const httplib::Headers headers = {
-        {"Authorization", "Bearer " + token_},
-        {"Idempotency-Key", config_.router + "-" + std::to_string(line_epoch_) + "-" + std::to_string(sequence)}};
-    const std::string payload = report->dump();
-    // The same key and body until the broker answers: a lost answer is
-    // replayed by the broker, never counted twice.
-    while (!stop_) {
-      auto res = client->Post("/v1/reports", headers, payload, "application/json");
-      if (res && res->status == 200) {
-        std::vector<std::pair<uint64_t, uint64_t>> reported;
-        for (const json& c : (*report)["contracts"])
-          if (auto n = broker_client::contract_number(c["contract"].get<std::string>()))
-            reported.emplace_back(*n, c["epoch"].get<uint64_t>());
-        control_.commands().call<bool>([this, reported] {
-          for (const auto& [contract, epoch] : reported) control_.rib().forget_ended(contract, epoch);
-          return true;
-        });
-        // The answer's instructions are left to the long poll: applied here,
-        // a list older than one the poll has just applied could undo it.
-        std::lock_guard lock(mutex_);
-        ++status_.reports_sent;
-        status_.last_error.clear();
-        break;
-      }
-      {
-        std::lock_guard lock(mutex_);
-        ++status_.report_failures;
-      }
-      note_error(res ? "report: HTTP " + std::to_string(res->status) + " " + res->body
-                     : "report: " + httplib::to_string(res.error()));
-      // A refusal (4xx) will not change with a retry of the same body; the
-      // next report carries the same cumulative counters anyway.
-      if (res && res->status >= 400 && res->status < 500) break;
-      if (!sleep_for(kRetry)) break;
+json BrokerClient::build(uint64_t sequence) {
+  // Ended redirects' counters are final once no worker can still count
+  // under them; read after that, they are their exact last reading.
+  control_.rib().settle_ended();
+  return broker_client::build_report(control_.rib(), control_.counters(), config_.router, line_epoch_, sequence,
+                                     system_now_ms());
+}
+
+bool BrokerClient::send(const json& report, uint64_t sequence, bool last) {
+  std::lock_guard sending(send_mutex_);
+  const httplib::Headers headers = {
+      {"Authorization", "Bearer " + token_},
+      {"Idempotency-Key", config_.router + "-" + std::to_string(line_epoch_) + "-" + std::to_string(sequence)}};
+  const std::string payload = report.dump();
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(3);
+  // The same key and body until the broker answers: a lost answer is
+  // replayed by the broker, never counted twice.
+  while (last ? std::chrono::steady_clock::now() < deadline : !stop_.load()) {
+    auto res = report_client_->Post("/v1/reports", headers, payload, "application/json");
+    if (res && res->status == 200) {
+      std::lock_guard lock(mutex_);
+      ++status_.reports_sent;
+      status_.last_error.clear();
+      return true;
     }
+    {
+      std::lock_guard lock(mutex_);
+      ++status_.report_failures;
+    }
+    note_error(res ? "report: HTTP " + std::to_string(res->status) + " " + res->body
+                   : "report: " + httplib::to_string(res.error()));
+    // A refusal (4xx) will not change with a retry of the same body; the
+    // next report carries the same cumulative counters anyway.
+    if (res && res->status >= 400 && res->status < 500) return false;
+    if (last)
+      std::this_thread::sleep_for(milliseconds(200));
+    else if (!sleep_for(kRetry))
+      return false;
+  }
+  return false;
+}
+
+void BrokerClient::send_reports() {
+  while (sleep_for(milliseconds(config_.report_interval_ms))) {
+    const uint64_t sequence = ++sequence_;
+    auto report = control_.commands().call<json>([this, sequence] { return build(sequence); });
+    if (!report || stop_) continue;
+    if (!send(*report, sequence, false)) continue;
+    control_.commands().call<bool>([this, report] {
+      forget_reported(control_.rib(), *report);
+      return true;
+    });
+    // The answer's instructions are left to the long poll: applied here,
+    // a list older than one the poll has just applied could undo it.
+  }
+}
+
+void BrokerClient::last_report() {
+  {
+    std::lock_guard lock(mutex_);
+    stop_ = true;
+  }
+  wake_.notify_all();
+  report_client_->stop();  // a periodic report still on the wire gives way
+  const uint64_t sequence = ++sequence_;
+  const json report = build(sequence);
+  if (send(report, sequence, true)) {
+    forget_reported(control_.rib(), report);
+    log_info("broker client: last report sent");
+  } else {
+    log_warning("broker client: the last report did not reach the broker; what was counted since the one before "
+                "is not billed");
   }
 }
 

@@ -47,6 +47,9 @@ class BrokerClient {
   BrokerClient& operator=(const BrokerClient&) = delete;
 
   BrokerClientStatus status() const;
+  // Control-plane thread, once the workers have stopped: stops the
+  // periodic reports and sends one last, with every counter final.
+  void last_report();
 
  private:
   void follow_instructions();
@@ -54,6 +57,11 @@ class BrokerClient {
   // Applies the broker's whole list on the control-plane thread.
   void apply(const nlohmann::json& instructions);
   void note_error(const std::string& error);
+  // The report for `sequence`, built on the control-plane thread.
+  nlohmann::json build(uint64_t sequence);
+  // Sends a report until the broker answers it, `stop_` comes, or (for the
+  // last report) the deadline passes; true when the broker accepted it.
+  bool send(const nlohmann::json& report, uint64_t sequence, bool last);
   bool sleep_for(std::chrono::milliseconds span);  // false: stopping
 
   ControlPlane& control_;
@@ -61,6 +69,8 @@ class BrokerClient {
   std::string token_;
   uint64_t line_epoch_;  // this process's start: a restart reads as a new epoch
   std::atomic<bool> stop_{false};
+  std::atomic<uint64_t> sequence_{0};  // of the reports built so far
+  std::mutex send_mutex_;              // one report on the wire at a time
   mutable std::mutex mutex_;
   std::condition_variable wake_;
   BrokerClientStatus status_;

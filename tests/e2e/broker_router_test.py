@@ -266,9 +266,7 @@ subscribers:
 
     def test_a_contract_from_grant_to_balanced_ledger(self):
         # The donor is measured once aggrd has reported twice.
-        self.assertTrue(wait_until(lambda: self.broker_http.call(
-            "GET", "/v1/lines/2", token=TOKENS["operator"])[1]["down"]["lendable_interruptible_bps"] > 0, 20),
-            self.log("broker"))
+        self.wait_for_measured_donor()
 
         # Without a contract, the borrower's packets on the donor's line are spoofed.
         sent, expected = self.borrower_upstream(4)
@@ -366,6 +364,39 @@ subscribers:
         # Without the contract the donor's line refuses the borrower again.
         sent, _ = self.borrower_upstream(2)
         self.assertEqual([f for f in self.exchange(self.access, sent, self.core) if f[12:14] == b"\x88\x47"], [])
+
+    def wait_for_measured_donor(self):
+        self.assertTrue(wait_until(lambda: self.broker_http.call(
+            "GET", "/v1/lines/2", token=TOKENS["operator"])[1]["down"]["lendable_interruptible_bps"] > 0, 20),
+            self.log("broker"))
+
+    def test_y_a_clean_stop_reports_what_was_counted_last(self):
+        self.wait_for_measured_donor()
+        status, grant = self.broker_http.call("POST", "/v1/grants", {
+            "subscriber": "1", "min_bps": 1000000, "desired_bps": 2000000, "direction": "up", "duration_s": 600},
+            token=TOKENS["device"], key="grant-stop")
+        self.assertEqual(status, 201, grant)
+        contract, number = grant["id"], int(grant["id"][1:])
+        self.assertTrue(wait_until(lambda: any(r["contract"] == number for r in self.redirects()), 10))
+        sent, expected = self.borrower_upstream(5)
+        self.assertEqual([f for f in self.exchange(self.access, sent, self.core, quiet=0.1) if f[12:14] == b"\x88\x47"],
+                         expected)
+        # Stopped at once, within a report interval of the traffic: its
+        # last report carries what the periodic one may not have.
+        type(self).aggrd.send_signal(signal.SIGTERM)
+        type(self).aggrd.wait(timeout=30)
+        usage = self.broker_http.call("GET", f"/v1/contracts/{contract}", token=TOKENS["operator"])[1]["usage"]
+        self.assertEqual(usage["counted_up_bytes"], 5 * 1000, self.log("aggrd"))
+        # Back up (a new counter epoch), and the contract ended cleanly.
+        type(self).aggrd = self.start([os.path.join(BUILD_DIR, "aggrd"), "--config", self.router_config], "aggrd-2")
+        self.assertTrue(wait_until(lambda: self.reachable(self.router_http, "/v1/status"), 60), self.log("aggrd-2"))
+        self.assertEqual(self.broker_http.call("POST", f"/v1/contracts/{contract}/cancel", {},
+                                               token=TOKENS["device"], key="cancel-stop")[0], 200)
+        self.assertTrue(wait_until(lambda: self.broker_http.call(
+            "GET", f"/v1/contracts/{contract}", token=TOKENS["operator"])[1]["state"] == "closed", 15),
+            self.log("broker"))
+        self.assertEqual(self.broker_http.call("GET", f"/v1/contracts/{contract}",
+                                               token=TOKENS["operator"])[1]["usage"]["billed_up_bytes"], 5 * 1000)
 
     def test_z_without_its_broker_the_router_reverts_when_the_lease_ends(self):
         status, grant = self.broker_http.call("POST", "/v1/grants", {
