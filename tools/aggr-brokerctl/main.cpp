@@ -20,6 +20,7 @@
 
 #include "controlplane/config/values.h"
 #include "tools/aggrctl/api_client.h"
+#include "tools/aggrctl/command_line.h"
 #include "tools/aggrctl/table.h"
 
 namespace {
@@ -45,31 +46,8 @@ commands:
 --api defaults to $AGGR_BROKER_API or 127.0.0.1:9470; --token-file to $AGGR_BROKER_TOKEN_FILE.
 )";
 
-struct Options {
-  std::string api = "127.0.0.1:9470";
-  std::string token_file;
-  bool json = false;
-  std::vector<std::string> words;
-};
-
 [[noreturn]] void usage_error(const std::string& message) {
-  std::cerr << "aggr-brokerctl: " << message << "\n\n" << kUsage;
-  std::exit(2);
-}
-
-// KEY=VALUE words from `first` on, each key one of `allowed`.
-std::map<std::string, std::string> key_values(const std::vector<std::string>& w, size_t first,
-                                              std::initializer_list<const char*> allowed) {
-  std::map<std::string, std::string> kv;
-  for (size_t i = first; i < w.size(); ++i) {
-    const size_t eq = w[i].find('=');
-    const std::string key = w[i].substr(0, eq);
-    bool known = false;
-    for (const char* a : allowed) known |= key == a;
-    if (eq == std::string::npos || !known) usage_error("unexpected '" + w[i] + "'");
-    kv[key] = w[i].substr(eq + 1);
-  }
-  return kv;
+  aggr::ctl::exit_with_usage("aggr-brokerctl", kUsage, message);
 }
 
 uint64_t number(const std::string& value, const std::string& what) {
@@ -152,7 +130,7 @@ void print_balances(const json& b) {
             << text(b["unbalanced_postings"]) << "\n";
 }
 
-int run(const Options& o) {
+int run(const aggr::ctl::CommandLine& o) {
   const std::vector<std::string>& w = o.words;
   if (w.empty()) usage_error("no command");
   aggr::ctl::ApiClient client({"aggr-brokerctl", "aggr-broker", o.api, o.token_file, true, o.json});
@@ -169,7 +147,7 @@ int run(const Options& o) {
   if (w[0] == "line" && w.size() == 2) return show(client.request("GET", "/v1/lines/" + w[1]), print_line);
   if (w[0] == "balances" && w.size() == 1) return show(client.request("GET", "/v1/balances"), print_balances);
   if (w[0] == "statement" && w.size() >= 2) {
-    auto kv = key_values(w, 2, {"from", "to"});
+    auto kv = o.key_values(2, {"from", "to"});
     std::string query = "?from_ms=" + std::to_string(kv.count("from") ? number(kv["from"], "from") : 0);
     if (kv.count("to")) query += "&to_ms=" + std::to_string(number(kv["to"], "to"));
     return show(client.request("GET", "/v1/statements/" + w[1] + query), print_statement);
@@ -182,7 +160,7 @@ int run(const Options& o) {
     return show(answer, print_one_contract);
   };
   if (w[0] == "grant" && w.size() >= 3) {
-    auto kv = key_values(w, 2, {"min", "desired", "direction", "interruptible", "duration", "max-price", "key"});
+    auto kv = o.key_values(2, {"min", "desired", "direction", "interruptible", "duration", "max-price", "key"});
     if (!kv.count("min") || !kv.count("desired")) usage_error("grant needs min=RATE and desired=RATE");
     json body = {{"subscriber", w[1]}, {"min_bps", rate(kv["min"], "min")}, {"desired_bps", rate(kv["desired"], "desired")}};
     if (kv.count("direction")) body["direction"] = kv["direction"];
@@ -192,12 +170,12 @@ int run(const Options& o) {
     return change("/v1/grants", body, kv);
   }
   if (w[0] == "renew" && w.size() >= 3) {
-    auto kv = key_values(w, 2, {"duration", "key"});
+    auto kv = o.key_values(2, {"duration", "key"});
     if (!kv.count("duration")) usage_error("renew needs duration=SECONDS");
     return change("/v1/contracts/" + w[1] + "/renew", {{"duration_s", number(kv["duration"], "duration")}}, kv);
   }
   if (w[0] == "cancel" && w.size() >= 2) {
-    auto kv = key_values(w, 2, {"key"});
+    auto kv = o.key_values(2, {"key"});
     return change("/v1/contracts/" + w[1] + "/cancel", json::object(), kv);
   }
   usage_error("unknown command");
@@ -206,21 +184,6 @@ int run(const Options& o) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  Options o;
-  if (const char* api = std::getenv("AGGR_BROKER_API")) o.api = api;
-  if (const char* token = std::getenv("AGGR_BROKER_TOKEN_FILE")) o.token_file = token;
-  for (int i = 1; i < argc; ++i) {
-    const std::string a = argv[i];
-    if (a == "--help" || a == "-h") {
-      std::cout << kUsage;
-      return 0;
-    } else if (a == "--json") {
-      o.json = true;
-    } else if ((a == "--api" || a == "--token-file") && i + 1 < argc) {
-      (a == "--api" ? o.api : o.token_file) = argv[++i];
-    } else {
-      o.words.push_back(a);
-    }
-  }
-  return run(o);
+  return run(aggr::ctl::CommandLine("aggr-brokerctl", kUsage, "127.0.0.1:9470", "AGGR_BROKER_API",
+                                    "AGGR_BROKER_TOKEN_FILE", argc, argv));
 }

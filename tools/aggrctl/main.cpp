@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "tools/aggrctl/api_client.h"
+#include "tools/aggrctl/command_line.h"
 #include "tools/aggrctl/table.h"
 
 namespace {
@@ -41,17 +42,7 @@ commands:
 --api defaults to $AGGRCTL_API or 127.0.0.1:9465; --token-file to $AGGRCTL_TOKEN_FILE.
 )";
 
-struct Options {
-  std::string api = "127.0.0.1:9465";
-  std::string token_file;
-  bool json = false;
-  std::vector<std::string> words;
-};
-
-[[noreturn]] void usage_error(const std::string& message) {
-  std::cerr << "aggrctl: " << message << "\n\n" << kUsage;
-  std::exit(2);
-}
+[[noreturn]] void usage_error(const std::string& message) { aggr::ctl::exit_with_usage("aggrctl", kUsage, message); }
 
 std::string num(const json& v, const char* a, const char* b) { return text(v.at(a).at(b)); }
 
@@ -255,19 +246,6 @@ void print_ldp_fec(const json& fecs) {
 
 // ----------------------------------------------------------------- changes
 
-std::map<std::string, std::string> key_values(const std::vector<std::string>& words, size_t from,
-                                              std::initializer_list<const char*> allowed) {
-  std::map<std::string, std::string> out;
-  for (size_t i = from; i < words.size(); ++i) {
-    size_t eq = words[i].find('=');
-    std::string key = words[i].substr(0, eq);
-    if (eq == std::string::npos || std::none_of(allowed.begin(), allowed.end(), [&](const char* a) { return key == a; }))
-      usage_error("'" + words[i] + "' is not one of KEY=VALUE with KEY in the command's list");
-    out[key] = words[i].substr(eq + 1);
-  }
-  return out;
-}
-
 json list_of(const std::string& csv, bool numbers) {
   json list = json::array();
   size_t start = 0;
@@ -320,7 +298,7 @@ uint64_t id_argument(const std::vector<std::string>& w, size_t i) {
   return std::stoull(w[i]);
 }
 
-int run(const Options& o) {
+int run(const aggr::ctl::CommandLine& o) {
   const std::vector<std::string>& w = o.words;
   if (w.empty()) usage_error("no command");
   aggr::ctl::ApiClient client({"aggrctl", "aggrd", o.api, o.token_file, false, o.json});
@@ -371,19 +349,19 @@ int run(const Options& o) {
     uint64_t id = id_argument(w, 2);
     std::string path = "/v1/subscribers/" + std::to_string(id);
     if (w[1] == "add") {
-      json body = subscriber_body(key_values(w, 3, {"isp", "port", "svlan", "cvlan", "mac", "addresses", "up", "down"}));
+      json body = subscriber_body(o.key_values(3, {"isp", "port", "svlan", "cvlan", "mac", "addresses", "up", "down"}));
       body["id"] = id;
       return done(client.request("POST", "/v1/subscribers", body), "subscriber " + std::to_string(id) + " added");
     }
     if (w[1] == "set") {
-      json body = subscriber_body(key_values(w, 3, {"isp", "port", "svlan", "cvlan", "mac", "addresses", "up", "down"}));
+      json body = subscriber_body(o.key_values(3, {"isp", "port", "svlan", "cvlan", "mac", "addresses", "up", "down"}));
       return done(client.request("PATCH", path, body), "subscriber " + std::to_string(id) + " modified");
     }
     if (w[1] == "del" && w.size() == 3)
       return done(client.request("DELETE", path), "subscriber " + std::to_string(id) + " removed");
   }
   if (w[0] == "isp" && w.size() >= 3 && w[1] == "set") {
-    auto kv = key_values(w, 3, {"labels", "port", "mac", "address"});
+    auto kv = o.key_values(3, {"labels", "port", "mac", "address"});
     json body = json::object();
     if (kv.count("labels")) body["labels"] = list_of(kv["labels"], true);
     if (kv.count("port")) body["next_hop"]["port"] = kv["port"];
@@ -397,7 +375,7 @@ int run(const Options& o) {
     uint64_t contract = id_argument(w, 2);
     std::string path = "/v1/redirects/" + std::to_string(contract);
     if (w[1] == "set") {
-      auto kv = key_values(w, 3, {"borrower", "donor", "up", "down", "interruptible", "epoch", "lease"});
+      auto kv = o.key_values(3, {"borrower", "donor", "up", "down", "interruptible", "epoch", "lease"});
       json body = json::object();
       for (const char* id : {"borrower", "donor", "epoch", "lease"})
         if (kv.count(id)) body[std::string(id) == "lease" ? "lease_s" : id] = number_argument(kv[id], id);
@@ -422,21 +400,5 @@ int run(const Options& o) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  Options o;
-  if (const char* api = std::getenv("AGGRCTL_API")) o.api = api;
-  if (const char* token = std::getenv("AGGRCTL_TOKEN_FILE")) o.token_file = token;
-  for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
-    if (a == "--help" || a == "-h") {
-      std::cout << kUsage;
-      return 0;
-    } else if (a == "--json") {
-      o.json = true;
-    } else if ((a == "--api" || a == "--token-file") && i + 1 < argc) {
-      (a == "--api" ? o.api : o.token_file) = argv[++i];
-    } else {
-      o.words.push_back(a);
-    }
-  }
-  return run(o);
+  return run(aggr::ctl::CommandLine("aggrctl", kUsage, "127.0.0.1:9465", "AGGRCTL_API", "AGGRCTL_TOKEN_FILE", argc, argv));
 }
