@@ -13,10 +13,14 @@ import os
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
 import time
 import urllib.error
 import urllib.request
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tools", "netlab"))
+from netlab import wait_until  # noqa: E402
 
 TOKENS = {"router": "lat-router-token-0123456789", "device": "lat-device-token-0123456789",
           "operator": "lat-operator-token-012345678"}
@@ -37,15 +41,6 @@ def call(port, method, path, token=None, body=None, key=None):
         return e.code, json.loads(e.read() or b"null")
     except OSError:
         return 0, None
-
-
-def wait_for(predicate, timeout, interval=0.001):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(interval)
-    return False
 
 
 def main():
@@ -97,7 +92,7 @@ subscribers:
                 processes.append(subprocess.Popen(argv, cwd=work, stdout=log, stderr=subprocess.STDOUT))
         lendable = lambda: (call(broker_port, "GET", "/v1/lines/2", TOKENS["operator"])[1] or {}).get(
             "down", {}).get("lendable_interruptible_bps", 0) > 0
-        if not wait_for(lendable, 60, 0.1):
+        if not wait_until(lendable, 60):
             raise SystemExit("the broker never measured the donor's line")
         samples = []
         for i in range(args.rounds):
@@ -109,11 +104,11 @@ subscribers:
                 raise SystemExit(f"grant {i}: {status} {grant}")
             number = int(grant["id"][1:])
             listed = lambda: any(r["contract"] == number for r in call(mgmt_port, "GET", "/v1/redirects")[1] or [])
-            if not wait_for(listed, 10):
+            if not wait_until(listed, 10, 0.001):
                 raise SystemExit(f"grant {i}: aggrd never installed it")
             samples.append((time.monotonic() - start) * 1000)
             call(broker_port, "POST", f"/v1/contracts/{grant['id']}/cancel", TOKENS["device"], {}, key=f"cancel-{i}")
-            if not wait_for(lambda: not listed(), 10):
+            if not wait_until(lambda: not listed(), 10, 0.001):
                 raise SystemExit(f"grant {i}: aggrd never removed it")
         samples.sort()
         print(f"grant request to redirect in force at aggrd: median {samples[len(samples) // 2]:.1f} ms, "

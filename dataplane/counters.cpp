@@ -79,22 +79,15 @@ uint64_t CounterSet::punt_policed(PuntKind kind) const {
 void CounterSet::reset_subscriber(uint32_t handle) {
   for (auto& w : workers_) {
     for (unsigned d = 0; d < kDirections; ++d) {
-      TrafficCounter& traffic = w->subscriber_traffic(handle, Direction(d));
-      traffic.packets.reset();
-      traffic.bytes.reset();
+      w->subscriber_traffic(handle, Direction(d)).reset();
       w->subscriber_meter_drops(handle, Direction(d)).reset();
     }
   }
 }
 
 void CounterSet::reset_contract(uint32_t slot) {
-  for (auto& w : workers_) {
-    for (unsigned d = 0; d < kDirections; ++d) {
-      TrafficCounter& traffic = w->contract_traffic(slot, Direction(d));
-      traffic.packets.reset();
-      traffic.bytes.reset();
-    }
-  }
+  for (auto& w : workers_)
+    for (unsigned d = 0; d < kDirections; ++d) w->contract_traffic(slot, Direction(d)).reset();
 }
 
 }  // namespace aggr

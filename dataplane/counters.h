@@ -48,6 +48,11 @@ struct TrafficCounter {
     packets.add(packet_count);
     bytes.add(byte_count);
   }
+  // Only when no worker can be writing (see CounterSet::reset_subscriber).
+  void reset() {
+    packets.reset();
+    bytes.reset();
+  }
 };
 
 struct Totals {

@@ -134,13 +134,7 @@ int run(const aggr::ctl::CommandLine& o) {
   const std::vector<std::string>& w = o.words;
   if (w.empty()) usage_error("no command");
   aggr::ctl::ApiClient client({"aggr-brokerctl", "aggr-broker", o.api, o.token_file, true, o.json});
-  auto show = [&](const json& doc, void (*print)(const json&)) {
-    if (o.json)
-      std::cout << doc.dump(2) << "\n";
-    else
-      print(doc);
-    return 0;
-  };
+  auto show = [&](const json& doc, void (*print)(const json&)) { return o.show(doc, print); };
   if (w[0] == "contracts" && w.size() <= 2)
     return show(client.request("GET", "/v1/contracts" + (w.size() == 2 ? "?state=" + w[1] : "")), print_contracts);
   if (w[0] == "contract" && w.size() == 2) return show(client.request("GET", "/v1/contracts/" + w[1]), print_contract);

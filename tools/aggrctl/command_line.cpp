@@ -33,6 +33,14 @@ void exit_with_usage(const std::string& program, const char* usage, const std::s
 
 void CommandLine::usage_error(const std::string& message) const { exit_with_usage(program, usage, message); }
 
+int CommandLine::show(const nlohmann::json& doc, void (*print)(const nlohmann::json&)) const {
+  if (json)
+    std::cout << doc.dump(2) << "\n";
+  else
+    print(doc);
+  return 0;
+}
+
 std::map<std::string, std::string> CommandLine::key_values(size_t from,
                                                            std::initializer_list<const char*> allowed) const {
   std::map<std::string, std::string> out;

@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 namespace aggr::ctl {
 
 // Prints "program: message" and the usage, and exits 2.
@@ -26,6 +28,8 @@ struct CommandLine {
               const char* token_env, int argc, char** argv);
 
   [[noreturn]] void usage_error(const std::string& message) const;
+  // Prints an answer: as JSON with --json, else through `print`. Returns 0.
+  int show(const nlohmann::json& doc, void (*print)(const nlohmann::json&)) const;
   // words[from...] as KEY=VALUE, each KEY one of `allowed`.
   std::map<std::string, std::string> key_values(size_t from, std::initializer_list<const char*> allowed) const;
 };

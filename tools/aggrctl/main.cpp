@@ -302,13 +302,7 @@ int run(const aggr::ctl::CommandLine& o) {
   const std::vector<std::string>& w = o.words;
   if (w.empty()) usage_error("no command");
   aggr::ctl::ApiClient client({"aggrctl", "aggrd", o.api, o.token_file, false, o.json});
-  auto show = [&](const json& doc, void (*print)(const json&)) {
-    if (o.json)
-      std::cout << doc.dump(2) << "\n";
-    else
-      print(doc);
-    return 0;
-  };
+  auto show = [&](const json& doc, void (*print)(const json&)) { return o.show(doc, print); };
   if (w[0] == "show" && w.size() >= 2) {
     static const std::map<std::string, void (*)(const json&)> views = {
         {"status", print_status}, {"ports", print_ports},       {"isps", print_isps},   {"fec", print_fec},
