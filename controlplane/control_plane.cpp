@@ -2,7 +2,6 @@
 
 #include <net/if.h>
 
-#include <fstream>
 #include <stdexcept>
 
 #include "controlplane/broker_client/broker_client.h"
@@ -12,6 +11,7 @@
 #include "controlplane/management/api_server.h"
 #include "controlplane/management/telemetry.h"
 #include "controlplane/metrics/metrics.h"
+#include "controlplane/config/token_file.h"
 #include "controlplane/next_hop_resolver.h"
 
 namespace aggr {
@@ -19,13 +19,9 @@ namespace aggr {
 namespace {
 
 // A credential from the first line of `file` (`what` names it in errors).
-std::string read_token_file(const std::string& file, const std::string& what) {
-  std::ifstream in(file);
-  if (!in) throw std::runtime_error("cannot read the " + what + " file " + file);
+std::string token_from(const std::string& file, const std::string& what) {
   std::string token;
-  std::getline(in, token);
-  while (!token.empty() && (token.back() == '\r' || token.back() == ' ')) token.pop_back();
-  if (token.size() < 16) throw std::runtime_error("the " + what + " in " + file + " is shorter than 16 characters");
+  if (Status s = read_token_file(file, what, file, &token); !s.ok()) throw std::runtime_error(s.error);
   return token;
 }
 
@@ -127,7 +123,7 @@ void ControlPlane::start_services() {
   register_telemetry(this);
   if (config_.broker.enabled) {
     broker_client_ = std::make_unique<BrokerClient>(*this, config_.broker,
-                                                    read_token_file(config_.broker.token_file, "broker token"));
+                                                    token_from(config_.broker.token_file, "broker token"));
     log_info("broker client: router " + config_.broker.router + " of aggr-broker at http://" +
              config_.broker.server.to_string());
   }
@@ -165,7 +161,7 @@ void ControlPlane::poll(std::chrono::milliseconds wait) {
 
 void ControlPlane::load_token() {
   token_.clear();
-  if (!config_.management.token_file.empty()) token_ = read_token_file(config_.management.token_file, "management token");
+  if (!config_.management.token_file.empty()) token_ = token_from(config_.management.token_file, "management token");
 }
 
 bool ControlPlane::token_matches(const std::string& token) const {

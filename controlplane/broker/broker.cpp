@@ -249,12 +249,16 @@ void Broker::settle(Sql& sql, const Contract& c, int64_t now) {
   contracts::transition(sql, c.id, S::kClosed, "settled", now);
 }
 
+bool Broker::in_force(Sql& sql, const Contract& c, int64_t now) {
+  if (!redirect_wanted(c.state) || c.state == S::kExpiring) return false;
+  // A preempted contract is revoked once its notice is over.
+  return c.state != S::kPreempting || now - contracts::last_event_at(sql, c.id) < config_.sharing.notice_ms;
+}
+
 json Broker::instructions_for(Sql& sql, const std::string& router, int64_t now) {
   json out = json::array();
   for (const Contract& c : contracts::list(sql)) {
-    if (c.terms.router != router || !redirect_wanted(c.state) || c.state == S::kExpiring) continue;
-    // A preempted contract is revoked once its notice is over.
-    if (c.state == S::kPreempting && now - contracts::last_event_at(sql, c.id) >= config_.sharing.notice_ms) continue;
+    if (c.terms.router != router || !in_force(sql, c, now)) continue;
     out.push_back({{"contract", c.id},
                    {"epoch", c.epoch},
                    {"borrower", c.terms.borrower},
@@ -267,8 +271,26 @@ json Broker::instructions_for(Sql& sql, const std::string& router, int64_t now) 
   return out;
 }
 
+json Broker::device_instructions_for(Sql& sql, const std::string& subscriber, int64_t now) {
+  json out = json::array();
+  for (const Contract& c : contracts::of_subscriber(sql, subscriber)) {
+    if (!in_force(sql, c, now)) continue;
+    const bool borrower = c.terms.borrower == subscriber;
+    out.push_back({{"contract", c.id},
+                   {"epoch", c.epoch},
+                   {"role", borrower ? "borrower" : "donor"},
+                   {"peer", borrower ? c.terms.donor : c.terms.borrower},
+                   {"down_bps", c.terms.down_bps},
+                   {"up_bps", c.terms.up_bps},
+                   {"interruptible", c.terms.interruptible},
+                   {"expires_at_ms", c.terms.expires_at},
+                   {"lease_expires_at_ms", std::min(now + config_.sharing.lease_ms, c.terms.expires_at)}});
+  }
+  return out;
+}
+
 Answer Broker::instructions(const Caller& caller, uint64_t since, int64_t wait_ms) {
-  if (caller.role != CallerRole::kRouter) return refused(403, {"only a router takes instructions"});
+  if (caller.role == CallerRole::kOperator) return refused(403, {"only routers and devices take instructions"});
   {
     std::unique_lock lock(mutex_);
     changed_.wait_for(lock, std::chrono::milliseconds(std::clamp<int64_t>(wait_ms, 0, 30'000)),
@@ -284,7 +306,8 @@ Answer Broker::instructions(const Caller& caller, uint64_t since, int64_t wait_m
         std::lock_guard lock(mutex_);
         version = version_;
       }
-      list = instructions_for(sql, caller.router, at);
+      list = caller.role == CallerRole::kRouter ? instructions_for(sql, caller.router, at)
+                                                : device_instructions_for(sql, caller.subscriber, at);
     });
   } catch (const DatabaseError& e) {
     return refused(503, {std::string("storage: ") + e.what()});
@@ -446,6 +469,15 @@ void Broker::rate_due(int64_t now) {
   }
 }
 
+namespace {
+
+// Whether what is spare falls short of a contract's rate by enough to
+// shrink it: by a twentieth, so that the donor's use wavering by a few
+// bits does not amend the contract (a new epoch) at every report.
+bool shortfall(int64_t spare, int64_t rate) { return spare < rate - rate / 20; }
+
+}  // namespace
+
 void Broker::tick(int64_t now) {
   rate_due(now);
   bool changed = false;
@@ -475,7 +507,7 @@ void Broker::tick(int64_t now) {
           if ((c.terms.down_bps > 0 && down == 0) || (c.terms.up_bps > 0 && up == 0)) {
             contracts::transition(sql, c.id, S::kPreempting, "the donor needs its line", now);
             changed = true;
-          } else if (down < c.terms.down_bps || up < c.terms.up_bps) {
+          } else if (shortfall(down, c.terms.down_bps) || shortfall(up, c.terms.up_bps)) {
             contracts::amend(sql, c.id, c.terms.expires_at, up, down, "shrunk to the donor's spare", now);
             contracts::next_epoch(sql, c.id);
             changed = true;
@@ -486,6 +518,10 @@ void Broker::tick(int64_t now) {
       std::lock_guard lock(mutex_);
       for (const LineConfig& line : config_.lines) {
         if (borrowing.count(line.subscriber)) continue;
+        // Once a saturation time at most: an offer no donor could fill
+        // is not made again (and recorded as rejected) every tick.
+        auto last = last_offer_at_.find(line.subscriber);
+        if (last != last_offer_at_.end() && now - last->second < config_.sharing.saturated_for_ms) continue;
         for (Direction d : {Direction::kDown, Direction::kUp})
           if (capacity_.saturated(line.subscriber, d, now)) {
             GrantRequest r;
@@ -497,6 +533,7 @@ void Broker::tick(int64_t now) {
             r.up = d == Direction::kUp;
             r.duration_ms = std::min<int64_t>(config_.sharing.max_duration_ms, 600'000);
             offers.push_back(r);
+            last_offer_at_[line.subscriber] = now;
             break;
           }
       }

@@ -73,9 +73,10 @@ class Broker {
   Answer statement(const Caller& caller, const std::string& subscriber, int64_t from, int64_t to);
   Answer balances(const Caller& caller);
   std::string metrics();
-  // The redirects a router is to have, as a version and a list; waits up
-  // to `wait_ms` for a version after `since` (a router's long poll, so
-  // that a grant reaches it at once).
+  // The redirects a router is to have, or the contracts a device is to
+  // carry (as borrower or donor), as a version and a list; waits up to
+  // `wait_ms` for a version after `since` (a long poll, so that a grant
+  // reaches routers and devices at once). Each entry is a lease.
   Answer instructions(const Caller& caller, uint64_t since, int64_t wait_ms);
 
   // Time passes: leases, expiries, preemption and settling; broker-made
@@ -89,7 +90,10 @@ class Broker {
   // Runs change once per (caller, key): a replay gets the stored answer.
   Answer idempotent(const Caller& caller, const std::string& key, const nlohmann::json& request,
                     const std::function<Answer(Sql&)>& change, int64_t now);
+  // Whether a contract is to be carried now: instructed and not ended.
+  bool in_force(Sql& sql, const Contract& c, int64_t now);
   nlohmann::json instructions_for(Sql& sql, const std::string& router, int64_t now);
+  nlohmann::json device_instructions_for(Sql& sql, const std::string& subscriber, int64_t now);
   Answer grant(Sql& sql, const GrantRequest& request, int64_t now);
   bool may_act_for(const Caller& caller, const std::string& subscriber) const;
   void settle(Sql& sql, const Contract& c, int64_t now);
@@ -111,6 +115,7 @@ class Broker {
   BrokerCounters counters_;
   std::map<std::string, int64_t> last_rated_;  // by contract: when it was last rated
   std::set<std::string> unrated_;              // contracts with readings not yet rated
+  std::map<std::string, int64_t> last_offer_at_;  // by subscriber: the broker's last offer to it
 };
 
 }  // namespace aggr::broker

@@ -1,9 +1,9 @@
 #include "controlplane/broker/broker_config.h"
 
 #include <algorithm>
-#include <fstream>
 #include <set>
 
+#include "controlplane/config/token_file.h"
 #include "controlplane/config/yaml_reader.h"
 
 namespace aggr::broker {
@@ -17,53 +17,8 @@ bool same_secret(const std::string& a, const std::string& b) {
   return difference == 0;
 }
 
-bool read_fraction(YamlReader& r, const YAML::Node& node, const std::string& what, double* out) {
-  std::string text;
-  if (!r.scalar(node, what, &text)) return false;
-  try {
-    size_t used = 0;
-    const double v = std::stod(text, &used);
-    if (used == text.size() && v >= 0 && v < 1) {
-      *out = v;
-      return true;
-    }
-  } catch (const std::exception&) {
-  }
-  r.error(node, what + ": '" + text + "' is not a fraction from 0 up to 1");
-  return false;
-}
-
-// "30s", "500ms", "2m", "1h".
-bool read_duration(YamlReader& r, const YAML::Node& node, const std::string& what, int64_t* ms) {
-  std::string text;
-  if (!r.scalar(node, what, &text)) return false;
-  const std::pair<const char*, int64_t> units[] = {{"ms", 1}, {"s", 1000}, {"m", 60'000}, {"h", 3'600'000}};
-  for (const auto& [unit, scale] : units) {
-    const std::string u = unit;
-    if (text.size() > u.size() && text.compare(text.size() - u.size(), u.size(), u) == 0) {
-      uint64_t n = 0;
-      if (parse_unsigned(text.substr(0, text.size() - u.size()), 10'000'000, &n).ok() && n > 0) {
-        *ms = int64_t(n) * scale;
-        return true;
-      }
-      break;
-    }
-  }
-  r.error(node, what + ": '" + text + "' is not a duration such as 500ms, 30s, 5m or 1h");
-  return false;
-}
-
 void read_listen(YamlReader& r, const YAML::Node& node, BrokerConfig& c) {
-  std::string text;
-  if (!r.scalar(node, "listen", &text)) return;
-  const size_t colon = text.rfind(':');
-  uint64_t port = 0;
-  if (colon == std::string::npos || colon == 0 || !parse_unsigned(text.substr(colon + 1), 65535, &port).ok() || port == 0) {
-    r.error(node, "listen: '" + text + "' is not HOST:PORT");
-    return;
-  }
-  c.listen_host = text.substr(0, colon);
-  c.listen_port = uint16_t(port);
+  r.host_port(node, "listen", &c.listen_host, &c.listen_port);
 }
 
 void read_callers(YamlReader& r, const YAML::Node& node, BrokerConfig& c) {
@@ -80,11 +35,8 @@ void read_callers(YamlReader& r, const YAML::Node& node, BrokerConfig& c) {
                &caller.role);
     std::string token_file;
     if (r.require(n, "token_file", "caller " + caller.name) && r.scalar(n["token_file"], "token_file", &token_file)) {
-      std::ifstream in(relative_to(r.file(), token_file));
-      std::getline(in, caller.token);
-      while (!caller.token.empty() && (caller.token.back() == '\r' || caller.token.back() == ' ')) caller.token.pop_back();
-      if (!in && caller.token.empty()) r.error(n["token_file"], "cannot read the token file " + token_file);
-      else if (caller.token.size() < 16) r.error(n["token_file"], "the token in " + token_file + " is shorter than 16 characters");
+      if (Status s = read_token_file(relative_to(r.file(), token_file), "token", token_file, &caller.token); !s.ok())
+        r.error(n["token_file"], s.error);
     }
     if (caller.role == CallerRole::kRouter && r.require(n, "router", "router caller " + caller.name))
       r.scalar(n["router"], "router", &caller.router);
@@ -134,18 +86,18 @@ void read_sharing(YamlReader& r, const YAML::Node& node, BrokerConfig& c) {
                                "saturation", "saturated_for", "rating_interval"}))
     return;
   SharingPolicy& p = c.sharing;
-  if (node["headroom"]) read_fraction(r, node["headroom"], "sharing headroom", &p.headroom);
-  if (node["lease"]) read_duration(r, node["lease"], "sharing lease", &p.lease_ms);
-  if (node["notice"]) read_duration(r, node["notice"], "sharing notice", &p.notice_ms);
-  if (node["max_duration"]) read_duration(r, node["max_duration"], "sharing max_duration", &p.max_duration_ms);
+  if (node["headroom"]) r.fraction(node["headroom"], "sharing headroom", &p.headroom);
+  if (node["lease"]) r.duration(node["lease"], "sharing lease", &p.lease_ms);
+  if (node["notice"]) r.duration(node["notice"], "sharing notice", &p.notice_ms);
+  if (node["max_duration"]) r.duration(node["max_duration"], "sharing max_duration", &p.max_duration_ms);
   if (node["price_per_gb"]) r.number(node["price_per_gb"], "sharing price_per_gb (micro-units)", 1'000'000'000'000ull, &p.price_per_gb);
   double fee = 0;
-  if (node["fee"] && read_fraction(r, node["fee"], "sharing fee", &fee)) p.fee_ppm = int64_t(fee * 1'000'000 + 0.5);
-  if (node["ewma_weight"]) read_fraction(r, node["ewma_weight"], "sharing ewma_weight", &p.ewma_weight);
-  if (node["saturation"]) read_fraction(r, node["saturation"], "sharing saturation", &p.saturation);
-  if (node["saturated_for"]) read_duration(r, node["saturated_for"], "sharing saturated_for", &p.saturated_for_ms);
+  if (node["fee"] && r.fraction(node["fee"], "sharing fee", &fee)) p.fee_ppm = int64_t(fee * 1'000'000 + 0.5);
+  if (node["ewma_weight"]) r.fraction(node["ewma_weight"], "sharing ewma_weight", &p.ewma_weight);
+  if (node["saturation"]) r.fraction(node["saturation"], "sharing saturation", &p.saturation);
+  if (node["saturated_for"]) r.duration(node["saturated_for"], "sharing saturated_for", &p.saturated_for_ms);
   if (node["rating_interval"])
-    read_duration(r, node["rating_interval"], "sharing rating_interval", &p.rating_interval_ms);
+    r.duration(node["rating_interval"], "sharing rating_interval", &p.rating_interval_ms);
 }
 
 }  // namespace

@@ -313,15 +313,10 @@ bool read_listen(Reader& r, const YAML::Node& node, const std::string& what, Lis
     out->enabled = false;
     return true;
   }
-  size_t colon = text.rfind(':');
-  uint64_t port = 0;
-  std::string host = colon == std::string::npos ? "" : text.substr(0, colon);
-  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
-  if (host.empty() || !parse_unsigned(text.substr(colon + 1), 65535, &port).ok() || port == 0) {
-    r.error(node, what + ": '" + text + "' is not host:port (port 1..65535) or off");
-    return false;
-  }
-  *out = {true, host, uint16_t(port)};
+  // Checked by host_port; "off" is the one other word.
+  ListenAddress address;
+  if (!r.host_port(node, what + " (or off)", &address.host, &address.port)) return false;
+  *out = address;
   return true;
 }
 

@@ -114,6 +114,60 @@ class YamlReader {
     return false;
   }
 
+  // "30s", "500ms", "2m", "1h", as milliseconds.
+  bool duration(const YAML::Node& node, const std::string& what, int64_t* ms) {
+    std::string text;
+    if (!scalar(node, what, &text)) return false;
+    const std::pair<const char*, int64_t> units[] = {{"ms", 1}, {"s", 1000}, {"m", 60'000}, {"h", 3'600'000}};
+    for (const auto& [unit, scale] : units) {
+      const std::string u = unit;
+      if (text.size() > u.size() && text.compare(text.size() - u.size(), u.size(), u) == 0) {
+        uint64_t n = 0;
+        if (parse_unsigned(text.substr(0, text.size() - u.size()), 10'000'000, &n).ok() && n > 0) {
+          *ms = int64_t(n) * scale;
+          return true;
+        }
+        break;
+      }
+    }
+    error(node, what + ": '" + text + "' is not a duration such as 500ms, 30s, 5m or 1h");
+    return false;
+  }
+
+  // A fraction from 0 up to (not including) 1: "0.9".
+  bool fraction(const YAML::Node& node, const std::string& what, double* out) {
+    std::string text;
+    if (!scalar(node, what, &text)) return false;
+    try {
+      size_t used = 0;
+      const double v = std::stod(text, &used);
+      if (used == text.size() && v >= 0 && v < 1) {
+        *out = v;
+        return true;
+      }
+    } catch (const std::exception&) {
+    }
+    error(node, what + ": '" + text + "' is not a fraction from 0 up to 1");
+    return false;
+  }
+
+  // "HOST:PORT" ("[v6]:PORT" too), the port from 1 to 65535.
+  bool host_port(const YAML::Node& node, const std::string& what, std::string* host, uint16_t* port) {
+    std::string text;
+    if (!scalar(node, what, &text)) return false;
+    const size_t colon = text.rfind(':');
+    uint64_t number = 0;
+    std::string h = colon == std::string::npos ? "" : text.substr(0, colon);
+    if (h.size() > 2 && h.front() == '[' && h.back() == ']') h = h.substr(1, h.size() - 2);
+    if (h.empty() || !parse_unsigned(text.substr(colon + 1), 65535, &number).ok() || number == 0) {
+      error(node, what + ": '" + text + "' is not host:port (port 1..65535)");
+      return false;
+    }
+    *host = h;
+    *port = uint16_t(number);
+    return true;
+  }
+
   const std::string& file() const { return file_; }
 
  private:

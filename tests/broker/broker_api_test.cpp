@@ -104,9 +104,9 @@ TEST_P(BrokerApiTest, CallersActOnlyForWhatIsTheirs) {
   r = post("/v1/reports", kOtherRouterToken, usage(1000, 0), "k2");
   EXPECT_EQ(r.status, 403);
   EXPECT_EQ(r.body["errors"].size(), 3u) << r.body;  // r1 named, and two lines of r1
-  // Devices neither report counters nor take instructions.
+  // Devices do not report counters; operators take no instructions.
   EXPECT_EQ(post("/v1/reports", kBorrowerToken, usage(1000, 0), "k3").status, 403);
-  EXPECT_EQ(get("/v1/instructions", kBorrowerToken).status, 403);
+  EXPECT_EQ(get("/v1/instructions", kOperatorToken).status, 403);
   // Balances are the operator's.
   EXPECT_EQ(get("/v1/balances", kDonorToken).status, 403);
   EXPECT_EQ(get("/v1/balances", kOperatorToken).status, 200);
@@ -169,6 +169,19 @@ TEST_P(BrokerApiTest, AContractsWholeLifeIsBilledExactlyOnce) {
   EXPECT_EQ(instruction["borrower"], "b");
   EXPECT_EQ(instruction["donor"], "d1");
   EXPECT_EQ(instruction["epoch"], 1);
+  // And each device its own side of it, as a lease; another device nothing.
+  const json borrower_side = get("/v1/instructions?since=0", kBorrowerToken).body["instructions"];
+  ASSERT_EQ(borrower_side.size(), 1u);
+  EXPECT_EQ(borrower_side[0]["contract"], id);
+  EXPECT_EQ(borrower_side[0]["role"], "borrower");
+  EXPECT_EQ(borrower_side[0]["peer"], "d1");
+  EXPECT_EQ(borrower_side[0]["down_bps"], 30'000'000);
+  EXPECT_EQ(borrower_side[0]["up_bps"], 0);
+  EXPECT_LE(borrower_side[0]["lease_expires_at_ms"].get<int64_t>(), now_ms() + config().sharing.lease_ms);
+  const json donor_side = get("/v1/instructions", kDonorToken).body["instructions"];
+  ASSERT_EQ(donor_side.size(), 1u);
+  EXPECT_EQ(donor_side[0]["role"], "donor");
+  EXPECT_EQ(donor_side[0]["peer"], "b");
 
   // Installed, and counted: readings with a replay and a restart between.
   const json installed = json::array({{{"contract", id}, {"epoch", 1}}});
@@ -194,6 +207,8 @@ TEST_P(BrokerApiTest, AContractsWholeLifeIsBilledExactlyOnce) {
   // The borrower cancels; the router removes it and sends its last reading.
   EXPECT_EQ(post("/v1/contracts/" + id + "/cancel", kBorrowerToken, json::object(), "cancel-1").body["state"], "expiring");
   EXPECT_EQ(get("/v1/instructions", kRouterToken).body["instructions"].size(), 0u);
+  EXPECT_EQ(get("/v1/instructions", kBorrowerToken).body["instructions"].size(), 0u);
+  EXPECT_EQ(get("/v1/instructions", kDonorToken).body["instructions"].size(), 0u);
   ASSERT_EQ(post("/v1/reports", kRouterToken, usage(6000, 7'000'000, reading(2, 2, 500'000'000)), "report-7").status, 200);
   Reply closed = get("/v1/contracts/" + id, kOperatorToken);
   EXPECT_EQ(closed.body["state"], "closed");
@@ -216,6 +231,51 @@ TEST_P(BrokerApiTest, AContractsWholeLifeIsBilledExactlyOnce) {
   EXPECT_NE(metrics->body.find("aggr_broker_contracts{state=\"closed\"} 1"), std::string::npos) << metrics->body;
   EXPECT_NE(metrics->body.find("aggr_broker_readings_total{result=\"duplicate\"} 1"), std::string::npos);
   EXPECT_NE(metrics->body.find("aggr_broker_ledger_lag_bytes 0\n"), std::string::npos);  // all settled
+}
+
+TEST_P(BrokerApiTest, TheBrokerOffersASaturatedLineAGrantOnceEachSaturationTime) {
+  // The donor is busy: nothing to lend, so the offer is rejected, and not
+  // made again every tick.
+  auto report = [&](int64_t at, int64_t b_down, int64_t d1_down, const std::string& key) {
+    json body = {{"router", "r1"},
+                 {"at_ms", at},
+                 {"lines", {{{"subscriber", "d1"}, {"epoch", 1}, {"down_bytes", d1_down}, {"up_bytes", 0}},
+                            {{"subscriber", "b"}, {"epoch", 1}, {"down_bytes", b_down}, {"up_bytes", 0}}}},
+                 {"contracts", json::array()},
+                 {"installed", json::array()}};
+    ASSERT_EQ(post("/v1/reports", kRouterToken, body, key).status, 200);
+  };
+  const int64_t second_b = 19'500'000 / 8, second_d1_busy = 99'000'000 / 8, second_d1_idle = 10'000'000 / 8;
+  report(0, 0, 0, "r0");
+  report(1000, second_b, second_d1_busy, "r1");
+  report(2000, 2 * second_b, 2 * second_d1_busy, "r2");
+  const int64_t saturated_for = config().sharing.saturated_for_ms;
+  broker_->tick(1000 + saturated_for - 1);
+  EXPECT_EQ(get("/v1/contracts", kOperatorToken).body.size(), 0u);  // not yet long enough
+  broker_->tick(1000 + saturated_for);
+  json all = get("/v1/contracts", kOperatorToken).body;
+  ASSERT_EQ(all.size(), 1u);
+  EXPECT_EQ(all[0]["state"], "rejected");
+  broker_->tick(1000 + saturated_for + 200);
+  broker_->tick(1000 + 2 * saturated_for - 1);
+  EXPECT_EQ(get("/v1/contracts", kOperatorToken).body.size(), 1u);
+  // The donor's line goes quiet; the next offer finds its spare.
+  report(3000, 3 * second_b, 2 * second_d1_busy + second_d1_idle, "r3");
+  for (int i = 4; i < 10; ++i) report(i * 1000, i * second_b, 2 * second_d1_busy + (i - 2) * second_d1_idle, "r" + std::to_string(i));
+  broker_->tick(1000 + 2 * saturated_for);
+  all = get("/v1/contracts", kOperatorToken).body;
+  ASSERT_EQ(all.size(), 2u);
+  EXPECT_EQ(all[1]["state"], "instructed");
+  EXPECT_EQ(all[1]["borrower"], "b");
+  EXPECT_EQ(all[1]["donor"], "d1");
+  EXPECT_EQ(all[1]["down_bps"], 20'000'000);  // the borrower's plan, which the donor can spare
+  EXPECT_EQ(all[1]["up_bps"], 0);
+  // Both devices are told.
+  EXPECT_EQ(get("/v1/instructions", kBorrowerToken).body["instructions"][0]["role"], "borrower");
+  EXPECT_EQ(get("/v1/instructions", kDonorToken).body["instructions"][0]["role"], "donor");
+  // While it borrows, no other offer.
+  broker_->tick(1000 + 4 * saturated_for);
+  EXPECT_EQ(get("/v1/contracts", kOperatorToken).body.size(), 2u);
 }
 
 TEST_P(BrokerApiTest, AContractNeverConfirmedFailsAndOneThatEndsIsRemovedFromTheRouter) {

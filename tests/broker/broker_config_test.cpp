@@ -84,7 +84,7 @@ sharing: {headroom: 1.5, lease: soon, colour: blue}
 )");
   EXPECT_FALSE(l.ok);
   const std::vector<std::string> expected = {
-      "broker.yaml:1:9: listen: 'nowhere' is not HOST:PORT",
+      "broker.yaml:1:9: listen: 'nowhere' is not host:port (port 1..65535)",
       "broker.yaml:3:22: caller role: 'rooter' is not one of: router, device, operator",
       "broker.yaml:4:57: the token in short is shorter than 16 characters",
       "broker.yaml:5:12: caller 'r1' is named twice",

@@ -19,6 +19,7 @@ import os
 import time
 
 from netlab import AccessNode, Lab, sh, wait_until
+from sharing import Sharing
 
 # The subscribers: name, ISP, line (svlan, cvlan; None: the source-prefix
 # port), MAC, IPv4 and IPv6 addresses, and the line's rates (down, up) in Mbit/s.
@@ -79,13 +80,14 @@ def alternate_port(name, device, link, link6, host):
             f"     mirror: {{interface: m{name}, addresses: [{link_address(link, host)}, \"{link_address(link6, host)}\"]}}}}\n")
 
 
-def headend_config(ldp=False):
+def headend_config(ldp=False, sharing=None):
     lines = []
     for s in SUBSCRIBERS:
         line = "{port: access1}" if s["line"] is None else f"{{port: access0, svlan: {s['line'][0]}, cvlan: {s['line'][1]}}}"
         addresses = [s["ipv4"] + "/32"] + ([str(ipaddress.ip_interface(s["ipv6"] + "/64").network)] if s["ipv6"] else [])
-        lines.append(f"  - {{id: {s['id']}, isp: {s['isp']}, line: {line}, cpe_mac: \"{s['mac']}\", "
-                     f"addresses: [{', '.join(json.dumps(a) for a in addresses)}]}}")
+        fields = (sharing.headend_subscriber(s) if sharing and sharing.has_device(s)
+                  else f"addresses: [{', '.join(json.dumps(a) for a in addresses)}]")
+        lines.append(f"  - {{id: {s['id']}, isp: {s['isp']}, line: {line}, cpe_mac: \"{s['mac']}\", {fields}}}")
     if ldp:  # the FTN entries follow the labels the transit gives the ISPs' FECs
         isps = "\n".join(f"  - {{id: {i['id']}, name: {name}, fec: {i['handoff']}}}" for name, i in ISPS.items())
         labels = f"ldp: {ldp_section('headend')}"
@@ -106,7 +108,7 @@ def headend_config(ldp=False):
 isps:
 {isps}
 {labels}
-subscribers:
+{sharing.headend_section() if sharing else ""}subscribers:
 """ + "\n".join(lines) + "\n"
 
 
@@ -193,7 +195,7 @@ class Network:
     # With LDP, a second transit too: the alternate path.
     LDP_ROUTERS = dict(ROUTERS, transit2=transit2_config)
 
-    def __init__(self, build_dir, work_dir, tag, labels="static", time_convergence=False):
+    def __init__(self, build_dir, work_dir, tag, labels="static", time_convergence=False, sharing=False):
         self.build_dir = os.path.abspath(build_dir)
         self.ldp = labels == "ldp"
         # With LDP: echo requests from a subscriber every 10 ms while the
@@ -205,6 +207,9 @@ class Network:
         self.lab = Lab(tag, work_dir)
         self.aggrd = {}
         self.access = None
+        # With sharing: the first two subscribers behind customer devices
+        # with a third link, and the broker (tools/netlab/sharing.py).
+        self.sharing = Sharing(self, SUBSCRIBERS) if sharing else None
 
     # ---------------------------------------------------------------- building
 
@@ -217,7 +222,8 @@ class Network:
 
     def _build(self):
         lab = self.lab
-        for name in ["access"] + list(self.routers) + [s["name"] for s in SUBSCRIBERS] + list(ISPS):
+        extra = self.sharing.namespaces() if self.sharing else []
+        for name in ["access"] + list(self.routers) + [s["name"] for s in SUBSCRIBERS] + list(ISPS) + extra:
             lab.add_namespace(name)
         # The access node is a switch: its ports send nothing of their own.
         lab.run("access", "sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1")
@@ -233,12 +239,19 @@ class Network:
         lab.quiet_router_end("headend", "acc0")
         self.access = AccessNode(lab, "access", "uplink")
         for s in SUBSCRIBERS:
-            self._subscriber_host(s)
+            if self.sharing and self.sharing.has_device(s):
+                self.sharing.customer_device(s, self.access, {"gateway": GATEWAY_IPV4})
+            else:
+                self._subscriber_host(s)
+        if self.sharing:
+            self.sharing.third_link()
+            self.sharing.management_links()
+            self.sharing.start_broker()
         for name, isp in ISPS.items():
             self._isp(name, isp)
         probe = self._start_probe() if self.time_convergence else None
         for router, config in self.routers.items():
-            self._start_router(router, config(self.ldp))
+            self._start_router(router, config(self.ldp, self.sharing) if router == "headend" else config(self.ldp))
         if self.ldp:
             routers_up = time.time()
             self._route()
@@ -256,6 +269,8 @@ class Network:
             if not wait_until(lambda: self._all_resolved(router), 30, 0.2):
                 raise RuntimeError(f"{router}: next hops not resolved:\n{self.aggrctl(router, 'show adjacencies')}\n"
                                    f"{lab.log(router)}")
+        if self.sharing:
+            self.sharing.start_devices(GATEWAY_IPV4)
 
     def _start_probe(self):
         s = SUBSCRIBERS[0]

@@ -1,0 +1,87 @@
+// aggr-cpe's work: on a subscriber's device, between its hosts and its
+// line. Each measuring interval it reads its line's counters, asks the
+// broker for bandwidth when the line has been saturated long enough (and
+// renews a contract that is about to end while it still is), and keeps
+// its routes as the contracts in force want them (route_plan.h). A thread
+// of its own follows the broker's instructions for this device by long
+// poll, so that a grant is carried at once.
+//
+// Every contract is a lease: one the broker has not renewed in time is
+// dropped here by itself, and the routes revert to the own line, so a
+// device cut off from its broker fails safe, as the router does.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "controlplane/cpe/cpe_config.h"
+#include "controlplane/cpe/line_meter.h"
+#include "controlplane/cpe/route_plan.h"
+
+namespace httplib {
+class Client;
+}
+
+namespace aggr::cpe {
+
+class CpeAgent {
+ public:
+  CpeAgent(CpeConfig config, std::string token);
+  ~CpeAgent();
+  CpeAgent(const CpeAgent&) = delete;
+  CpeAgent& operator=(const CpeAgent&) = delete;
+
+  // Until `stop` is set (a signal); then the routes revert to the own line.
+  // Throws std::runtime_error when the device cannot be set up at all.
+  void run(const std::atomic<bool>& stop);
+
+ private:
+  struct Reply {
+    int status = 0;  // 0: no answer
+    nlohmann::json body;
+  };
+  Reply call(httplib::Client& client, const std::string& method, const std::string& path, const nlohmann::json& body,
+             const std::string& key);
+
+  void follow_instructions();
+  void measure(int64_t now);
+  void announce();
+  void borrow(int64_t now);
+  void renew(const DeviceContract& c, int64_t now);
+  // The contracts whose leases are not over at `now`.
+  std::vector<DeviceContract> in_force(int64_t now);
+  void apply(const RoutePlan& plan);
+
+  CpeConfig config_;
+  std::string token_;
+  LineMeter meter_;
+  const int64_t started_ms_;
+  std::unique_ptr<httplib::Client> poll_client_, call_client_;
+  std::atomic<bool> stopping_{false};
+  std::thread instructions_thread_;
+
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::vector<DeviceContract> contracts_;  // the broker's last list
+  bool contracts_changed_ = false;
+
+  // The main loop's own state.
+  RoutePlan applied_;
+  bool routes_set_ = false;
+  bool announced_ = false;
+  uint64_t grant_requests_ = 0;  // numbers the idempotency keys
+  std::optional<std::string> pending_grant_key_;  // a request sent and not yet answered
+  int64_t next_request_at_ = 0;
+  std::vector<std::string> reported_problems_;
+};
+
+}  // namespace aggr::cpe

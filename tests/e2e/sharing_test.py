@@ -1,0 +1,203 @@
+#!/usr/bin/env python3
+"""End to end, bandwidth sharing with real TCP: the network of
+network_test.py with its first two subscribers behind customer devices
+running aggr-cpe, joined by a third link, and aggr-broker (on SQLite) on a
+management network (tools/netlab/sharing.py).
+
+The borrower's line (sub1) gets its plan, no more; saturated, its device
+asks the broker, which grants the donor's (sub2's) spare; the headend and
+both devices carry it, and the borrower's TCP rises above its plan both
+ways. The ledger then bills exactly the bytes the headend counted under the
+contract, and the devices' routes go back to their own lines. The broker
+also finds a saturated line by itself (sub2's device never asks) and grants
+it sub1's spare; when the donor then needs its own line, the interruptible
+contract yields to it.
+
+usage: sharing_test.py BUILD_DIR [unittest arguments]   (as root)"""
+import json
+import os
+import re
+import sys
+import tempfile
+import time
+import unittest
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tools", "netlab"))
+from netlab import wait_until  # noqa: E402
+from network import ISPS, SUBSCRIBERS, Network  # noqa: E402
+from sharing import subscriber_prefix  # noqa: E402
+
+BUILD_DIR = None
+BORROWER, DONOR = SUBSCRIBERS[0], SUBSCRIBERS[1]
+
+
+class SharingTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.work_dir = tempfile.mkdtemp(prefix="aggr-share-")
+        cls.net = Network(BUILD_DIR, cls.work_dir, f"sh{os.getpid() % 10000}", "static", sharing=True)
+        cls.net.start()
+        cls.lab, cls.sharing = cls.net.lab, cls.net.sharing
+        cls.port = 5300
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.net.close()
+
+    # ------------------------------------------------------------ helpers
+
+    def iperf_start(self, s, reverse, seconds, label):
+        """An iperf3 client from the subscriber's host to its ISP's server
+        (4 flows: the borrower's device spreads flows, not packets)."""
+        SharingTest.port += 1
+        server = ISPS[s["isp"]]["server"]
+        self.lab.start(f"{label}-server", ["iperf3", "-s", "-1", "-B", server, "-p", str(self.port)], namespace=s["isp"])
+        time.sleep(0.3)
+        argv = ["iperf3", "-c", server, "-p", str(self.port), "-t", str(seconds), "-P", "4", "-J"] + (["-R"] if reverse else [])
+        return self.lab.start(label, argv, namespace=s["name"])
+
+    def iperf_result(self, process, label):
+        process.wait(60)
+        report = json.loads(self.lab.log(label))
+        self.assertNotIn("error", report, self.lab.log(label))
+        return report["end"]["sum_received"]["bits_per_second"] / 1e6
+
+    def mbits(self, s, reverse, seconds=5):
+        label = f"iperf-{s['name']}-{self.port}"
+        return self.iperf_result(self.iperf_start(s, reverse, seconds, label), label)
+
+    def redirects(self):
+        return json.loads(self.net.aggrctl("headend", "--json show redirects"))
+
+    def contract(self, contract_id):
+        return json.loads(self.sharing.brokerctl(f"--json contract {contract_id}"))
+
+    def routes(self, cpe):
+        return self.lab.run(cpe, "ip route show")
+
+    def default_route_hops(self, cpe):
+        """The default route's next hops: [(gateway, weight)]."""
+        text = self.routes(cpe)
+        default = text[text.index("default"):].split("\n")
+        hops = [re.search(r"via (\S+).*weight (\d+)", line) for line in default[1:] if line.strip().startswith("nexthop")]
+        if hops and all(hops):
+            return [(h.group(1), int(h.group(2))) for h in hops]
+        return [(re.search(r"via (\S+)", default[0]).group(1), 1)]
+
+    def wait_for_redirect(self, borrower, timeout):
+        def found():
+            return next((r for r in self.redirects() if str(r["borrower"]) == str(borrower["id"])), None)
+        self.assertTrue(wait_until(found, timeout, 0.2),
+                        f"no redirect for {borrower['name']}:\n{self.lab.log('broker')[-3000:]}\n{self.lab.log('cpe1')}")
+        return found()
+
+    def assert_back_on_own_lines(self):
+        def reverted():
+            return all(self.default_route_hops(f"cpe{s['id']}") == [("100.64.0.1", 1)] and
+                       f"{subscriber_prefix(other)} via" not in self.routes(f"cpe{s['id']}")
+                       for s, other in ((BORROWER, DONOR), (DONOR, BORROWER)))
+        self.assertTrue(wait_until(reverted, 15, 0.2), self.routes("cpe1") + self.routes("cpe2"))
+
+    # -------------------------------------------------------------- tests
+
+    def test_1_without_a_contract_a_line_gets_its_plan(self):
+        down = self.mbits(BORROWER, True, 2)
+        print(f"borrower alone, down: {down:.1f} Mbit/s on a {BORROWER['rates'][0]} Mbit/s plan")
+        self.assertLess(down, 1.1 * BORROWER["rates"][0])
+        self.assertGreater(down, 0.6 * BORROWER["rates"][0])
+        self.assertEqual(self.redirects(), [])
+        self.assertEqual(self.default_route_hops("cpe1"), [("100.64.0.1", 1)])
+
+    def test_2_a_saturated_borrower_asks_and_gets_the_donors_spare_both_ways(self):
+        plan_down, plan_up = BORROWER["rates"]
+        saturating = self.iperf_start(BORROWER, True, 40, "saturating")
+        started = time.time()
+        redirect = self.wait_for_redirect(BORROWER, 25)
+        granted_after = time.time() - started
+        self.lab.stop(saturating)
+        contract_id = redirect["contract"]
+        terms = self.contract(contract_id)
+        print(f"contract {contract_id} in the headend {granted_after:.1f} s after the line saturated: "
+              f"{terms['down_bps'] / 1e6:.1f} Mbit/s down, {terms['up_bps'] / 1e6:.2f} up, from {terms['donor']}")
+        self.assertEqual(terms["borrower"], "1")
+        self.assertEqual(terms["donor"], "2")
+        self.assertEqual(terms["down_bps"], 8_000_000)  # desired, within the donor's 9 Mbit/s lendable
+        self.assertGreater(terms["up_bps"], 4_000_000)  # the donor's 5 Mbit/s, less the headroom
+        # Both devices carry it: the borrower spreads its flows over its own
+        # line and the third link by the upstream rates; the donor routes
+        # the borrower's prefix over the link.
+        self.assertTrue(wait_until(lambda: len(self.default_route_hops("cpe1")) == 2, 10, 0.2), self.routes("cpe1"))
+        hops = dict(self.default_route_hops("cpe1"))
+        self.assertEqual(hops["100.64.0.1"], 256)
+        self.assertEqual(hops["10.200.12.2"], round(terms["up_bps"] * 256 / (plan_up * 1e6)))
+        self.assertIn(f"{subscriber_prefix(BORROWER)} via 10.200.12.1 dev tl0", self.routes("cpe2"))
+
+        down = self.mbits(BORROWER, True)
+        up = self.mbits(BORROWER, False)
+        print(f"borrower with the contract: down {down:.1f} Mbit/s (plan {plan_down} + {terms['down_bps'] / 1e6:.1f}), "
+              f"up {up:.1f} Mbit/s (plan {plan_up} + {terms['up_bps'] / 1e6:.2f})")
+        self.assertGreater(down, 1.15 * plan_down)
+        self.assertLess(down, 1.1 * (plan_down + terms["down_bps"] / 1e6))
+        self.assertGreater(up, 1.15 * plan_up)
+        self.assertLess(up, 1.1 * (plan_up + terms["up_bps"] / 1e6))
+        carried = next(r for r in self.redirects() if r["contract"] == contract_id)["carried"]
+        self.assertGreater(carried["down"]["bytes"], 0)
+        self.assertGreater(carried["up"]["bytes"], 0)
+        SharingTest.first_contract = contract_id
+
+    def test_3_the_ledger_bills_exactly_what_the_headend_counted(self):
+        contract_id = SharingTest.first_contract
+        time.sleep(1)  # nothing in flight
+        redirect = next(r for r in self.redirects() if r["contract"] == contract_id)
+        self.assertEqual(redirect["epoch"], 1, "amended while in force: the headend shows the last epoch only")
+        carried = redirect["carried"]
+        self.sharing.brokerctl(f"cancel {contract_id} key=cancel-{contract_id}")
+        self.assertTrue(wait_until(lambda: self.contract(contract_id)["state"] == "closed", 15, 0.2),
+                        self.contract(contract_id))
+        usage = self.contract(contract_id)["usage"]
+        print(f"headend counted {carried['down']['bytes']} bytes down and {carried['up']['bytes']} up "
+              f"under {contract_id}; the ledger billed {usage['billed_down_bytes']} and {usage['billed_up_bytes']}")
+        self.assertEqual(usage["billed_down_bytes"], carried["down"]["bytes"])
+        self.assertEqual(usage["billed_up_bytes"], carried["up"]["bytes"])
+        billed = carried["down"]["bytes"] + carried["up"]["bytes"]
+        balances = json.loads(self.sharing.brokerctl("--json balances"))
+        self.assertEqual(balances["ledger_total"], 0)
+        self.assertEqual(balances["unbalanced_postings"], [])
+        borrower = json.loads(self.sharing.brokerctl("--json statement 1"))
+        self.assertEqual(borrower["balance"], -billed)  # a micro-unit a byte
+        self.assert_back_on_own_lines()
+        self.assertEqual(self.redirects(), [])
+
+    def test_4_the_broker_finds_a_saturated_line_and_an_interruptible_contract_yields_to_its_donor(self):
+        # sub2's device never asks: the broker sees the line saturated in
+        # the headend's reports and grants it sub1's spare downstream.
+        saturating = self.iperf_start(DONOR, True, 60, "donor-saturating")
+        started = time.time()
+        redirect = self.wait_for_redirect(DONOR, 40)
+        print(f"the broker granted {redirect['contract']} to sub2 {time.time() - started:.1f} s after its line "
+              f"saturated: {redirect['rate']['down'] / 1e6:.1f} Mbit/s down from sub1")
+        self.assertEqual(str(redirect["donor"]), "1")
+        self.assertTrue(wait_until(lambda: f"{subscriber_prefix(DONOR)} via 10.200.12.2 dev tl0" in self.routes("cpe1"),
+                                   10, 0.2), self.routes("cpe1"))
+        self.assertEqual(self.default_route_hops("cpe2"), [("100.64.0.1", 1)])  # downstream only
+        time.sleep(2)
+        # sub1 now needs its own line, while sub2 borrows it.
+        own = self.mbits(BORROWER, True, 6)
+        self.lab.stop(saturating)
+        terms = self.contract(redirect["contract"])
+        print(f"sub1's own download while lending: {own:.1f} Mbit/s on a {BORROWER['rates'][0]} Mbit/s plan; "
+              f"the contract is {terms['state']} at {terms['down_bps'] / 1e6:.1f} Mbit/s")
+        self.assertGreater(own, 0.8 * BORROWER["rates"][0])
+        self.assertTrue(terms["state"] in ("preempting", "settling", "closed") or
+                        terms["down_bps"] < redirect["rate"]["down"], terms)
+
+
+if __name__ == "__main__":
+    if os.geteuid() != 0:
+        print("sharing_test.py needs root (network namespaces)", file=sys.stderr)
+        sys.exit(2)
+    if len(sys.argv) < 2:
+        print(__doc__, file=sys.stderr)
+        sys.exit(2)
+    BUILD_DIR = os.path.abspath(sys.argv.pop(1))
+    unittest.main(verbosity=2)

@@ -1,0 +1,181 @@
+// aggr-cpe's decisions, apart from the kernel: its configuration and every
+// error at file:line:column, the line meter's saturation, the broker's
+// instructions as a device reads them, and the routes a set of contracts
+// makes (tests/e2e/sharing_test.py installs them for real).
+#include <gtest/gtest.h>
+
+#include "controlplane/cpe/cpe_config.h"
+#include "controlplane/cpe/line_meter.h"
+#include "controlplane/cpe/route_plan.h"
+#include "tests/support/process.h"
+
+namespace aggr::test {
+namespace {
+
+using namespace aggr::cpe;
+using nlohmann::json;
+
+IpPrefix address(const char* text) {
+  IpPrefix p;
+  EXPECT_TRUE(parse_prefix(text, &p).ok()) << text;
+  return p;
+}
+
+struct Loaded {
+  bool ok = false;
+  CpeConfig config;
+  std::vector<std::string> errors;
+};
+
+Loaded load(const ScratchDir& dir, const std::string& yaml) {
+  write_file(dir.file("cpe.yaml"), yaml);
+  Loaded out;
+  std::vector<ConfigError> errors;
+  out.ok = load_cpe_config(dir.file("cpe.yaml"), &out.config, &errors);
+  for (const ConfigError& e : errors) out.errors.push_back(e.to_string().substr(dir.path().size() + 1));
+  return out;
+}
+
+TEST(CpeConfig, TheShippedExampleIsValid) {
+  std::vector<ConfigError> errors;
+  CpeConfig c;
+  ASSERT_TRUE(load_cpe_config(std::string(AGGR_SOURCE_DIR) + "/config/cpe-sub1.yaml", &c, &errors))
+      << (errors.empty() ? "" : errors[0].to_string());
+  EXPECT_EQ(c.subscriber, "1");
+  EXPECT_EQ(c.broker_port, 9470);
+  EXPECT_EQ(c.token_file, std::string(AGGR_SOURCE_DIR) + "/config/tokens/cpe-sub1.token");
+  EXPECT_EQ(c.wan_gateway, address("100.64.0.1"));
+  EXPECT_EQ(c.down_bps, 20'000'000u);
+  EXPECT_EQ(c.sync_up_bps, 10'000'000u);
+  ASSERT_EQ(c.third_links.size(), 1u);
+  EXPECT_EQ(c.third_link_to("2")->peer_prefixes, std::vector<IpPrefix>{address("100.64.2.0/29")});
+  EXPECT_TRUE(c.borrow.enabled);
+  EXPECT_EQ(c.borrow.saturated_for_ms, 5000);
+  EXPECT_EQ(c.borrow.desired_bps, 8'000'000u);
+  EXPECT_EQ(c.borrow.direction, Direction::kBoth);
+  EXPECT_EQ(c.borrow.duration_ms, 300'000);
+}
+
+TEST(CpeConfig, EveryErrorIsFoundAndPlaced) {
+  ScratchDir dir("cpe-config");
+  const Loaded l = load(dir, R"(subscriber: a
+broker: {server: nowhere, token_file: t}
+wan: {interface: eth0, gateway: 100.64.0.0/16, down: fast}
+third_links:
+  - {peer: b, interface: tl0, peer_address: 10.0.0.2, peer_prefixes: [100.64.2.1/29]}
+  - {peer: b, interface: tl1, peer_address: 10.0.1.2, peer_prefixes: []}
+borrow: {desired: 1Mbit, min: 2Mbit, direction: sideways, saturated_for: soon}
+colour: blue
+)");
+  EXPECT_FALSE(l.ok);
+  EXPECT_EQ(l.errors, (std::vector<std::string>{
+                          "cpe.yaml:8:1: unknown key 'colour' in the device configuration (expected one of: subscriber, "
+                          "broker, wan, announce, third_links, borrow, measure_interval)",
+                          "cpe.yaml:2:18: broker server: 'nowhere' is not host:port (port 1..65535)",
+                          "cpe.yaml:3:36: wan gateway: '100.64.0.0/16' is not an address",
+                          "cpe.yaml:3:1: wan needs 'up'",
+                          "cpe.yaml:3:59: wan down: 'fast' is not a rate",
+                          "cpe.yaml:5:79: peer prefix: host bits set in 100.64.2.1/29",
+                          "cpe.yaml:6:12: peer 'b' has two third links",
+                          "cpe.yaml:7:71: borrow saturated_for: 'soon' is not a duration such as 500ms, 30s, 5m or 1h",
+                          "cpe.yaml:7:48: borrow direction: 'sideways' is not one of: down, up, both",
+                          "cpe.yaml:7:9: borrow: min is more than desired",
+                      }));
+}
+
+TEST(LineMeter, ALineIsSaturatedOnlyWhenItHasBeenBusyLongEnough) {
+  LineMeter m(20'000'000, 10'000'000, 0.9, 3000);
+  EXPECT_FALSE(m.rates());
+  uint64_t rx = 0, tx = 0;
+  m.observe(0, rx, tx);
+  // 19 Mbit/s down (over 90 %), 2 Mbit/s up, each second.
+  for (int64_t t = 1000; t <= 3000; t += 1000) {
+    rx += 19'000'000 / 8;
+    tx += 2'000'000 / 8;
+    m.observe(t, rx, tx);
+  }
+  EXPECT_EQ(m.rates()->down_bps, 19'000'000u);
+  EXPECT_EQ(m.rates()->up_bps, 2'000'000u);
+  EXPECT_TRUE(m.saturated_down(3000));  // since 0: three seconds
+  EXPECT_FALSE(m.saturated_down(2999));
+  EXPECT_FALSE(m.saturated_up(3000));
+  // One quiet second starts it over.
+  rx += 1'000'000 / 8;
+  m.observe(4000, rx, tx);
+  EXPECT_FALSE(m.saturated_down(4000));
+  rx += 19'000'000 / 8;
+  m.observe(5000, rx, tx);
+  EXPECT_FALSE(m.saturated_down(7999));
+  EXPECT_TRUE(m.saturated_down(8000));
+  // A counter that goes back (the interface was made again) is no rate.
+  m.observe(6000, 10, 10);
+  EXPECT_FALSE(m.rates());
+  EXPECT_FALSE(m.saturated_down(9000));
+}
+
+json instruction(const char* id, const char* role, const char* peer, uint64_t down, uint64_t up) {
+  return {{"contract", id}, {"epoch", 2}, {"role", role}, {"peer", peer}, {"down_bps", down}, {"up_bps", up},
+          {"interruptible", true}, {"expires_at_ms", 90'000}, {"lease_expires_at_ms", 40'000}};
+}
+
+TEST(DeviceInstructions, AreReadWholeOrNotAtAll) {
+  std::vector<DeviceContract> contracts;
+  std::vector<std::string> errors;
+  ASSERT_TRUE(parse_device_instructions(json::array({instruction("c7", "borrower", "b", 5, 6)}), &contracts, &errors));
+  ASSERT_EQ(contracts.size(), 1u);
+  EXPECT_EQ(contracts[0], (DeviceContract{"c7", 2, true, "b", 5, 6, true, 90'000, 40'000}));
+  json bad = instruction("c8", "lender", "b", 5, 6);
+  json short_one = instruction("c9", "donor", "b", 5, 6);
+  short_one.erase("lease_expires_at_ms");
+  EXPECT_FALSE(parse_device_instructions(json::array({instruction("c7", "borrower", "b", 5, 6), bad, short_one}),
+                                         &contracts, &errors));
+  ASSERT_EQ(errors.size(), 2u);
+  EXPECT_EQ(errors[0], "instruction c8: no role 'lender'");
+  EXPECT_EQ(contracts.size(), 1u);  // the last good list stays
+  EXPECT_FALSE(parse_device_instructions(json::object(), &contracts, &errors));
+}
+
+CpeConfig device() {
+  CpeConfig c;
+  c.subscriber = "a";
+  c.wan_interface = "eth0";
+  c.wan_gateway = address("100.64.0.1");
+  c.down_bps = 20'000'000;
+  c.up_bps = 10'000'000;
+  c.third_links = {{"b", "tl0", address("10.200.0.2"), {address("100.64.2.0/29"), address("100.64.9.9")}},
+                   {"c", "tl1", address("10.200.1.2"), {address("100.64.3.0/29")}}};
+  return c;
+}
+
+TEST(RoutePlan, WithoutContractsEverythingGoesOverTheOwnLine) {
+  const RoutePlan plan = plan_routes(device(), {});
+  EXPECT_EQ(plan.default_route, (std::vector<RouteNextHop>{{address("100.64.0.1"), "eth0", 1}}));
+  EXPECT_TRUE(plan.carried.empty());
+}
+
+TEST(RoutePlan, ABorrowerSpreadsItsFlowsByTheUpstreamRates) {
+  const DeviceContract from_b{"c1", 1, true, "b", 8'000'000, 5'000'000, true, 0, 0};
+  const DeviceContract from_c{"c2", 1, true, "c", 8'000'000, 2'500'000, true, 0, 0};
+  RoutePlan plan = plan_routes(device(), {from_b, from_c});
+  EXPECT_EQ(plan.default_route, (std::vector<RouteNextHop>{{address("100.64.0.1"), "eth0", 256},
+                                                           {address("10.200.0.2"), "tl0", 128},
+                                                           {address("10.200.1.2"), "tl1", 64}}));
+  EXPECT_TRUE(plan.carried.empty());
+  // Borrowing downstream only leaves the upstream on the own line.
+  const DeviceContract down_only{"c3", 1, true, "b", 8'000'000, 0, true, 0, 0};
+  EXPECT_EQ(plan_routes(device(), {down_only}).default_route.size(), 1u);
+}
+
+TEST(RoutePlan, ADonorCarriesTheBorrowersPrefixesOverTheThirdLink) {
+  const DeviceContract to_b{"c4", 1, false, "b", 8'000'000, 5'000'000, false, 0, 0};
+  const DeviceContract to_nobody{"c5", 1, false, "z", 1, 1, false, 0, 0};
+  RoutePlan plan = plan_routes(device(), {to_b, to_nobody});
+  EXPECT_EQ(plan.default_route.size(), 1u);
+  const RouteNextHop over_tl0{address("10.200.0.2"), "tl0", 1};
+  EXPECT_EQ(plan.carried, (std::map<IpPrefix, RouteNextHop>{{address("100.64.2.0/29"), over_tl0},
+                                                            {address("100.64.9.9"), over_tl0}}));
+  EXPECT_EQ(plan.problems, std::vector<std::string>{"contract c5: no third link to z"});
+}
+
+}  // namespace
+}  // namespace aggr::test
