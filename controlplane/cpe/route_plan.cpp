@@ -6,6 +6,14 @@ namespace aggr::cpe {
 
 using nlohmann::json;
 
+namespace {
+
+// A count read from JSON: text gives unsigned numbers, but a caller building
+// the document in code may hold a non-negative signed one.
+bool is_count(const json& j) { return j.is_number_unsigned() || (j.is_number_integer() && j.get<int64_t>() >= 0); }
+
+}  // namespace
+
 bool parse_device_instructions(const json& list, std::vector<DeviceContract>* out, std::vector<std::string>* errors) {
   const size_t before = errors->size();
   if (!list.is_array()) {
@@ -16,8 +24,8 @@ bool parse_device_instructions(const json& list, std::vector<DeviceContract>* ou
   for (const json& i : list) {
     DeviceContract c;
     const bool shaped = i.is_object() && i.value("contract", json()).is_string() && i.value("peer", json()).is_string() &&
-                        i.value("role", json()).is_string() && i.value("epoch", json()).is_number_unsigned() &&
-                        i.value("down_bps", json()).is_number_unsigned() && i.value("up_bps", json()).is_number_unsigned() &&
+                        i.value("role", json()).is_string() && is_count(i.value("epoch", json())) &&
+                        is_count(i.value("down_bps", json())) && is_count(i.value("up_bps", json())) &&
                         i.value("interruptible", json()).is_boolean() && i.value("expires_at_ms", json()).is_number_integer() &&
                         i.value("lease_expires_at_ms", json()).is_number_integer();
     if (!shaped) {

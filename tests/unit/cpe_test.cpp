@@ -72,13 +72,13 @@ colour: blue
                           "cpe.yaml:8:1: unknown key 'colour' in the device configuration (expected one of: subscriber, "
                           "broker, wan, announce, third_links, borrow, measure_interval)",
                           "cpe.yaml:2:18: broker server: 'nowhere' is not host:port (port 1..65535)",
-                          "cpe.yaml:3:36: wan gateway: '100.64.0.0/16' is not an address",
-                          "cpe.yaml:3:1: wan needs 'up'",
-                          "cpe.yaml:3:59: wan down: 'fast' is not a rate",
-                          "cpe.yaml:5:79: peer prefix: host bits set in 100.64.2.1/29",
+                          "cpe.yaml:3:33: wan gateway: '100.64.0.0/16' is not an address (no /length)",
+                          "cpe.yaml:3:54: wan down: 'fast' is not a rate (e.g. 100Mbit, 1.5Gbit, 640kbit, 2500000)",
+                          "cpe.yaml:3:6: wan needs 'up'",
+                          "cpe.yaml:5:71: peer prefix: '100.64.2.1/29' has host bits set beyond /29",
                           "cpe.yaml:6:12: peer 'b' has two third links",
-                          "cpe.yaml:7:71: borrow saturated_for: 'soon' is not a duration such as 500ms, 30s, 5m or 1h",
-                          "cpe.yaml:7:48: borrow direction: 'sideways' is not one of: down, up, both",
+                          "cpe.yaml:7:74: borrow saturated_for: 'soon' is not a duration such as 500ms, 30s, 5m or 1h",
+                          "cpe.yaml:7:49: borrow direction: 'sideways' is not one of: down, up, both",
                           "cpe.yaml:7:9: borrow: min is more than desired",
                       }));
 }
@@ -105,8 +105,8 @@ TEST(LineMeter, ALineIsSaturatedOnlyWhenItHasBeenBusyLongEnough) {
   EXPECT_FALSE(m.saturated_down(4000));
   rx += 19'000'000 / 8;
   m.observe(5000, rx, tx);
-  EXPECT_FALSE(m.saturated_down(7999));
-  EXPECT_TRUE(m.saturated_down(8000));
+  EXPECT_FALSE(m.saturated_down(6999));  // busy since 4000
+  EXPECT_TRUE(m.saturated_down(7000));
   // A counter that goes back (the interface was made again) is no rate.
   m.observe(6000, 10, 10);
   EXPECT_FALSE(m.rates());
