@@ -292,8 +292,12 @@ json Broker::device_instructions_for(Sql& sql, const std::string& subscriber, in
 Answer Broker::instructions(const Caller& caller, uint64_t since, int64_t wait_ms) {
   if (caller.role == CallerRole::kOperator) return refused(403, {"only routers and devices take instructions"});
   {
+    // A long poll answers within half a lease even when nothing changed:
+    // each answer renews the caller's leases, which must never run out
+    // while the contract is in force.
     std::unique_lock lock(mutex_);
-    changed_.wait_for(lock, std::chrono::milliseconds(std::clamp<int64_t>(wait_ms, 0, 30'000)),
+    const int64_t longest = std::min<int64_t>(30'000, config_.sharing.lease_ms / 2);
+    changed_.wait_for(lock, std::chrono::milliseconds(std::clamp<int64_t>(wait_ms, 0, longest)),
                       [&] { return version_ > since; });
   }
   // The leases run from now, after the wait.

@@ -3,6 +3,8 @@
 // from a device's request to the ledger's statements.
 #include <httplib.h>
 
+#include <chrono>
+
 #include "controlplane/broker/api_server.h"
 #include "controlplane/broker/broker.h"
 #include "controlplane/broker/schema.h"
@@ -31,6 +33,7 @@ BrokerConfig config() {
   c.third_links = {{"b", "d1"}};
   c.sharing.price_per_gb = 2'000'000;
   c.sharing.fee_ppm = 100'000;
+  c.sharing.lease_ms = 2'000;  // short, for the long poll's renewals
   return c;
 }
 
@@ -182,6 +185,15 @@ TEST_P(BrokerApiTest, AContractsWholeLifeIsBilledExactlyOnce) {
   ASSERT_EQ(donor_side.size(), 1u);
   EXPECT_EQ(donor_side[0]["role"], "donor");
   EXPECT_EQ(donor_side[0]["peer"], "b");
+  // With nothing new, a long poll still answers within half a lease, the
+  // lease renewed: a device that waits as long as it may never lapses.
+  const auto asked = std::chrono::steady_clock::now();
+  const Reply renewed = get("/v1/instructions?since=" + std::to_string(instructions.body["version"].get<uint64_t>()) +
+                                "&wait_ms=30000",
+                            kBorrowerToken);
+  EXPECT_LT(std::chrono::steady_clock::now() - asked, std::chrono::milliseconds(config().sharing.lease_ms));
+  ASSERT_EQ(renewed.body["instructions"].size(), 1u);
+  EXPECT_GT(renewed.body["instructions"][0]["lease_expires_at_ms"], borrower_side[0]["lease_expires_at_ms"]);
 
   // Installed, and counted: readings with a replay and a restart between.
   const json installed = json::array({{{"contract", id}, {"epoch", 1}}});
