@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test on a fresh Debian 12 machine, as root: installs packages,
 # builds with CMake and runs ctest, runs the end-to-end network test, the
-# broker with aggrd and the broker's crash test,
+# broker with aggrd, bandwidth sharing between two customer devices and the
+# broker's crash test,
 # runs the timing-dependent tests again
 # beside spinning threads, builds with meson and runs meson test,
 # runs the unit, hitless-update and operations tests again under ASan + UBSan,
@@ -25,6 +26,8 @@ echo "== LDP interop: aggrd's speaker against FRRouting's ldpd"
 python3 tests/e2e/ldp_interop_test.py build
 echo "== bandwidth sharing: aggrd enforcing and reporting aggr-broker's contracts on veth links"
 python3 tests/e2e/broker_router_test.py build
+echo "== bandwidth sharing end to end: customer devices (aggr-cpe) ask, the broker grants, the headend carries and bills"
+python3 tests/e2e/sharing_test.py build
 echo "== aggr-broker killed (SIGKILL) again and again under a router's reports: the ledger stays exact"
 python3 tests/e2e/broker_crash_test.py build --storage both
 echo "== the shipped transit and tailend configurations validate"
