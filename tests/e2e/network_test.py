@@ -182,7 +182,17 @@ class NetworkTest(unittest.TestCase):
             # On the headend, only what hosts send for the router that it
             # does not answer (router solicitations, MLD reports).
             allowed = {"unanswered"} if router == "headend" else set()
-            self.assertLessEqual(set(drops), allowed, f"{router}: {drops}")
+            self.assertLessEqual(set(drops), allowed, f"{router}: {drops}\n{self.drop_diagnosis(router)}")
+
+    def drop_diagnosis(self, router):
+        """What may explain a router's drops: its LDP sessions and FECs,
+        and what its log says about them."""
+        parts = []
+        if LABELS == "ldp":
+            parts += [self.net.aggrctl(router, "show ldp neighbors"), self.net.aggrctl(router, "show ldp fec")]
+        parts += [line for line in self.lab.log(router).splitlines()
+                  if any(word in line.lower() for word in ("ldp", "session", "warn", "error", "fec"))][-40:]
+        return "\n".join(parts)
 
     def test_6_with_ldp_a_transit_restarts_gracefully_under_traffic(self):
         if LABELS != "ldp":
