@@ -5,7 +5,9 @@
 #    (tools/netlab/demo.py): subscriber hosts behind an Open vSwitch access
 #    node, a headend, a transit and a tailend (aggrd on veths), two ISPs;
 #    TCP from every subscriber at once, and the per-ISP accounting of the
-#    headend and the tailend side by side;
+#    headend and the tailend side by side; then bandwidth sharing: a
+#    saturated subscriber's device (aggr-cpe) gets a grant from aggr-broker,
+#    its download before and after, and what the ledger billed;
 #  - with --pcap, or where namespaces are not allowed, the headend alone:
 #    subscriber traffic for config/demo.yaml from aggr-gen, forwarded
 #    through aggrd's net_pcap ports, shown where an operator looks (aggrctl,
@@ -15,7 +17,7 @@ cd "$(dirname "$0")/.."
 
 bash tools/setup.sh
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-ninja -C build aggrd aggr-gen aggrctl >/dev/null
+ninja -C build aggrd aggr-gen aggrctl aggr-broker aggr-brokerctl aggr-cpe >/dev/null
 
 if [ "${1:-}" != "--pcap" ]; then
   if ip netns add aggr-demo-probe 2>/dev/null; then

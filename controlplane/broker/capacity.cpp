@@ -11,8 +11,8 @@ constexpr size_t kSamplesForP95 = 20;  // fewer: the recent use stands in
 
 int hour_of_day(int64_t at_ms) { return int((at_ms / 3'600'000) % 24); }
 
-uint64_t percentile95(const std::deque<uint64_t>& samples) {
-  std::vector<uint64_t> sorted(samples.begin(), samples.end());
+uint64_t percentile95(const std::vector<uint64_t>& samples) {
+  std::vector<uint64_t> sorted = samples;
   const size_t k = (sorted.size() * 95 + 99) / 100 - 1;
   std::nth_element(sorted.begin(), sorted.begin() + k, sorted.end());
   return sorted[k];
@@ -21,6 +21,15 @@ uint64_t percentile95(const std::deque<uint64_t>& samples) {
 uint64_t non_negative(double v) { return v <= 0 ? 0 : uint64_t(v); }
 
 }  // namespace
+
+void SampleRing::add(uint64_t sample, size_t capacity) {
+  if (samples_.size() < capacity) {
+    samples_.push_back(sample);
+    return;
+  }
+  samples_[next_] = sample;
+  next_ = (next_ + 1) % capacity;
+}
 
 CapacityModel::Line* CapacityModel::line(const std::string& subscriber) {
   if (config_.line(subscriber) == nullptr) return nullptr;
@@ -61,10 +70,9 @@ void CapacityModel::sample(Line& l, Direction d, uint64_t bps, uint64_t capacity
   DirectionUse& u = l.use[size_t(d)];
   const double w = config_.sharing.ewma_weight;
   u.recent_bps = l.last_sample_at < 0 ? double(bps) : w * double(bps) + (1 - w) * u.recent_bps;
-  std::deque<uint64_t>& hour = l.samples[size_t(d)][hour_of_day(at_ms)];
-  hour.push_back(bps);
-  if (hour.size() > kSamplesPerHour) hour.pop_front();
-  u.p95_bps = hour.size() >= kSamplesForP95 ? percentile95(hour) : uint64_t(u.recent_bps);
+  SampleRing& hour = l.samples[size_t(d)][hour_of_day(at_ms)];
+  hour.add(bps, kSamplesPerHour);
+  u.p95_bps = hour.samples().size() >= kSamplesForP95 ? percentile95(hour.samples()) : uint64_t(u.recent_bps);
   const bool busy = capacity > 0 && u.recent_bps >= config_.sharing.saturation * double(capacity);
   if (!busy) u.busy_since = -1;
   else if (u.busy_since < 0) u.busy_since = at_ms;

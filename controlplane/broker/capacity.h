@@ -13,10 +13,10 @@
 
 #include <array>
 #include <cstdint>
-#include <deque>
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "controlplane/broker/broker_config.h"
 
@@ -34,6 +34,17 @@ struct DirectionUse {
 struct LineUse {
   std::array<DirectionUse, 2> direction;  // by Direction
   int64_t last_sample_at = -1;
+};
+
+// The latest `capacity` samples, oldest overwritten; empty until the first.
+class SampleRing {
+ public:
+  void add(uint64_t sample, size_t capacity);
+  const std::vector<uint64_t>& samples() const { return samples_; }  // in no particular order
+
+ private:
+  std::vector<uint64_t> samples_;
+  size_t next_ = 0;  // where the next sample goes once full
 };
 
 class CapacityModel {
@@ -66,8 +77,9 @@ class CapacityModel {
     std::array<DirectionUse, 2> use;
     std::array<uint64_t, 2> sync{0, 0};
     std::map<std::string, Counter> last;  // by router
-    // Rate samples by hour of the day and direction, the latest kept.
-    std::array<std::array<std::deque<uint64_t>, 24>, 2> samples;
+    // Rate samples by hour of the day and direction, the latest kept. An
+    // hour never sampled holds no memory: a broker follows many lines.
+    std::array<std::array<SampleRing, 24>, 2> samples;
     int64_t last_sample_at = -1;
   };
   Line* line(const std::string& subscriber);

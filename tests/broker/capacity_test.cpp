@@ -2,6 +2,8 @@
 // never more lent than there is.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "controlplane/broker/capacity.h"
 #include "controlplane/broker/matching.h"
 
@@ -161,6 +163,17 @@ TEST_F(Matching, APriceCapBelowThePriceOrALineWithoutThirdLinksGetsNoDonor) {
   r = request(1, 1);
   r.borrower = "d1";  // linked to b only, which was never measured
   EXPECT_TRUE(std::holds_alternative<std::string>(match_donor(config, model, r, {})));
+}
+
+TEST(SampleRing, KeepsTheLatestAndHoldsNothingBeforeTheFirst) {
+  SampleRing ring;
+  EXPECT_EQ(ring.samples().capacity(), 0u);
+  for (uint64_t s = 1; s <= 300; ++s) ring.add(s, 256);
+  std::vector<uint64_t> kept = ring.samples();
+  std::sort(kept.begin(), kept.end());
+  ASSERT_EQ(kept.size(), 256u);
+  EXPECT_EQ(kept.front(), 45u);  // 1..44 overwritten, oldest first
+  EXPECT_EQ(kept.back(), 300u);
 }
 
 }  // namespace

@@ -25,15 +25,10 @@ import unittest
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tools", "netlab"))
 from netlab import wait_until  # noqa: E402
 from network import ISPS, SUBSCRIBERS, Network  # noqa: E402
-from sharing import subscriber_prefix  # noqa: E402
+from sharing import broker_contract, iperf_mbits, iperf_start, subscriber_prefix  # noqa: E402
 
 BUILD_DIR = None
 BORROWER, DONOR = SUBSCRIBERS[0], SUBSCRIBERS[1]
-
-
-def broker_contract(redirect):
-    """The broker's name of the contract behind one of aggrd's redirects."""
-    return f"c{redirect['contract']}"
 
 
 class SharingTest(unittest.TestCase):
@@ -52,30 +47,18 @@ class SharingTest(unittest.TestCase):
     # ------------------------------------------------------------ helpers
 
     def iperf_start(self, s, reverse, seconds, label):
-        """An iperf3 client from the subscriber's host to its ISP's server
-        (4 flows: the borrower's device spreads flows, not packets)."""
         SharingTest.port += 1
-        server = ISPS[s["isp"]]["server"]
-        self.lab.start(f"{label}-server", ["iperf3", "-s", "-1", "-B", server, "-p", str(self.port)], namespace=s["isp"])
-        time.sleep(0.3)
-        argv = ["iperf3", "-c", server, "-p", str(self.port), "-t", str(seconds), "-P", "4", "-J"] + (["-R"] if reverse else [])
-        return self.lab.start(label, argv, namespace=s["name"])
-
-    def iperf_result(self, process, label):
-        process.wait(60)
-        report = json.loads(self.lab.log(label))
-        self.assertNotIn("error", report, self.lab.log(label))
-        return report["end"]["sum_received"]["bits_per_second"] / 1e6
+        return iperf_start(self.lab, s, ISPS, reverse, seconds, label, self.port)
 
     def mbits(self, s, reverse, seconds=5):
         label = f"iperf-{s['name']}-{self.port}"
-        return self.iperf_result(self.iperf_start(s, reverse, seconds, label), label)
+        return iperf_mbits(self.lab, self.iperf_start(s, reverse, seconds, label), label)
 
     def redirects(self):
-        return json.loads(self.net.aggrctl("headend", "--json show redirects"))
+        return self.sharing.redirects()
 
     def contract(self, contract_id):
-        return json.loads(self.sharing.brokerctl(f"--json contract {contract_id}"))
+        return self.sharing.contract(contract_id)
 
     def routes(self, cpe):
         return self.lab.run(cpe, "ip route show")
@@ -90,11 +73,9 @@ class SharingTest(unittest.TestCase):
         return [(re.search(r"via (\S+)", default[0]).group(1), 1)]
 
     def wait_for_redirect(self, borrower, timeout):
-        def found():
-            return next((r for r in self.redirects() if str(r["borrower"]) == str(borrower["id"])), None)
-        self.assertTrue(wait_until(found, timeout, 0.2),
+        self.assertTrue(wait_until(lambda: self.sharing.redirect_for(borrower), timeout, 0.2),
                         f"no redirect for {borrower['name']}:\n{self.lab.log('broker')[-3000:]}\n{self.lab.log('cpe1')}")
-        return found()
+        return self.sharing.redirect_for(borrower)
 
     def assert_back_on_own_lines(self):
         def reverted():

@@ -1,8 +1,12 @@
 #!/usr/bin/env python3
 """The demo: builds the network of network.py (subscriber hosts, an access
-node, headend, transit, tailend, two ISPs), runs TCP from every subscriber
-to its ISP's server at once, up then down, and prints what each subscriber
-got and the per-ISP accounting of the headend and the tailend side by side.
+node, headend, transit, tailend, two ISPs, and for bandwidth sharing two
+customer devices and the broker), runs TCP from every subscriber to its
+ISP's server at once, up then down, and prints what each subscriber got and
+the per-ISP accounting of the headend and the tailend side by side. Then
+the first subscriber saturates its line: its device asks the broker, which
+grants the second's spare; its download before and after the grant, and
+what the ledger billed.
 
 usage: demo.py BUILD_DIR   (as root)"""
 import json
@@ -12,7 +16,9 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from netlab import wait_until  # noqa: E402
 from network import ISPS, SUBSCRIBERS, Network  # noqa: E402
+from sharing import broker_contract, iperf_mbits, iperf_start  # noqa: E402
 
 SECONDS = 5
 
@@ -39,13 +45,43 @@ def throughput(net, reverse):
     return results
 
 
+def borrowing(net):
+    """The first subscriber's download alone, then with the contract its
+    device got; the contract's ledger once it is cancelled."""
+    lab, sharing = net.lab, net.sharing
+    borrower, donor = SUBSCRIBERS[0], SUBSCRIBERS[1]
+    print(f"\n== bandwidth sharing: {borrower['name']} saturates its line; its device (aggr-cpe) asks the broker, "
+          f"which lends it {donor['name']}'s spare", flush=True)
+
+    def download(label, port):
+        return iperf_mbits(lab, iperf_start(lab, borrower, ISPS, True, SECONDS, label, port), label)
+    before = download("share-before", 5400)
+    saturating = iperf_start(lab, borrower, ISPS, True, 40, "share-saturating", 5401)
+    started = time.time()
+    if not wait_until(lambda: sharing.redirect_for(borrower), 30, 0.2):
+        raise RuntimeError("no grant: " + lab.log("broker")[-2000:])
+    granted_after = time.time() - started
+    lab.stop(saturating)
+    contract = broker_contract(sharing.redirect_for(borrower))
+    terms = sharing.contract(contract)
+    after = download("share-after", 5402)
+    print(f"{borrower['name']} down on a {borrower['rates'][0]} Mbit/s plan: {before:.1f} Mbit/s before the grant, "
+          f"{after:.1f} Mbit/s with contract {contract} ({terms['down_bps'] / 1e6:.1f} Mbit/s down, "
+          f"{terms['up_bps'] / 1e6:.1f} up from {donor['name']}'s line, in the headend {granted_after:.1f} s "
+          f"after the line saturated)")
+    sharing.brokerctl(f"cancel {contract} key=demo-cancel")
+    wait_until(lambda: sharing.contract(contract)["state"] == "closed", 15, 0.2)
+    print(f"\n== aggr-brokerctl contract {contract}: what the headend counted and the ledger billed")
+    print(sharing.brokerctl(f"contract {contract}"), end="")
+
+
 def main():
     if len(sys.argv) != 2:
         sys.exit(__doc__)
     work_dir = tempfile.mkdtemp(prefix="aggr-demo-")
-    net = Network(sys.argv[1], work_dir, "demo")
-    print("building the network: 3 subscriber hosts, an access node (Open vSwitch), headend, transit, tailend, "
-          "2 ISPs ...", flush=True)
+    net = Network(sys.argv[1], work_dir, "demo", sharing=True)
+    print("building the network: 3 subscriber hosts (2 behind customer devices), an access node (Open vSwitch), "
+          "headend, transit, tailend, 2 ISPs, the broker ...", flush=True)
     net.start()
     try:
         for router in net.ROUTERS:
@@ -71,6 +107,7 @@ def main():
                 h, t = headend[isp][direction], tailend[isp][direction]
                 print(f"{isp:<7}{direction:<6}{h['packets']:>17}{t['packets']:>17}{h['bytes']:>16}{t['bytes']:>16}"
                       f"  {'yes' if h == t else 'NO'}")
+        borrowing(net)
         print(f"\n(configurations and logs: {work_dir})")
     finally:
         net.close()

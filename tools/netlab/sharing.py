@@ -14,7 +14,10 @@ and the device's LAN address (.6), the host's gateway. Subscribers are
 named at the broker by their ids ("1", "2"), as the router reports them.
 Used by tests/e2e/sharing_test.py and the demo."""
 import ipaddress
+import json
 import os
+import time
+
 
 BROKER_PORT = 9470
 TOKENS = {"router": "netlab-router-token-012345", "cpe1": "netlab-cpe1-token-0123456",
@@ -32,6 +35,32 @@ BORROW = {1: "{saturated_for: 3s, min: 1Mbit, desired: 8Mbit, direction: both, i
 
 def _host(subnet, n):
     return str(ipaddress.ip_network(subnet)[n])
+
+
+def iperf_start(lab, s, isps, reverse, seconds, label, port):
+    """An iperf3 client from the subscriber's host to its ISP's server, 4
+    flows (a borrower's device spreads flows over its links, not packets),
+    and the server for it."""
+    server = isps[s["isp"]]["server"]
+    lab.start(f"{label}-server", ["iperf3", "-s", "-1", "-B", server, "-p", str(port)], namespace=s["isp"])
+    time.sleep(0.3)
+    argv = ["iperf3", "-c", server, "-p", str(port), "-t", str(seconds), "-P", "4", "-J"] + (["-R"] if reverse else [])
+    return lab.start(label, argv, namespace=s["name"])
+
+
+def iperf_mbits(lab, process, label):
+    """What an iperf3 client of iperf_start received, in Mbit/s; raises on
+    iperf3's own error."""
+    process.wait(60)
+    report = json.loads(lab.log(label))
+    if "error" in report:
+        raise RuntimeError(f"{label}: {report['error']}")
+    return report["end"]["sum_received"]["bits_per_second"] / 1e6
+
+
+def broker_contract(redirect):
+    """The broker's name of the contract behind one of aggrd's redirects."""
+    return f"c{redirect['contract']}"
 
 
 def subscriber_prefix(s):
@@ -160,6 +189,18 @@ third_links:
             path = self._device_config(s, gateway)
             self.agents[s["id"]] = self.lab.start(f"cpe{s['id']}", [os.path.join(self.net.build_dir, "aggr-cpe"),
                                                                     "--config", path], namespace=f"cpe{s['id']}")
+
+    def redirects(self):
+        """The redirects the headend enforces."""
+        return json.loads(self.net.aggrctl("headend", "--json show redirects"))
+
+    def redirect_for(self, borrower):
+        """The headend's redirect for the borrower, or None."""
+        return next((r for r in self.redirects() if str(r["borrower"]) == str(borrower["id"])), None)
+
+    def contract(self, contract_id):
+        """The broker's view of a contract: terms, usage, events."""
+        return json.loads(self.brokerctl(f"--json contract {contract_id}"))
 
     def brokerctl(self, arguments, check=True):
         """aggr-brokerctl as the operator, from the noc."""
