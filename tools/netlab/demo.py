@@ -53,9 +53,13 @@ def borrowing(net):
     print(f"\n== bandwidth sharing: {borrower['name']} saturates its line; its device (aggr-cpe) asks the broker, "
           f"which lends it {donor['name']}'s spare", flush=True)
 
-    def download(label, port):
-        return iperf_mbits(lab, iperf_start(lab, borrower, ISPS, True, SECONDS, label, port), label)
-    before = download("share-before", 5400)
+    if not sharing.quiet(donor, 8_000_000):
+        raise RuntimeError(f"{donor['name']}'s line did not go quiet:\n{sharing.brokerctl('contracts')}")
+
+    def download(label, port, seconds):
+        return iperf_mbits(lab, iperf_start(lab, borrower, ISPS, True, seconds, label, port), label)
+    # Shorter than the device waits before it asks (borrow.saturated_for).
+    before = download("share-before", 5400, 2)
     saturating = iperf_start(lab, borrower, ISPS, True, 40, "share-saturating", 5401)
     started = time.time()
     if not wait_until(lambda: sharing.redirect_for(borrower), 30, 0.2):
@@ -64,7 +68,7 @@ def borrowing(net):
     lab.stop(saturating)
     contract = broker_contract(sharing.redirect_for(borrower))
     terms = sharing.contract(contract)
-    after = download("share-after", 5402)
+    after = download("share-after", 5402, SECONDS)
     print(f"{borrower['name']} down on a {borrower['rates'][0]} Mbit/s plan: {before:.1f} Mbit/s before the grant, "
           f"{after:.1f} Mbit/s with contract {contract} ({terms['down_bps'] / 1e6:.1f} Mbit/s down, "
           f"{terms['up_bps'] / 1e6:.1f} up from {donor['name']}'s line, in the headend {granted_after:.1f} s "
@@ -106,7 +110,13 @@ def main():
             for direction in ("up", "down"):
                 h, t = headend[isp][direction], tailend[isp][direction]
                 print(f"{isp:<7}{direction:<6}{h['packets']:>17}{t['packets']:>17}{h['bytes']:>16}{t['bytes']:>16}"
-                      f"  {'yes' if h == t else 'NO'}")
+                      f"  {'yes' if h == t else 'no'}")
+        # Downstream the headend holds each line to its plan: the TCP that
+        # overshoots is dropped there, after the tailend counted it.
+        over_plan = json.loads(net.aggrctl("headend", "--json show drops"))["meter_downstream"]
+        handed, delivered = (sum(c[isp]["down"]["packets"] for isp in ISPS) for c in (tailend, headend))
+        print(f"downstream: the tailend handed over {handed} packets = the headend's {delivered} delivered + "
+              f"{over_plan} over the lines' plans (its meter): {'yes' if handed == delivered + over_plan else 'NO'}")
         borrowing(net)
         print(f"\n(configurations and logs: {work_dir})")
     finally:

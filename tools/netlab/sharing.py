@@ -18,6 +18,8 @@ import json
 import os
 import time
 
+from netlab import wait_until
+
 
 BROKER_PORT = 9470
 TOKENS = {"router": "netlab-router-token-012345", "cpe1": "netlab-cpe1-token-0123456",
@@ -197,6 +199,19 @@ third_links:
     def redirect_for(self, borrower):
         """The headend's redirect for the borrower, or None."""
         return next((r for r in self.redirects() if str(r["borrower"]) == str(borrower["id"])), None)
+
+    def quiet(self, donor, spare_bps, timeout=40):
+        """No contract in force at the headend (those there cancelled), and
+        the donor's line idle enough, in the broker's eyes, to lend
+        spare_bps downstream. False on timeout."""
+        for r in self.redirects():
+            c = broker_contract(r)
+            self.brokerctl(f"cancel {c} key=quiet-{c}", check=False)
+
+        def ready():
+            line = json.loads(self.brokerctl(f"--json line {donor['id']}"))
+            return not self.redirects() and line["down"]["lendable_interruptible_bps"] >= spare_bps
+        return wait_until(ready, timeout, 0.5)
 
     def contract(self, contract_id):
         """The broker's view of a contract: terms, usage, events."""
