@@ -9,15 +9,19 @@ seconds=${1:-15}
 
 bash tools/setup.sh
 CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DAGGR_FUZZ=ON -DAGGR_SANITIZE=ON >/dev/null
-targets=(frame_parser_fuzz pipeline_fuzz config_fuzz values_fuzz management_request_fuzz ldp_pdu_fuzz broker_request_fuzz)
+targets=(frame_parser_fuzz pipeline_fuzz config_fuzz values_fuzz management_request_fuzz ldp_pdu_fuzz broker_request_fuzz cpe_fuzz)
 ninja -C build-fuzz "${targets[@]}"
 
 # Seeds: the shipped configurations and subscribers file (config_fuzz reads
 # a mode byte first: 0 = YAML, 1 = subscribers file) and typical values.
 seeds=build-fuzz/seeds
-rm -rf "$seeds" && mkdir -p "$seeds"/{config_fuzz,values_fuzz,frame_parser_fuzz,pipeline_fuzz,management_request_fuzz,ldp_pdu_fuzz,broker_request_fuzz}
+rm -rf "$seeds" && mkdir -p "$seeds"/{config_fuzz,values_fuzz,frame_parser_fuzz,pipeline_fuzz,management_request_fuzz,ldp_pdu_fuzz,broker_request_fuzz,cpe_fuzz}
 for f in config/*.yaml; do { printf '\0'; cat "$f"; } > "$seeds/config_fuzz/$(basename "$f")"; done
 { printf '\1'; head -20 config/demo-subscribers.csv; } > "$seeds/config_fuzz/subscribers.csv"
+# aggr-cpe: its configuration (mode byte even) and the broker's instructions (odd).
+{ printf '\0'; cat config/cpe-sub1.yaml; } > "$seeds/cpe_fuzz/config.yaml"
+printf '\1%s' '[{"contract": "c7", "epoch": 2, "role": "borrower", "peer": "2", "down_bps": 8000000, "up_bps": 4500000, "interruptible": true, "expires_at_ms": 1796219952593, "lease_expires_at_ms": 1796219657593}, {"contract": "c8", "epoch": 1, "role": "donor", "peer": "3", "down_bps": 1000000, "up_bps": 0, "interruptible": false, "expires_at_ms": 1796219952593, "lease_expires_at_ms": 1796219657593}]' \
+  > "$seeds/cpe_fuzz/instructions"
 i=0
 for v in 02:00:00:00:a0:00 100.64.0.0/10 2001:db8:1::/56 100Mbit 1.5Gbit 640kbit 4294967295 192.0.2.1; do
   printf '%s' "$v" > "$seeds/values_fuzz/$((i++))"

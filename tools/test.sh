@@ -11,29 +11,34 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# Each section says how long the run has taken so far: CI's budget is 30 minutes.
+started=$SECONDS
+section() { echo "== [$(( (SECONDS - started) / 60 ))m$(( (SECONDS - started) % 60 ))s] $*"; }
+
 bash tools/setup.sh
 jobs=$(nproc)
 
-echo "== CMake build + ctest"
+section "CMake build + ctest"
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 ninja -C build -j"$jobs"
 (cd build && ctest --output-on-failure)
-echo "== end to end: subscriber hosts, headend, transit, tailend and two ISPs in network namespaces"
+section "end to end: subscriber hosts, headend, transit, tailend and two ISPs in network namespaces"
 python3 tests/e2e/network_test.py build
-echo "== the same network with its labels distributed by LDP"
+section "the same network with its labels distributed by LDP"
 python3 tests/e2e/network_test.py build --ldp
-echo "== LDP interop: aggrd's speaker against FRRouting's ldpd"
+section "LDP interop: aggrd's speaker against FRRouting's ldpd"
 python3 tests/e2e/ldp_interop_test.py build
-echo "== bandwidth sharing: aggrd enforcing and reporting aggr-broker's contracts on veth links"
+section "bandwidth sharing: aggrd enforcing and reporting aggr-broker's contracts on veth links"
 python3 tests/e2e/broker_router_test.py build
-echo "== bandwidth sharing end to end: customer devices (aggr-cpe) ask, the broker grants, the headend carries and bills"
+section "bandwidth sharing end to end: customer devices (aggr-cpe) ask, the broker grants, the headend carries and bills"
 python3 tests/e2e/sharing_test.py build
-echo "== aggr-broker killed (SIGKILL) again and again under a router's reports: the ledger stays exact"
+section "aggr-broker killed (SIGKILL) again and again under a router's reports: the ledger stays exact"
 python3 tests/e2e/broker_crash_test.py build --storage both
-echo "== the shipped transit and tailend configurations validate"
+section "the shipped transit, tailend and customer-device configurations validate"
 for role in transit tailend; do ./build/aggrd --config "config/$role.yaml" --check; done
+./build/aggr-cpe --config config/cpe-sub1.yaml --check
 
-echo "== the tests that depend on timing again, on a loaded host (two spinning threads beside them)"
+section "the tests that depend on timing again, on a loaded host (two spinning threads beside them)"
 # A busy CI machine or a parallel build schedules aggrd, aggr-gen and the
 # tests' own threads late; these must pass that way too.
 export AGGR_TEST_BUSY_THREADS=2
@@ -43,12 +48,12 @@ export AGGR_TEST_BUSY_THREADS=2
 ./build/aggrd_pcap_test ./build/aggrd
 unset AGGR_TEST_BUSY_THREADS
 
-echo "== meson build + meson test"
+section "meson build + meson test"
 if [ ! -d build-meson ]; then meson setup build-meson >/dev/null; fi
 ninja -C build-meson -j"$jobs"
 meson test -C build-meson --print-errorlogs
 
-echo "== unit, hitless-update and operations tests under ASan + UBSan"
+section "unit, hitless-update and operations tests under ASan + UBSan"
 cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DAGGR_SANITIZE=ON >/dev/null
 ninja -C build-asan -j"$jobs" unit_tests hitless_update_test aggrd aggrctl operations_test broker_tests
 # DPDK maps its memory itself; LeakSanitizer would report EAL's allocations.
@@ -60,14 +65,14 @@ export ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=print_stacktra
 # aggrd itself instrumented: its API, exposer and reload threads under load.
 ./build-asan/operations_test ./build-asan/aggrd ./build-asan/aggrctl
 unset ASAN_OPTIONS UBSAN_OPTIONS
-echo "== fuzzing the parsers and the pipeline (libFuzzer, a short run each)"
+section "fuzzing the parsers and the pipeline (libFuzzer, a short run each)"
 bash tools/fuzz.sh 15
-echo "== benchmarks' own Python: the callgrind profile reader"
+section "benchmarks' own Python: the callgrind profile reader"
 /usr/bin/python3 -m unittest discover -s benchmarks -p '*_test.py'
-echo "== benchmarks/run --quick (completes and writes its JSON; speed is not checked)"
+section "benchmarks/run --quick (completes and writes its JSON; speed is not checked)"
 /usr/bin/python3 benchmarks/run --quick --out build/bench-quick
 test -s build/bench-quick/results.json
-echo "== benchmarks/run --instructions --quick (two cases under callgrind; it fails if it counts no packets)"
+section "benchmarks/run --instructions --quick (two cases under callgrind; it fails if it counts no packets)"
 /usr/bin/python3 benchmarks/run --instructions --quick --cases '^(l3fwd-lpm|aggrd-up-qinq-1k)$' --out build/bench-quick
 test -s build/bench-quick/instructions.json
-echo "all tests passed"
+section "all tests passed"

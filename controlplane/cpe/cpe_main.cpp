@@ -48,8 +48,9 @@ int main(int argc, char** argv) {
     return 1;
   }
   if (vm.count("check")) {
-    std::cout << "configuration OK: subscriber " << config.subscriber << ", " << config.third_links.size()
-              << " third links\n";
+    const size_t links = config.third_links.size();
+    std::cout << "configuration OK: subscriber " << config.subscriber << ", " << links
+              << (links == 1 ? " third link" : " third links") << (config.borrow.enabled ? ", borrows" : "") << "\n";
     return 0;
   }
   try {
