@@ -3,7 +3,6 @@
 #include <signal.h>
 
 #include <atomic>
-#include <boost/program_options.hpp>
 #include <chrono>
 #include <cstdio>
 #include <iostream>
@@ -12,6 +11,7 @@
 #include "controlplane/broker/api_server.h"
 #include "controlplane/broker/broker.h"
 #include "controlplane/broker/schema.h"
+#include "controlplane/config/config_command_line.h"
 
 namespace {
 
@@ -22,30 +22,18 @@ void on_signal(int) { stopping = true; }
 }  // namespace
 
 int main(int argc, char** argv) {
-  namespace po = boost::program_options;
-  po::options_description options("aggr-broker --config FILE [--check]");
-  options.add_options()("help,h", "this text")("config,c", po::value<std::string>()->required(), "configuration file")(
-      "check", "validate the configuration and exit");
-  po::variables_map vm;
-  try {
-    po::store(po::parse_command_line(argc, argv, options), vm);
-    if (vm.count("help")) {
-      std::cout << options;
-      return 0;
-    }
-    po::notify(vm);
-  } catch (const po::error& e) {
-    std::cerr << "aggr-broker: " << e.what() << "\n" << options;
-    return 2;
-  }
+  int exit_code = 0;
+  const std::optional<aggr::ConfigCommandLine> command_line =
+      aggr::read_config_command_line(argc, argv, "aggr-broker", &exit_code);
+  if (!command_line) return exit_code;
   using namespace aggr::broker;
   BrokerConfig config;
   std::vector<aggr::ConfigError> errors;
-  if (!load_broker_config(vm["config"].as<std::string>(), &config, &errors)) {
+  if (!load_broker_config(command_line->config, &config, &errors)) {
     for (const aggr::ConfigError& e : errors) std::cerr << e.to_string() << "\n";
     return 1;
   }
-  if (vm.count("check")) {
+  if (command_line->check) {
     std::cout << "configuration OK: " << config.lines.size() << " lines, " << config.callers.size() << " callers\n";
     return 0;
   }

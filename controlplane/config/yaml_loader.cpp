@@ -380,15 +380,7 @@ void read_logging(Reader& r, const YAML::Node& node, RouterConfig& c) {
 void parse_yaml_config(const std::string& path, RouterConfig& c, std::vector<ConfigError>& errors) {
   c.file = path;
   YAML::Node root;
-  try {
-    root = YAML::LoadFile(path);
-  } catch (const YAML::BadFile&) {
-    errors.push_back({{path, 0, 0}, "cannot read the file"});
-    return;
-  } catch (const YAML::ParserException& e) {
-    errors.push_back({{path, e.mark.line + 1, e.mark.column + 1}, "YAML syntax: " + e.msg});
-    return;
-  }
+  if (!load_yaml_file(path, &root, errors)) return;
   Reader r(path, errors);
   if (!r.map(root, "the configuration", {"router", "eal", "workers", "limits", "ports", "isps",
                                          "subscribers", "subscribers_file", "local_labels", "prefix_fecs", "subscriber_pools",

@@ -175,6 +175,20 @@ class YamlReader {
   std::vector<ConfigError>& errors_;
 };
 
+// Reads a YAML file into *root; false with the error placed (a syntax
+// error at its line and column).
+inline bool load_yaml_file(const std::string& path, YAML::Node* root, std::vector<ConfigError>& errors) {
+  try {
+    *root = YAML::LoadFile(path);
+    return true;
+  } catch (const YAML::BadFile&) {
+    errors.push_back({{path, 0, 0}, "cannot read the file"});
+  } catch (const YAML::ParserException& e) {
+    errors.push_back({{path, e.mark.line + 1, e.mark.column + 1}, "YAML syntax: " + e.msg});
+  }
+  return false;
+}
+
 // A file name relative to the configuration file's directory.
 inline std::string relative_to(const std::string& config_path, const std::string& file) {
   std::filesystem::path p(file);

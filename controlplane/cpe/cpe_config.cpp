@@ -80,15 +80,7 @@ const ThirdLinkConfig* CpeConfig::third_link_to(const std::string& peer) const {
 bool load_cpe_config(const std::string& path, CpeConfig* out, std::vector<ConfigError>* errors) {
   const size_t errors_before = errors->size();
   YAML::Node root;
-  try {
-    root = YAML::LoadFile(path);
-  } catch (const YAML::BadFile&) {
-    errors->push_back({{path, 0, 0}, "cannot read the file"});
-    return false;
-  } catch (const YAML::ParserException& e) {
-    errors->push_back({{path, e.mark.line + 1, e.mark.column + 1}, e.msg});
-    return false;
-  }
+  if (!load_yaml_file(path, &root, *errors)) return false;
   YamlReader r(path, *errors);
   CpeConfig c;
   c.file = path;

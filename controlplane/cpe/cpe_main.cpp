@@ -4,9 +4,9 @@
 #include <signal.h>
 
 #include <atomic>
-#include <boost/program_options.hpp>
 #include <iostream>
 
+#include "controlplane/config/config_command_line.h"
 #include "controlplane/config/token_file.h"
 #include "controlplane/cpe/cpe_agent.h"
 
@@ -19,26 +19,14 @@ void on_signal(int) { stopping = true; }
 }  // namespace
 
 int main(int argc, char** argv) {
-  namespace po = boost::program_options;
-  po::options_description options("aggr-cpe --config FILE [--check]");
-  options.add_options()("help,h", "this text")("config,c", po::value<std::string>()->required(), "configuration file")(
-      "check", "validate the configuration and exit");
-  po::variables_map vm;
-  try {
-    po::store(po::parse_command_line(argc, argv, options), vm);
-    if (vm.count("help")) {
-      std::cout << options;
-      return 0;
-    }
-    po::notify(vm);
-  } catch (const po::error& e) {
-    std::cerr << "aggr-cpe: " << e.what() << "\n" << options;
-    return 2;
-  }
+  int exit_code = 0;
+  const std::optional<aggr::ConfigCommandLine> command_line =
+      aggr::read_config_command_line(argc, argv, "aggr-cpe", &exit_code);
+  if (!command_line) return exit_code;
   using namespace aggr::cpe;
   CpeConfig config;
   std::vector<aggr::ConfigError> errors;
-  if (!load_cpe_config(vm["config"].as<std::string>(), &config, &errors)) {
+  if (!load_cpe_config(command_line->config, &config, &errors)) {
     for (const aggr::ConfigError& e : errors) std::cerr << e.to_string() << "\n";
     return 1;
   }
@@ -47,7 +35,7 @@ int main(int argc, char** argv) {
     std::cerr << "aggr-cpe: " << s.error << "\n";
     return 1;
   }
-  if (vm.count("check")) {
+  if (command_line->check) {
     const size_t links = config.third_links.size();
     std::cout << "configuration OK: subscriber " << config.subscriber << ", " << links
               << (links == 1 ? " third link" : " third links") << (config.borrow.enabled ? ", borrows" : "") << "\n";
