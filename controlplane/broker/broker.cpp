@@ -26,7 +26,7 @@ struct Refusal {
 // may be in place.
 Lent lent_now(Sql& sql) {
   Lent lent;
-  for (const Contract& c : contracts::list(sql))
+  for (const Contract& c : contracts::open(sql))
     if (redirect_wanted(c.state)) {
       auto& by_direction = lent[c.terms.donor];
       by_direction[size_t(Direction::kDown)] += uint64_t(c.terms.down_bps);
@@ -206,7 +206,7 @@ Answer Broker::report(const Caller& caller, const std::string& key, const json& 
         changed = true;
       }
     }
-    for (const Contract& c : contracts::list(sql)) {
+    for (const Contract& c : contracts::open(sql)) {
       if (c.terms.router != router || (c.state != S::kExpiring && c.state != S::kPreempting)) continue;
       const bool still = std::any_of(installed.begin(), installed.end(), [&](const auto& i) { return i.first == c.id; });
       const bool revoked = c.state == S::kExpiring || now - contracts::last_event_at(sql, c.id) >= config_.sharing.notice_ms;
@@ -215,8 +215,10 @@ Answer Broker::report(const Caller& caller, const std::string& key, const json& 
         changed = true;
       }
     }
+    // Instructions come by the long poll only: a report's answer is stored
+    // for replays, where leases would be stale.
     return Answer{200, json{{"accepted", accepted}, {"duplicate", duplicate}, {"stale", stale},
-                            {"ignored_lines", ignored_lines}, {"instructions", instructions_for(sql, router, now)}}};
+                            {"ignored_lines", ignored_lines}}};
   }, now);
   if (answer.status == 200 && !answer.replayed) {
     std::lock_guard lock(mutex_);
@@ -257,7 +259,7 @@ bool Broker::in_force(Sql& sql, const Contract& c, int64_t now) {
 
 json Broker::instructions_for(Sql& sql, const std::string& router, int64_t now) {
   json out = json::array();
-  for (const Contract& c : contracts::list(sql)) {
+  for (const Contract& c : contracts::open(sql)) {
     if (c.terms.router != router || !in_force(sql, c, now)) continue;
     out.push_back({{"contract", c.id},
                    {"epoch", c.epoch},
@@ -490,7 +492,7 @@ void Broker::tick(int64_t now) {
     db_->transaction([&](Sql& sql) {
       offers.clear();
       std::set<std::string> borrowing;
-      for (const Contract& c : contracts::list(sql)) {
+      for (const Contract& c : contracts::open(sql)) {
         if (!is_final(c.state)) borrowing.insert(c.terms.borrower);
         if (c.state == S::kInstructed && now - contracts::last_event_at(sql, c.id) > config_.sharing.lease_ms) {
           // Never confirmed within a lease: the router reverts by itself.

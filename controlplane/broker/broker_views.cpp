@@ -127,9 +127,9 @@ std::string Broker::metrics() {
   try {
     db_->transaction([&](Sql& sql) {
       lag_bytes = 0;
-      for (const Contract& c : contracts::list(sql)) {
-        ++by_state[std::string(state_name(c.state))];
-        if (is_final(c.state)) continue;  // settled: billed in full
+      by_state.clear();
+      for (const auto& [state, n] : contracts::count_by_state(sql)) by_state[std::string(state_name(state))] = int(n);
+      for (const Contract& c : contracts::open(sql)) {  // the settled are billed in full
         const ContractUsage u = ledger::usage(sql, c.id);
         lag_bytes += (u.counted_up - u.billed_up) + (u.counted_down - u.billed_down);
       }

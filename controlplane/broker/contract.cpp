@@ -149,6 +149,27 @@ std::vector<Contract> list(Sql& sql, std::optional<ContractState> state) {
   return out;
 }
 
+std::vector<Contract> open(Sql& sql) {
+  // The states spelled out (not "NOT IN" the final ones): the index on
+  // state serves the lookup.
+  static const std::string query = [] {
+    std::string in;
+    for (int s = 0; s <= int(S::kCancelled); ++s)
+      if (!is_final(ContractState(s))) in += std::string(in.empty() ? "'" : ", '") + std::string(state_name(ContractState(s))) + "'";
+    return std::string("SELECT ") + kColumns + " FROM contracts WHERE state IN (" + in + ") ORDER BY id";
+  }();
+  std::vector<Contract> out;
+  for (const Row& r : sql.query(query)) out.push_back(from_row(r));
+  return out;
+}
+
+std::vector<std::pair<ContractState, int64_t>> count_by_state(Sql& sql) {
+  std::vector<std::pair<ContractState, int64_t>> out;
+  for (const Row& r : sql.query("SELECT state, COUNT(*) FROM contracts GROUP BY state ORDER BY state"))
+    if (std::optional<ContractState> s = parse_state(r[0].text())) out.emplace_back(*s, r[1].integer());
+  return out;
+}
+
 std::vector<Contract> of_subscriber(Sql& sql, std::string_view subscriber) {
   std::vector<Contract> out;
   for (const Row& r : sql.query(std::string("SELECT ") + kColumns +

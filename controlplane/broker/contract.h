@@ -82,6 +82,11 @@ Contract create(Sql& sql, const ContractTerms& terms, int64_t now);
 std::optional<Contract> find(Sql& sql, std::string_view id);
 // Every contract, or those in one state.
 std::vector<Contract> list(Sql& sql, std::optional<ContractState> state = std::nullopt);
+// The contracts not yet in a final state, by id: what instructions, leases,
+// settlement and admission look at, however long the history.
+std::vector<Contract> open(Sql& sql);
+// How many contracts are in each state (those with none left out).
+std::vector<std::pair<ContractState, int64_t>> count_by_state(Sql& sql);
 // Contracts of a subscriber, as borrower or donor.
 std::vector<Contract> of_subscriber(Sql& sql, std::string_view subscriber);
 // Moves a contract along an edge of the state machine and records the

@@ -75,6 +75,8 @@ constexpr const char* kTables[] = {
          at BIGINT NOT NULL,
          PRIMARY KEY (posting, account)))",
     "CREATE INDEX IF NOT EXISTS entries_by_account ON entries (account, at)",
+    // The open contracts (not yet final) are looked up at every report and tick.
+    "CREATE INDEX IF NOT EXISTS contracts_by_state ON contracts (state)",
     // Requests that changed something, by caller and idempotency key, with
     // the answer they got.
     R"(CREATE TABLE IF NOT EXISTS requests (
