@@ -28,7 +28,7 @@ section "the same network with its labels distributed by LDP"
 python3 tests/e2e/network_test.py build --ldp
 section "LDP interop: aggrd's speaker against FRRouting's ldpd"
 python3 tests/e2e/ldp_interop_test.py build
-section "bandwidth sharing: aggrd enforcing and reporting aggr-broker's contracts on veth links"
+section "bandwidth sharing: aggrd enforcing and reporting aggr-broker's contracts on veth links, both killed again and again"
 python3 tests/e2e/broker_router_test.py build
 section "bandwidth sharing end to end: customer devices (aggr-cpe) ask, the broker grants, the headend carries and bills"
 python3 tests/e2e/sharing_test.py build

@@ -6,13 +6,22 @@ by long poll and enforces it: the borrower's packets on the donor's line go
 to the borrower's ISP (byte for byte), its downstream excess leaves over the
 donor's line; aggrd counts them under the contract and reports them; after
 the cancellation the ledger holds exactly the bytes aggrd counted, and the
-postings balance. Then the broker is killed: the lease ends in aggrd by
-itself and the donor's line refuses the borrower's packets again, while the
-subscribers' own traffic goes on.
+postings balance. Under a steady stream of the borrower's packets, aggrd,
+the broker and both are killed (SIGKILL) at random moments and started
+again, many times: the ledger then holds exactly what aggrd reported and
+the broker acknowledged in each of aggrd's counter epochs (seen by a proxy
+between the two), never more than aggrd forwarded. Then the broker is
+killed for good: the lease ends in aggrd by itself and the donor's line
+refuses the borrower's packets again, while the subscribers' own traffic
+goes on.
 
 usage: broker_router_test.py BUILD_DIR   (as root)"""
+import http.client
+import http.server
+import itertools
 import json
 import os
+import random
 import shutil
 import signal
 import socket
@@ -20,6 +29,7 @@ import struct
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import unittest
 import urllib.error
@@ -37,6 +47,7 @@ RED_LABEL, GREEN_LABEL, DOWN_LABEL = 1001, 2002, 100
 TOKENS = {"router": "brt-router-token-0123456789", "device": "brt-device-token-0123456789",
           "operator": "brt-operator-token-012345678", "management": "brt-management-token-0123456"}
 BROKER_PORT, MGMT_PORT, METRICS_PORT = 21000 + os.getpid() % 2000, 23000 + os.getpid() % 2000, 25000 + os.getpid() % 2000
+PROXY_PORT = 27000 + os.getpid() % 2000
 LEASE_S = 4
 PACKET_OUTGOING = 4
 SOL_PACKET, PACKET_AUXDATA = 263, 8
@@ -102,6 +113,75 @@ class Http:
             return e.code, json.loads(e.read() or b"null")
 
 
+class RecordingProxy:
+    """Between aggrd and the broker: forwards every request and records each
+    report aggrd sent with what became of it: the broker's status, or None
+    when the broker died with it in hand (committed or not)."""
+
+    def __init__(self, port, upstream_port):
+        self.reports, self.lock = [], threading.Lock()
+        proxy = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):
+                pass
+
+            def forward(self):
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else None
+                headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "connection")}
+                status, reply, kind = None, b"", "application/json"
+                try:
+                    upstream = http.client.HTTPConnection("127.0.0.1", upstream_port, timeout=60)
+                    upstream.request(self.command, self.path, body=body, headers=headers)
+                    answer = upstream.getresponse()
+                    status, reply, kind = answer.status, answer.read(), answer.getheader("Content-Type", kind)
+                    upstream.close()
+                except (OSError, http.client.HTTPException):
+                    pass
+                if self.command == "POST" and self.path == "/v1/reports":
+                    with proxy.lock:
+                        proxy.reports.append((json.loads(body), status))
+                try:
+                    self.send_response(status or 502)
+                    self.send_header("Content-Type", kind)
+                    self.send_header("Content-Length", str(len(reply)))
+                    self.end_headers()
+                    self.wfile.write(reply)
+                except OSError:
+                    self.close_connection = True  # aggrd was killed waiting for it
+
+            do_GET = do_POST = do_PUT = do_DELETE = forward
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", port), Handler)
+        self.server.daemon_threads = True
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def acknowledged_totals(self, contract):
+        """The totals the ledger may hold for the contract: per aggrd counter
+        epoch, the counts of the last report the broker answered, or of a
+        later one it died with (committed or not); summed over the epochs."""
+        with self.lock:
+            reports = list(self.reports)
+        epochs = {}
+        for body, status in reports:
+            for r in body.get("contracts", []):
+                if r["contract"] == contract:
+                    epochs.setdefault(r["epoch"], []).append((r["sequence"], r["up_bytes"] + r["down_bytes"], status))
+        options = []
+        for readings in epochs.values():
+            answered = [r for r in readings if r[2] == 200]
+            last = max(answered, default=(0, 0, 200))
+            options.append({last[1]} | {r[1] for r in readings if r[2] is None and r[0] > last[0]})
+        return {sum(choice) for choice in itertools.product(*options)}, len(epochs)
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
 class BrokerRouterTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
@@ -119,6 +199,7 @@ class BrokerRouterTest(unittest.TestCase):
                    check=False)
                 sh(f"ip link set {end} up")
         cls.write_configs()
+        cls.proxy = RecordingProxy(PROXY_PORT, BROKER_PORT)
         cls.broker = cls.start([os.path.join(BUILD_DIR, "aggr-broker"), "--config", cls.broker_config], "broker")
         cls.broker_http = Http(BROKER_PORT)
         assert wait_until(lambda: cls.reachable(cls.broker_http, "/v1/balances", TOKENS["operator"]), 20)
@@ -137,6 +218,8 @@ class BrokerRouterTest(unittest.TestCase):
                     p.wait(timeout=20)
                 except subprocess.TimeoutExpired:
                     p.kill()
+        if getattr(cls, "proxy", None):
+            cls.proxy.close()
         for s in (getattr(cls, "access", None), getattr(cls, "core", None)):
             if s:
                 s.close()
@@ -170,7 +253,7 @@ eal: {{args: [--no-huge, -m, "256", --no-pci, --file-prefix=brt{TAG}, --log-leve
 workers: {{lcores: [1], idle_polls: 64, idle_sleep_us: 200}}
 management: {{listen: "127.0.0.1:{MGMT_PORT}", token_file: management.token}}
 metrics: {{listen: "127.0.0.1:{METRICS_PORT}"}}
-broker: {{server: "127.0.0.1:{BROKER_PORT}", router: headend, token_file: router.token, report_interval_ms: 500}}
+broker: {{server: "127.0.0.1:{PROXY_PORT}", router: headend, token_file: router.token, report_interval_ms: 500}}
 ports:
   - {{name: access0, role: access, device: "net_af_packet0,iface={ACCESS}", mac: "{ACCESS_MAC}"}}
   - {{name: core0, role: core, device: "net_af_packet1,iface={CORE}", mac: "{CORE_MAC}"}}
@@ -369,6 +452,93 @@ subscribers:
         self.assertTrue(wait_until(lambda: self.broker_http.call(
             "GET", "/v1/lines/2", token=TOKENS["operator"])[1]["down"]["lendable_interruptible_bps"] > 0, 20),
             self.log("broker"))
+
+    def restart(self, which):
+        """SIGKILL to aggrd, the broker or both at once, and each started again."""
+        cls = type(self)
+        victims = {"aggrd": [cls.aggrd], "broker": [cls.broker], "both": [cls.aggrd, cls.broker]}[which]
+        for p in victims:
+            p.send_signal(signal.SIGKILL)
+        for p in victims:
+            p.wait()
+        cls.restarts = getattr(cls, "restarts", 0) + 1
+        if which != "aggrd":
+            cls.broker = cls.start([os.path.join(BUILD_DIR, "aggr-broker"), "--config", cls.broker_config],
+                                   f"broker-{cls.restarts}")
+            self.assertTrue(wait_until(lambda: self.reachable(self.broker_http, "/v1/balances", TOKENS["operator"]),
+                                       20), self.log(f"broker-{cls.restarts}"))
+        if which != "broker":
+            cls.aggrd = cls.start([os.path.join(BUILD_DIR, "aggrd"), "--config", cls.router_config],
+                                  f"aggrd-{cls.restarts}")
+            self.assertTrue(wait_until(lambda: self.reachable(self.router_http, "/v1/status"), 60),
+                            self.log(f"aggrd-{cls.restarts}"))
+
+    def test_m_kills_of_aggrd_and_the_broker_under_traffic_bill_exactly_what_was_reported(self):
+        self.wait_for_measured_donor()
+        status, grant = self.broker_http.call("POST", "/v1/grants", {
+            "subscriber": "1", "min_bps": 1000000, "desired_bps": 8000000, "direction": "up", "duration_s": 600},
+            token=TOKENS["device"], key="grant-kills")
+        self.assertEqual(status, 201, grant)
+        contract, number = grant["id"], int(grant["id"][1:])
+        self.assertTrue(wait_until(lambda: any(r["contract"] == number for r in self.redirects()), 10))
+        # The borrower's packets on the donor's line, 200 bytes each, about
+        # a thousand a second; what reaches the borrower's ISP is counted.
+        stop, forwarded = threading.Event(), [0]
+        frame = line_frame(ACCESS_MAC, BORROWER_MAC, (20,), ipv4("100.64.0.1", "198.51.100.7", 180))
+
+        def send():
+            while not stop.is_set():
+                self.access.send(frame)
+                time.sleep(0.001)
+
+        def count():
+            while not stop.is_set() or time.time() < drained_at[0]:
+                try:
+                    got, address = self.receive(self.core)
+                except socket.timeout:
+                    continue
+                if address[4] != PACKET_OUTGOING and got[12:14] == b"\x88\x47" and got[30:34] == socket.inet_aton("100.64.0.1"):
+                    forwarded[0] += 200
+        drained_at = [float("inf")]
+        threads = [threading.Thread(target=send), threading.Thread(target=count)]
+        for t in threads:
+            t.start()
+        kills = ["aggrd", "broker", "both"] * 3
+        random.shuffle(kills)
+        try:
+            for which in kills:
+                time.sleep(random.uniform(0.2, 1.5))
+                self.restart(which)
+                self.assertTrue(wait_until(lambda: any(r["contract"] == number for r in self.redirects()), 15),
+                                self.log("broker"))
+            time.sleep(1)
+        finally:
+            drained_at[0] = time.time() + 0.5
+            stop.set()
+            for t in threads:
+                t.join()
+        # The contract ends: aggrd removes the redirect, reports its last
+        # counts, and the broker settles.
+        self.assertEqual(self.broker_http.call("POST", f"/v1/contracts/{contract}/cancel", {},
+                                               token=TOKENS["device"], key="cancel-kills")[0], 200)
+        self.assertTrue(wait_until(lambda: self.broker_http.call(
+            "GET", f"/v1/contracts/{contract}", token=TOKENS["operator"])[1]["state"] == "closed", 15),
+            self.log("broker"))
+        usage = self.broker_http.call("GET", f"/v1/contracts/{contract}", token=TOKENS["operator"])[1]["usage"]
+        totals, epochs = self.proxy.acknowledged_totals(contract)
+        billed = usage["billed_up_bytes"] + usage["billed_down_bytes"]
+        print(f"{len(kills)} kills ({', '.join(kills)}): {epochs} counter epochs of aggrd; forwarded {forwarded[0]} "
+              f"bytes under the contract, billed {billed} (what aggrd reported and the broker acknowledged: "
+              f"{sorted(totals)}); lost with killed aggrds: {forwarded[0] - billed}")
+        self.assertEqual((usage["counted_up_bytes"], usage["counted_down_bytes"]),
+                         (usage["billed_up_bytes"], usage["billed_down_bytes"]))
+        self.assertIn(billed, totals)
+        self.assertLessEqual(billed, forwarded[0])
+        self.assertGreater(billed, 0)
+        # An aggrd killed before its first report of the contract leaves no epoch.
+        self.assertGreater(epochs, 1)
+        balances = self.broker_http.call("GET", "/v1/balances", token=TOKENS["operator"])[1]
+        self.assertEqual((balances["ledger_total"], balances["unbalanced_postings"]), (0, []))
 
     def test_y_a_clean_stop_reports_what_was_counted_last(self):
         self.wait_for_measured_donor()
