@@ -5,6 +5,7 @@
 #include <chrono>
 #include <set>
 
+#include "controlplane/broker_client/broker_wire.h"
 #include "controlplane/broker_client/instructions.h"
 #include "controlplane/control_plane.h"
 #include "controlplane/log.h"
@@ -15,13 +16,10 @@ namespace {
 using nlohmann::json;
 using std::chrono::milliseconds;
 
-// The broker holds a long poll up to this long; the client waits a little more.
-constexpr int64_t kLongPollMs = 20'000;
-constexpr milliseconds kRetry{1000};
+using broker_wire::kLongPollMs;
+using broker_wire::kRetry;
 
-uint64_t system_now_ms() {
-  return uint64_t(std::chrono::duration_cast<milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count());
-}
+uint64_t system_now_ms() { return uint64_t(broker_wire::system_now_ms()); }
 
 std::unique_ptr<httplib::Client> client_for(const BrokerClientConfig& config, std::chrono::seconds read_timeout) {
   auto client = std::make_unique<httplib::Client>(config.server.host, config.server.port);
@@ -45,7 +43,7 @@ BrokerClient::BrokerClient(ControlPlane& control, const BrokerClientConfig& conf
       config_(config),
       token_(std::move(token)),
       line_epoch_(system_now_ms()),
-      poll_client_(client_for(config, std::chrono::seconds(kLongPollMs / 1000 + 10))),
+      poll_client_(client_for(config, broker_wire::kLongPollReadTimeout)),
       report_client_(client_for(config, std::chrono::seconds(30))) {
   // Ended contracts keep their counters until their last reading is billed.
   control_.commands().call<bool>([this] {

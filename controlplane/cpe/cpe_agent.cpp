@@ -6,6 +6,7 @@
 #include <chrono>
 #include <fstream>
 
+#include "controlplane/broker_client/broker_wire.h"
 #include "controlplane/log.h"
 
 namespace aggr::cpe {
@@ -14,14 +15,9 @@ namespace {
 using nlohmann::json;
 using std::chrono::milliseconds;
 
-// The broker holds a long poll up to this long; the client waits a little more.
-constexpr int64_t kLongPollMs = 20'000;
-constexpr milliseconds kRetry{1000};
-
-// The broker's leases and expiries are in system-clock milliseconds.
-int64_t system_now_ms() {
-  return std::chrono::duration_cast<milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
+using broker_wire::kLongPollMs;
+using broker_wire::kRetry;
+using broker_wire::system_now_ms;
 
 uint64_t read_counter(const std::string& interface, const char* name) {
   std::ifstream in("/sys/class/net/" + interface + "/statistics/" + name);
@@ -68,7 +64,7 @@ CpeAgent::CpeAgent(CpeConfig config, std::string token)
       token_(std::move(token)),
       meter_(config_.down_bps, config_.up_bps, config_.borrow.saturation, config_.borrow.saturated_for_ms),
       started_ms_(system_now_ms()),
-      poll_client_(client_for(config_, std::chrono::seconds(kLongPollMs / 1000 + 10))),
+      poll_client_(client_for(config_, broker_wire::kLongPollReadTimeout)),
       call_client_(client_for(config_, std::chrono::seconds(10))) {}
 
 CpeAgent::~CpeAgent() {
