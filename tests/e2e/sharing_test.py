@@ -74,7 +74,8 @@ class SharingTest(unittest.TestCase):
 
     def wait_for_redirect(self, borrower, timeout):
         self.assertTrue(wait_until(lambda: self.sharing.redirect_for(borrower), timeout, 0.2),
-                        f"no redirect for {borrower['name']}:\n{self.lab.log('broker')[-3000:]}\n{self.lab.log('cpe1')}")
+                        f"no redirect for {borrower['name']}:\n{self.lab.log('broker')[-3000:]}\n{self.lab.log('cpe1')}\n"
+                        f"{self.sharing.brokerctl('line ' + str(borrower['id']))}{self.sharing.brokerctl('contracts')}")
         return self.sharing.redirect_for(borrower)
 
     def assert_back_on_own_lines(self):
@@ -91,7 +92,9 @@ class SharingTest(unittest.TestCase):
                           self.lab.run("cpe2", "ip -s link show"), self.routes("cpe2"),
                           self.lab.run("cpe2", "sysctl net.ipv4.conf.all.rp_filter net.ipv4.conf.tl0.rp_filter "
                                                "net.ipv4.ip_forward"),
-                          self.net.aggrctl("headend", "show redirects"), self.net.aggrctl("headend", "show drops")])
+                          self.net.aggrctl("headend", "show redirects"), self.net.aggrctl("headend", "show drops"),
+                          self.net.aggrctl("headend", "show status"), self.lab.log("cpe1"), self.lab.log("cpe2"),
+                          self.lab.log("broker")])
 
     # -------------------------------------------------------------- tests
 

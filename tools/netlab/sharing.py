@@ -27,11 +27,13 @@ TOKENS = {"router": "netlab-router-token-012345", "cpe1": "netlab-cpe1-token-012
 THIRD_LINK = "10.200.12.0/30"
 # The management links: noc's end .1, the other .2, a /30 each.
 MANAGEMENT = {"headend": "10.99.1.0/30", "cpe1": "10.99.2.0/30", "cpe2": "10.99.3.0/30"}
-SHARING = {"lease": "5s", "notice": "2s", "saturation": 0.9, "saturated_for": "8s", "rating_interval": "2s",
+# TCP through the headend's policer gets 80 to 95 % of a plan: a line that
+# busy counts as saturated (to the broker, and to sub1's device).
+SHARING = {"lease": "5s", "notice": "2s", "saturation": 0.8, "saturated_for": "8s", "rating_interval": "2s",
            # A micro-unit a byte: each byte billed shows as one unit charged.
            "price_per_gb": 1000000000, "fee": 0.1}
 # The borrower's device asks by itself; the other only follows the broker.
-BORROW = {1: "{saturated_for: 3s, min: 1Mbit, desired: 8Mbit, direction: both, interruptible: true, "
+BORROW = {1: "{saturation: 0.8, saturated_for: 3s, min: 1Mbit, desired: 8Mbit, direction: both, interruptible: true, "
              "duration: 5m, retry: 5s}"}
 
 
