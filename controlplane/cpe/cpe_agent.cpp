@@ -192,7 +192,10 @@ void CpeAgent::apply(const RoutePlan& plan) {
     }
   };
   for (const auto& [prefix, hop] : applied_.carried)
-    if (!plan.carried.count(prefix)) check(delete_route(prefix));
+    if (!plan.carried.count(prefix)) {
+      check(delete_route(prefix));
+      log_info("aggr-cpe: no longer carrying " + format_prefix(prefix));
+    }
   for (const auto& [prefix, hop] : plan.carried) {
     auto was = applied_.carried.find(prefix);
     if (!routes_set_ || was == applied_.carried.end() || !(was->second == hop)) {
