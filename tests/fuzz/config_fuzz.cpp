@@ -10,6 +10,7 @@
 #include <string>
 
 #include "controlplane/config/config.h"
+#include "tests/fuzz/scratch_directory.h"
 
 using namespace aggr;
 
@@ -39,12 +40,7 @@ void check(const LoadResult& r) {
 }  // namespace
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
-  std::filesystem::create_directories(kDirectory);
-  // libFuzzer ends a finished run with exit(); a crash leaves the files.
-  std::atexit([] {
-    std::error_code ignored;
-    std::filesystem::remove_all(kDirectory, ignored);
-  });
+  aggr::fuzz::make_scratch_directory(kDirectory);
   return 0;
 }
 

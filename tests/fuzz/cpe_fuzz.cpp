@@ -16,6 +16,7 @@
 
 #include "controlplane/cpe/cpe_config.h"
 #include "controlplane/cpe/route_plan.h"
+#include "tests/fuzz/scratch_directory.h"
 
 using namespace aggr;
 using namespace aggr::cpe;
@@ -61,11 +62,7 @@ void check_plan(const CpeConfig& config, const RoutePlan& plan) {
 }  // namespace
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
-  std::filesystem::create_directories(kDirectory);
-  std::atexit([] {
-    std::error_code ignored;
-    std::filesystem::remove_all(kDirectory, ignored);
-  });
+  aggr::fuzz::make_scratch_directory(kDirectory);
   return 0;
 }
 
