@@ -1,20 +1,21 @@
 #!/usr/bin/env bash
-# Builds the libFuzzer targets with clang (ASan + UBSan + coverage) and runs
-# each for a while from its seeds. Usage: tools/fuzz.sh [seconds per target]
-# A crash leaves its input in build-fuzz/artifacts/ and fails the script;
-# reproduce with ./build-fuzz/<target> build-fuzz/artifacts/<file>.
+# Runs each libFuzzer target for a while from its seeds, in the sanitizer
+# build (tools/build-sanitize.sh: clang, ASan + UBSan + coverage).
+# Usage: tools/fuzz.sh [seconds per target]
+# A crash leaves its input in build-sanitize/fuzz/artifacts/ and fails the
+# script; reproduce with ./build-sanitize/tests/<target> <that file>.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-15}
 
 bash tools/setup.sh
-CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DAGGR_FUZZ=ON -DAGGR_SANITIZE=ON >/dev/null
 targets=(frame_parser_fuzz pipeline_fuzz config_fuzz values_fuzz management_request_fuzz ldp_pdu_fuzz broker_request_fuzz cpe_fuzz)
-ninja -C build-fuzz "${targets[@]}"
+bash tools/build-sanitize.sh "${targets[@]/#/tests/}"
+out=build-sanitize/fuzz
 
 # Seeds: the shipped configurations and subscribers file (config_fuzz reads
 # a mode byte first: 0 = YAML, 1 = subscribers file) and typical values.
-seeds=build-fuzz/seeds
+seeds=$out/seeds
 rm -rf "$seeds" && mkdir -p "$seeds"/{config_fuzz,values_fuzz,frame_parser_fuzz,pipeline_fuzz,management_request_fuzz,ldp_pdu_fuzz,broker_request_fuzz,cpe_fuzz}
 for f in config/*.yaml; do { printf '\0'; cat "$f"; } > "$seeds/config_fuzz/$(basename "$f")"; done
 { printf '\1'; head -20 config/demo-subscribers.csv; } > "$seeds/config_fuzz/subscribers.csv"
@@ -59,19 +60,19 @@ printf '\x00\x01\x00\x26\x0a\x01\x00\x02\x00\x00\x01\x00\x00\x1c\x00\x01\x19\x70
 # Every kind of PDU FRR's ldpd and aggrd exchanged in the interop test, as captured.
 cp tests/fuzz/seeds/ldp_pdu_fuzz/* "$seeds/ldp_pdu_fuzz/"
 
-mkdir -p build-fuzz/artifacts
+mkdir -p "$out/artifacts"
 for t in "${targets[@]}"; do
-  corpus=build-fuzz/corpus/$t
+  corpus=$out/corpus/$t
   mkdir -p "$corpus"
   echo "== $t (${seconds} s)"
   rc=0
   ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-    ./build-fuzz/$t "$corpus" "$seeds/$t" -max_total_time="$seconds" -print_final_stats=1 \
-      -artifact_prefix=build-fuzz/artifacts/$t- >build-fuzz/$t.log 2>&1 || rc=$?
-  grep -E "^stat::(number_of_executed_units|new_units_added)" build-fuzz/$t.log || true
+    ./build-sanitize/tests/$t "$corpus" "$seeds/$t" -max_total_time="$seconds" -print_final_stats=1 \
+      -artifact_prefix="$out/artifacts/$t-" >"$out/$t.log" 2>&1 || rc=$?
+  grep -E "^stat::(number_of_executed_units|new_units_added)" "$out/$t.log" || true
   if ((rc != 0)); then
-    grep -E "==[0-9]+==|SUMMARY|runtime error|Test unit written" build-fuzz/$t.log || tail -20 build-fuzz/$t.log
-    echo "fuzz: $t failed (exit $rc); log: build-fuzz/$t.log"
+    grep -E "==[0-9]+==|SUMMARY|runtime error|Test unit written" "$out/$t.log" || tail -20 "$out/$t.log"
+    echo "fuzz: $t failed (exit $rc); log: $out/$t.log"
     exit 1
   fi
 done

@@ -4,11 +4,11 @@
 # broker with aggrd, bandwidth sharing between two customer devices and the
 # broker's crash test,
 # runs the timing-dependent tests again
-# beside spinning threads, builds every target with meson (unoptimised)
-# and runs its unit and broker tests,
-# runs the unit, hitless-update and operations tests again under ASan + UBSan,
-# then fuzzes the parsers and the pipeline for a short while, and checks the
-# benchmark harness (its Python tests, then --quick runs).
+# beside spinning threads, builds every target again with meson and clang
+# under ASan + UBSan and runs the unit, broker, hitless-update and operations
+# tests in that build, then fuzzes the parsers and the pipeline for a short
+# while in it, and checks the benchmark harness (its Python tests, then
+# --quick runs).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,7 +19,7 @@ section() { echo "== [$(( (SECONDS - started) / 60 ))m$(( (SECONDS - started) % 
 bash tools/setup.sh
 jobs=$(nproc)
 
-section "CMake build + ctest"
+section "CMake build (optimised, gcc) + ctest"
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 ninja -C build -j"$jobs"
 (cd build && ctest --output-on-failure)
@@ -49,28 +49,17 @@ export AGGR_TEST_BUSY_THREADS=2
 ./build/aggrd_pcap_test ./build/aggrd
 unset AGGR_TEST_BUSY_THREADS
 
-section "meson build (every target, unoptimised) + its unit and broker tests"
-# The optimised binaries' tests ran above; this proves meson builds every
-# target and that what it builds works, at a third of the build time.
-if [ -d build-check-meson ]; then
-  meson setup --reconfigure build-check-meson --buildtype=plain >/dev/null
-else
-  meson setup build-check-meson --buildtype=plain >/dev/null
-fi
-ninja -C build-check-meson -j"$jobs"
-meson test -C build-check-meson --print-errorlogs unit_tests broker_tests
-
-section "unit, hitless-update and operations tests under ASan + UBSan"
-cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DAGGR_SANITIZE=ON >/dev/null
-ninja -C build-asan -j"$jobs" unit_tests hitless_update_test aggrd aggrctl operations_test broker_tests
+section "sanitizer build: every target with meson and clang, ASan + UBSan and fuzzing coverage"
+bash tools/build-sanitize.sh
+section "unit, broker, hitless-update and operations tests under ASan + UBSan"
 # DPDK maps its memory itself; LeakSanitizer would report EAL's allocations.
 export ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
-./build-asan/unit_tests
-./build-asan/hitless_update_test
+./build-sanitize/tests/unit_tests
+./build-sanitize/tests/hitless_update_test
 # The broker's storage, ledger and API on SQLite and a PostgreSQL of its own.
-./build-asan/broker_tests
+./build-sanitize/tests/broker_tests
 # aggrd itself instrumented: its API, exposer and reload threads under load.
-./build-asan/operations_test ./build-asan/aggrd ./build-asan/aggrctl
+./build-sanitize/tests/operations_test ./build-sanitize/aggrd ./build-sanitize/aggrctl
 unset ASAN_OPTIONS UBSAN_OPTIONS
 section "fuzzing the parsers and the pipeline (libFuzzer, a short run each)"
 bash tools/fuzz.sh 15
