@@ -20,21 +20,13 @@ std::string row(const char* format, ...) {
   return buffer;
 }
 
-// The RIB's ISPs in the order they were installed (their index).
-std::vector<const IspState*> isps_in_order(const Rib& rib) {
-  std::vector<const IspState*> isps;
-  for (const auto& [id, state] : rib.isps()) isps.push_back(&state);
-  std::sort(isps.begin(), isps.end(), [](const IspState* a, const IspState* b) { return a->index < b->index; });
-  return isps;
-}
-
 }  // namespace
 
 void print_summary(std::ostream& out, const std::vector<uint16_t>& port_ids, const Rib& rib,
                    const CounterSet& counters) {
   out << "\nPer-ISP traffic (IP bytes)\n";
   out << row("%-16s %14s %16s %14s %16s\n", "ISP", "up packets", "up bytes", "down packets", "down bytes");
-  for (const IspState* state : isps_in_order(rib)) {
+  for (const IspState* state : rib.isps_in_order()) {
     Totals up = counters.isp(state->index, Direction::kUpstream);
     Totals down = counters.isp(state->index, Direction::kDownstream);
     out << row("%-16s %14llu %16llu %14llu %16llu\n", state->name.c_str(), (unsigned long long)up.packets,
@@ -63,7 +55,7 @@ void write_summary_json(std::ostream& out, const std::vector<uint16_t>& port_ids
   auto totals = [](const Totals& t) { return nlohmann::json{{"packets", t.packets}, {"bytes", t.bytes}}; };
   nlohmann::json doc;
   nlohmann::json& isps = doc["isps"] = nlohmann::json::object();
-  for (const IspState* state : isps_in_order(rib)) {
+  for (const IspState* state : rib.isps_in_order()) {
     isps[state->name] = {{"up", totals(counters.isp(state->index, Direction::kUpstream))},
                       {"down", totals(counters.isp(state->index, Direction::kDownstream))}};
   }

@@ -17,6 +17,12 @@ constexpr uint16_t kEtherTypeVlan = 0x8100;  // IEEE 802.1Q C-tag
 constexpr uint16_t kEtherTypeQinq = 0x88A8;  // IEEE 802.1ad S-tag
 constexpr uint16_t kEtherTypeMpls = 0x8847;  // MPLS unicast
 
+// IP protocol numbers (IANA), in IPv4's protocol and IPv6's next header.
+constexpr uint8_t kIpProtoIcmp = 1;
+constexpr uint8_t kIpProtoTcp = 6;
+constexpr uint8_t kIpProtoUdp = 17;
+constexpr uint8_t kIpProtoIcmpv6 = 58;
+
 constexpr unsigned kEtherHeaderLen = 14;
 constexpr unsigned kVlanTagLen = 4;
 constexpr unsigned kMplsEntryLen = 4;

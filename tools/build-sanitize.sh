@@ -6,8 +6,9 @@
 # Usage: tools/build-sanitize.sh [ninja target ...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# A unity build, as tools/test.sh's CMake build: sixteen sources to a unit.
 options=(-Dfuzz=true -Db_sanitize=address,undefined -Db_lundef=false -Doptimization=1 -Ddebug=true
-         "-Dcpp_args=-fno-omit-frame-pointer -fno-sanitize-recover=undefined")
+         -Dunity=on -Dunity_size=16 "-Dcpp_args=-fno-omit-frame-pointer -fno-sanitize-recover=undefined")
 if [ -f build-sanitize/build.ninja ]; then
   meson configure build-sanitize "${options[@]}" >/dev/null
 else

@@ -20,7 +20,12 @@ bash tools/setup.sh
 jobs=$(nproc)
 
 section "CMake build (optimised, gcc) + ctest"
-cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+# A unity build (sources compiled sixteen to a unit: each header and
+# template compiled once a unit, not once a file) without link-time
+# optimisation (which links the dataplane again into every program): a
+# third of the time, the same behaviour.
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_UNITY_BUILD=ON -DCMAKE_UNITY_BUILD_BATCH_SIZE=16 \
+  -DAGGR_LTO=OFF >/dev/null
 ninja -C build -j"$jobs"
 (cd build && ctest --output-on-failure)
 section "end to end: subscriber hosts, headend, transit, tailend and two ISPs in network namespaces"

@@ -53,6 +53,8 @@ constexpr const char* kTables[] = {
          up_bytes BIGINT NOT NULL,
          down_bytes BIGINT NOT NULL,
          PRIMARY KEY (router, contract, epoch)))",
+    // Rating sums a contract's meters over its routers and epochs.
+    "CREATE INDEX IF NOT EXISTS meters_by_contract ON meters (contract)",
     // What of each contract has been rated and posted so far.
     R"(CREATE TABLE IF NOT EXISTS billed (
          contract TEXT PRIMARY KEY,

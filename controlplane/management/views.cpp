@@ -36,15 +36,6 @@ json subscriber_json(const ControlPlane& r, const SubscriberState& state) {
             {"down", c.subscriber_meter_drops(state.handle, Direction::kDownstream)}}}};
 }
 
-// The RIB's ISPs in the order they were installed (their index).
-std::vector<const IspState*> isps_in_order(const Rib& rib) {
-  std::map<uint16_t, const IspState*> by_index;
-  for (const auto& [id, state] : rib.isps()) by_index.emplace(state.index, &state);
-  std::vector<const IspState*> isps;
-  for (const auto& [index, state] : by_index) isps.push_back(state);
-  return isps;
-}
-
 double seconds_since_epoch(std::chrono::system_clock::time_point t) {
   return std::chrono::duration<double>(t.time_since_epoch()).count();
 }
@@ -142,7 +133,7 @@ json nhlfe_json(ControlPlane& r, const NhlfeSpec& nhlfe) {
 
 json isps_view(ControlPlane& r) {
   json isps = json::array();
-  for (const IspState* state : isps_in_order(r.rib())) {
+  for (const IspState* state : r.rib().isps_in_order()) {
     json isp = {{"id", state->id},
                 {"name", state->name},
                 {"subscribers", state->subscribers},
@@ -183,7 +174,7 @@ std::optional<json> subscriber_view(ControlPlane& r, uint32_t id) {
 // What is installed, whoever installed it; not what a file asked for.
 json fec_view(ControlPlane& r) {
   json fecs = json::array();
-  for (const IspState* state : isps_in_order(r.rib())) {
+  for (const IspState* state : r.rib().isps_in_order()) {
     json entry = {{"fec", state->name}, {"isp_id", state->id}, {"installed", state->ftn.has_value()}};
     if (state->ftn) {
       entry.update(nhlfe_json(r, *state->ftn));
@@ -244,7 +235,7 @@ json adjacencies_view(ControlPlane& r) {
     users.entries.push_back(entry + (installed ? "" : " (waiting)"));
     users.installed += installed;
   };
-  for (const IspState* isp : isps_in_order(r.rib())) {
+  for (const IspState* isp : r.rib().isps_in_order()) {
     for (const auto& [source, spec] : isp->ftn_wanted)
       note(spec, "fec " + isp->name + " (" + std::string(entry_source_name(source)) + ")",
            isp->ftn && isp->ftn_source == source);

@@ -14,13 +14,13 @@ namespace {
 // The states in which the kernel itself sends to the entry's MAC.
 constexpr uint16_t kUsableStates = NUD_REACHABLE | NUD_STALE | NUD_DELAY | NUD_PROBE | NUD_PERMANENT | NUD_NOARP;
 
-struct Attributes {
+struct NeighbourAttributes {
   const nlattr* destination = nullptr;
   const nlattr* link_address = nullptr;
 };
 
-int note_attribute(const nlattr* attribute, void* data) {
-  auto* found = static_cast<Attributes*>(data);
+int note_neighbour_attribute(const nlattr* attribute, void* data) {
+  auto* found = static_cast<NeighbourAttributes*>(data);
   switch (mnl_attr_get_type(attribute)) {
     case NDA_DST: found->destination = attribute; break;
     case NDA_LLADDR: found->link_address = attribute; break;
@@ -34,8 +34,8 @@ std::optional<NeighbourEvent> read_neighbour(const nlmsghdr* message) {
   if (mnl_nlmsg_get_payload_len(message) < sizeof(ndmsg)) return std::nullopt;
   const auto* header = static_cast<const ndmsg*>(mnl_nlmsg_get_payload(message));
   if (header->ndm_family != AF_INET && header->ndm_family != AF_INET6) return std::nullopt;
-  Attributes found;
-  mnl_attr_parse(message, sizeof(ndmsg), note_attribute, &found);
+  NeighbourAttributes found;
+  mnl_attr_parse(message, sizeof(ndmsg), note_neighbour_attribute, &found);
   const unsigned bytes = header->ndm_family == AF_INET ? 4 : 16;
   if (found.destination == nullptr || mnl_attr_get_payload_len(found.destination) != bytes) return std::nullopt;
   NeighbourEvent event;

@@ -10,7 +10,7 @@
 namespace aggr {
 namespace {
 
-struct Attributes {
+struct RouteAttributes {
   const nlattr* destination = nullptr;
   const nlattr* gateway = nullptr;
   const nlattr* out_interface = nullptr;
@@ -19,8 +19,8 @@ struct Attributes {
   const nlattr* priority = nullptr;
 };
 
-int note_attribute(const nlattr* attribute, void* data) {
-  auto* found = static_cast<Attributes*>(data);
+int note_route_attribute(const nlattr* attribute, void* data) {
+  auto* found = static_cast<RouteAttributes*>(data);
   switch (mnl_attr_get_type(attribute)) {
     case RTA_DST: found->destination = attribute; break;
     case RTA_GATEWAY: found->gateway = attribute; break;
@@ -61,8 +61,8 @@ std::optional<RouteEvent> read_route(const nlmsghdr* message) {
   const auto* header = static_cast<const rtmsg*>(mnl_nlmsg_get_payload(message));
   if (header->rtm_family != AF_INET && header->rtm_family != AF_INET6) return std::nullopt;
   if (header->rtm_type != RTN_UNICAST) return std::nullopt;  // local, broadcast, multicast, blackhole...
-  Attributes found;
-  mnl_attr_parse(message, sizeof(rtmsg), note_attribute, &found);
+  RouteAttributes found;
+  mnl_attr_parse(message, sizeof(rtmsg), note_route_attribute, &found);
   const uint32_t table = found.table != nullptr ? mnl_attr_get_u32(found.table) : header->rtm_table;
   if (table != RT_TABLE_MAIN) return std::nullopt;
   const uint8_t family = header->rtm_family == AF_INET ? 4 : 6;

@@ -270,6 +270,8 @@ class Rib {
   const IspState* isp_by_index(uint16_t index) const;
   const IspState* isp_named(const std::string& name) const;
   const std::unordered_map<uint32_t, IspState>& isps() const { return isps_; }
+  // The ISPs in the order they were installed (their index): how views list them.
+  std::vector<const IspState*> isps_in_order() const;
   // Installed entries by label.
   const std::map<uint32_t, IlmState>& ilm() const { return ilm_; }
   // What `source` wants for `label` (installed or not); nullptr if nothing.

@@ -105,6 +105,13 @@ Status Rib::clear_handoff(uint32_t isp_id, EntrySource source) {
                        [&] { return install_handoff(isp); });
 }
 
+std::vector<const IspState*> Rib::isps_in_order() const {
+  std::vector<const IspState*> in_order;
+  for (const auto& [id, state] : isps_) in_order.push_back(&state);
+  std::sort(in_order.begin(), in_order.end(), [](const IspState* a, const IspState* b) { return a->index < b->index; });
+  return in_order;
+}
+
 const IspState* Rib::isp_named(const std::string& name) const {
   for (const auto& [id, isp] : isps_)
     if (isp.name == name) return &isp;

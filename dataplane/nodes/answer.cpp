@@ -18,7 +18,6 @@
 namespace aggr {
 namespace {
 
-constexpr uint8_t kIcmp = 1, kIcmpv6 = 58;
 constexpr uint8_t kEchoRequest = 8, kEchoReply = 0;
 constexpr uint8_t kEcho6Request = 128, kEcho6Reply = 129;
 constexpr uint8_t kNeighbourSolicitation = 135, kNeighbourAdvertisement = 136;
@@ -64,12 +63,12 @@ DropReason read_request(rte_mbuf* m, Request* r) {
     r->family = 4;
     r->sender = r->l3 + 12;
     r->l4_offset = (r->l3[0] & 0x0F) * 4u;
-    r->kind = r->l3[9] == kIcmp ? PuntKind::kIcmp : PuntKind::kOther;
+    r->kind = r->l3[9] == wire::kIpProtoIcmp ? PuntKind::kIcmp : PuntKind::kOther;
   } else {
     r->family = 6;
     r->sender = r->l3 + 8;
     r->l4_offset = kIpv6HeaderLength;
-    const bool icmp = r->l3[6] == kIcmpv6 && r->available > kIpv6HeaderLength;
+    const bool icmp = r->l3[6] == wire::kIpProtoIcmpv6 && r->available > kIpv6HeaderLength;
     const uint8_t type = icmp ? r->l3[kIpv6HeaderLength] : 0;
     r->kind = !icmp ? PuntKind::kOther : type >= 133 && type <= 137 ? PuntKind::kNd : PuntKind::kIcmp;
   }
@@ -122,7 +121,7 @@ Question question(const Request& r, const PortAttributes& port) {
                    l4_length >= 8 && l4[0] == kEchoRequest
                ? Question::kEcho
                : Question::kNone;
-  if (!port.gateway_ipv6_set || l3[6] != kIcmpv6 || l4_length < 8) return Question::kNone;
+  if (!port.gateway_ipv6_set || l3[6] != wire::kIpProtoIcmpv6 || l4_length < 8) return Question::kNone;
   if (l4[0] == kEcho6Request && std::memcmp(l3 + 24, port.gateway_ipv6, 16) == 0) return Question::kEcho6;
   // RFC 4861 section 7.1.1: hop limit 255, code 0, 24 bytes at least.
   if (l4[0] == kNeighbourSolicitation && l3[7] == 255 && l4[1] == 0 && l4_length >= 24 &&

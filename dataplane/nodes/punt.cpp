@@ -11,9 +11,10 @@ namespace aggr {
 namespace {
 
 constexpr uint16_t kLdpPort = 646;
-constexpr uint8_t kIcmp = 1, kTcp = 6, kUdp = 17, kIcmpv6 = 58;
 
-bool is_ldp(const uint8_t* l4, uint32_t available) {
+// LDP runs over UDP (discovery) and TCP (sessions), on port 646 both.
+bool is_ldp(uint8_t protocol, const uint8_t* l4, uint32_t available) {
+  if (protocol != wire::kIpProtoTcp && protocol != wire::kIpProtoUdp) return false;
   return available >= 4 && (wire::load_be16(l4) == kLdpPort || wire::load_be16(l4 + 2) == kLdpPort);
 }
 
@@ -32,15 +33,14 @@ PuntKind punt_kind(const uint8_t* frame, uint32_t length) {
   if (ethertype == wire::kEtherTypeArp) return PuntKind::kArp;
   if (ethertype == wire::kEtherTypeIpv4 && available >= 20) {
     const uint32_t header = (l3[0] & 0x0F) * 4u;
-    if (l3[9] == kIcmp) return PuntKind::kIcmp;
-    if ((l3[9] == kTcp || l3[9] == kUdp) && available > header && is_ldp(l3 + header, available - header))
-      return PuntKind::kLdp;
+    if (l3[9] == wire::kIpProtoIcmp) return PuntKind::kIcmp;
+    if (available > header && is_ldp(l3[9], l3 + header, available - header)) return PuntKind::kLdp;
   }
   if (ethertype == wire::kEtherTypeIpv6 && available >= 40) {
     const uint8_t next = l3[6];
-    if (next == kIcmpv6 && available >= 41)  // router and neighbour solicitation/advertisement, redirect
+    if (next == wire::kIpProtoIcmpv6 && available >= 41)  // router and neighbour solicitation/advertisement, redirect
       return l3[40] >= 133 && l3[40] <= 137 ? PuntKind::kNd : PuntKind::kIcmp;
-    if ((next == kTcp || next == kUdp) && is_ldp(l3 + 40, available - 40)) return PuntKind::kLdp;
+    if (is_ldp(next, l3 + 40, available - 40)) return PuntKind::kLdp;
   }
   return PuntKind::kOther;
 }

@@ -33,6 +33,9 @@ extern const char* const kNetworkHeadendTestConfig;
 extern const char* const kTransitTestConfig;
 extern const char* const kTailendTestConfig;
 
+// A MAC address written in a test ("02:00:00:00:a0:00"); aborts if malformed.
+inline gen::Mac mac(const char* text) { return gen::parse_mac_or_die(text); }
+
 // Parses and validates YAML text as if it were a file in a scratch directory.
 LoadResult load_config_text(const std::string& yaml);
 

@@ -16,7 +16,7 @@ namespace {
 using gen::Bytes;
 using gen::Mac;
 
-Mac mac(const char* text) { return gen::parse_mac_or_die(text); }
+using test::mac;
 
 const char* const kGatewayHeadend = R"(
 workers: {lcores: [1]}

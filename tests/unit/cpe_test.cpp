@@ -52,7 +52,7 @@ TEST(CpeConfig, TheShippedExampleIsValid) {
   EXPECT_TRUE(c.borrow.enabled);
   EXPECT_EQ(c.borrow.saturated_for_ms, 5000);
   EXPECT_EQ(c.borrow.desired_bps, 8'000'000u);
-  EXPECT_EQ(c.borrow.direction, Direction::kBoth);
+  EXPECT_EQ(c.borrow.direction, cpe::Direction::kBoth);
   EXPECT_EQ(c.borrow.duration_ms, 300'000);
 }
 

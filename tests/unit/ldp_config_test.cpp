@@ -18,7 +18,7 @@ using test::prefix;
 using test::replaced;
 
 // Line numbers below refer to this text.
-const char* const kTailend = R"(router: {role: tailend, router_id: 10.255.0.3}
+const char* const kConfiguredTailend = R"(router: {role: tailend, router_id: 10.255.0.3}
 workers: {lcores: [1]}
 ports:
   - name: core0
@@ -49,7 +49,7 @@ std::string write_temp(const std::string& text, const std::string& name = "") {
 
 
 TEST(LdpConfig, TakesItsDefaultsFromTheRestOfTheFile) {
-  LoadResult r = load_config(write_temp(kTailend));
+  LoadResult r = load_config(write_temp(kConfiguredTailend));
   for (const ConfigError& e : r.errors) ADD_FAILURE() << e.to_string();
   const LdpConfig& ldp = r.config.ldp;
   EXPECT_TRUE(ldp.enabled);
@@ -65,12 +65,12 @@ TEST(LdpConfig, TakesItsDefaultsFromTheRestOfTheFile) {
   // The ISP's FEC: the link its handoff gateway is on.
   EXPECT_EQ(r.config.isps[0].fec, prefix("192.0.2.0/30"));
   // Without the section, LDP is off.
-  EXPECT_FALSE(load_config(write_temp(replaced(kTailend, "ldp:\n", "ldp_off:\n"))).config.ldp.enabled);
+  EXPECT_FALSE(load_config(write_temp(replaced(kConfiguredTailend, "ldp:\n", "ldp_off:\n"))).config.ldp.enabled);
 }
 
 TEST(LdpConfig, ReadsTheNeighborsKeyFromItsFile) {
   const std::string key_file = write_temp("s3cret\n", "md5.key");
-  LoadResult r = load_config(write_temp(replaced(kTailend, "targeted: 10.255.0.2}", "password_file: md5.key}")));
+  LoadResult r = load_config(write_temp(replaced(kConfiguredTailend, "targeted: 10.255.0.2}", "password_file: md5.key}")));
   for (const ConfigError& e : r.errors) ADD_FAILURE() << e.to_string();
   ASSERT_EQ(r.config.ldp.neighbors.size(), 1u);
   EXPECT_EQ(r.config.ldp.neighbors[0].password, "s3cret");
@@ -89,7 +89,7 @@ class BadLdpConfig : public ::testing::TestWithParam<BadCase> {};
 
 TEST_P(BadLdpConfig, IsRejectedWithFileLineColumnAndReason) {
   const BadCase& c = GetParam();
-  const std::string path = write_temp(replaced(kTailend, c.from, c.to));
+  const std::string path = write_temp(replaced(kConfiguredTailend, c.from, c.to));
   LoadResult r = load_config(path);
   ASSERT_FALSE(r.ok()) << c.name;
   bool found = false;
@@ -126,11 +126,11 @@ INSTANTIATE_TEST_SUITE_P(All, BadLdpConfig, ::testing::ValuesIn(kBadCases),
                          [](const auto& info) { return std::string(info.param.name); });
 
 TEST(LdpConfig, AReloadMayChangeTheFecsTimersAndNeighborsButNotTheIdentity) {
-  LoadResult a = load_config(write_temp(kTailend));
-  LoadResult fecs = load_config(write_temp(replaced(kTailend, "[100.64.0.0/10]", "[100.64.0.0/16]")));
-  LoadResult timers = load_config(write_temp(replaced(kTailend, "keepalive_time: 60", "keepalive_time: 90")));
-  LoadResult neighbors = load_config(write_temp(replaced(kTailend, "targeted: 10.255.0.2", "targeted: 10.255.0.9")));
-  LoadResult identity = load_config(write_temp(replaced(kTailend, "  hello:", "  transport_address: 10.255.0.33\n  hello:")));
+  LoadResult a = load_config(write_temp(kConfiguredTailend));
+  LoadResult fecs = load_config(write_temp(replaced(kConfiguredTailend, "[100.64.0.0/10]", "[100.64.0.0/16]")));
+  LoadResult timers = load_config(write_temp(replaced(kConfiguredTailend, "keepalive_time: 60", "keepalive_time: 90")));
+  LoadResult neighbors = load_config(write_temp(replaced(kConfiguredTailend, "targeted: 10.255.0.2", "targeted: 10.255.0.9")));
+  LoadResult identity = load_config(write_temp(replaced(kConfiguredTailend, "  hello:", "  transport_address: 10.255.0.33\n  hello:")));
   ASSERT_TRUE(a.ok() && fecs.ok() && timers.ok() && neighbors.ok() && identity.ok());
   EXPECT_TRUE(restart_required(a.config, fecs.config).empty());
   EXPECT_TRUE(restart_required(a.config, timers.config).empty());

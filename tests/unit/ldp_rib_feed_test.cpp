@@ -26,7 +26,7 @@ rte_ether_addr ether(const char* text) {
   return out;
 }
 
-const char* const kHeadend = R"(
+const char* const kLdpHeadendConfig = R"(
 router: {role: headend, router_id: 10.255.0.1}
 workers: {lcores: [1]}
 ports:
@@ -45,7 +45,7 @@ subscribers:
 ldp: {}
 )";
 
-const char* const kTailend = R"(
+const char* const kLdpTailendConfig = R"(
 router: {role: tailend, router_id: 10.255.0.3}
 workers: {lcores: [1]}
 ports:
@@ -87,7 +87,7 @@ class LdpRibFeed : public ::testing::Test {
 };
 
 TEST_F(LdpRibFeed, AHeadendPushesTheLabelItsNextHopGivesEachIspsFec) {
-  auto headend = harness(kHeadend);
+  auto headend = harness(kLdpHeadendConfig);
   Rib& rib = *headend->rib;
   RibFeed feed(rib, fec_policy(config_));
   EXPECT_EQ(feed.policy().isp_ftn.at(prefix("192.0.2.0/30")), std::vector<uint32_t>{1});
@@ -132,7 +132,7 @@ TEST_F(LdpRibFeed, AHeadendPushesTheLabelItsNextHopGivesEachIspsFec) {
 }
 
 TEST_F(LdpRibFeed, SwapsFollowTheNextHopsLabelAndImplicitNullPops) {
-  auto headend = harness(kHeadend);
+  auto headend = harness(kLdpHeadendConfig);
   Rib& rib = *headend->rib;
   RibFeed feed(rib, fec_policy(config_));
   const NextHop transit{prefix("10.0.12.2/32"), 1};
@@ -155,7 +155,7 @@ TEST_F(LdpRibFeed, SwapsFollowTheNextHopsLabelAndImplicitNullPops) {
 }
 
 TEST_F(LdpRibFeed, ATailendPopsItsIspsFecToTheIspAndPushesTowardsThePoolsOnly) {
-  auto tailend = harness(kTailend);
+  auto tailend = harness(kLdpTailendConfig);
   Rib& rib = *tailend->rib;
   const FecPolicy policy = fec_policy(config_);
   // The ISP's FEC defaults to its handoff's link.
@@ -180,7 +180,7 @@ TEST_F(LdpRibFeed, ATailendPopsItsIspsFecToTheIspAndPushesTowardsThePoolsOnly) {
 }
 
 TEST_F(LdpRibFeed, ANewPolicyTakesAnIspsEntryAwayAndFollowsTheFecsAsTheyAre) {
-  auto headend = harness(kHeadend);
+  auto headend = harness(kLdpHeadendConfig);
   Rib& rib = *headend->rib;
   RibFeed feed(rib, fec_policy(config_));
   const NextHop transit{prefix("10.0.12.2/32"), 1};

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "controlplane/ldp/session_fsm.h"
+#include "tests/unit/ldp_session_peers.h"
 
 namespace aggr::ldp {
 namespace {
@@ -13,16 +14,9 @@ namespace {
 using namespace std::chrono_literals;
 using Clock = SessionFsm::Clock;
 
-const LdpId kActive{0x0AFF0016, 0}, kPassive{0x0AFF0015, 0};
-
-SessionSettings settings(LdpId local, LdpId peer, bool active, uint16_t keepalive = 180) {
-  SessionSettings s;
-  s.local = local;
-  s.peer = peer;
-  s.active = active;
-  s.keepalive_time = keepalive;
-  return s;
-}
+using test::kActive;
+using test::kPassive;
+using test::session_settings;
 
 // What `from` sends, as `to` receives it: through the bytes of one PDU.
 SessionActions carry(const SessionFsm& from, const SessionActions& sent, SessionFsm& to, Clock::time_point now) {
@@ -55,8 +49,8 @@ class LdpSessionTest : public ::testing::Test {
   }
 
   Clock::time_point t_ = Clock::time_point(1000s);
-  SessionFsm active_{settings(kActive, kPassive, true, 180)};
-  SessionFsm passive_{settings(kPassive, kActive, false, 60)};
+  SessionFsm active_{session_settings(kActive, kPassive, true, 180)};
+  SessionFsm passive_{session_settings(kPassive, kActive, false, 60)};
 };
 
 TEST_F(LdpSessionTest, TwoSessionsOpenAndAgreeOnTheirParameters) {
@@ -106,7 +100,7 @@ TEST_F(LdpSessionTest, AnInitializationTheRfcRefusesEndsTheSessionWithItsStatus)
   for (const Case& c : {Case{"version 2", version_2, StatusCode::kBadProtocolVersion},
                         Case{"another label space", other_space, StatusCode::kSessionRejectedNoHello},
                         Case{"keepalive 0", no_keepalive, StatusCode::kSessionRejectedBadKeepAliveTime}}) {
-    SessionFsm passive(settings(kPassive, kActive, false));
+    SessionFsm passive(session_settings(kPassive, kActive, false));
     passive.connected(t_);
     SessionActions refused = passive.received({kActive, {{MessageType::kInitialization, 1, c.init}}}, t_);
     EXPECT_TRUE(refused.close) << c.what;
@@ -123,7 +117,7 @@ TEST_F(LdpSessionTest, OutOfOrderMessagesAndStrangersEndTheSession) {
   EXPECT_TRUE(early.close);
   EXPECT_EQ(notified(early), StatusCode::kShutdown);
   // A PDU from another LSR than the one this session is with.
-  SessionFsm other(settings(kPassive, kActive, false));
+  SessionFsm other(session_settings(kPassive, kActive, false));
   other.connected(t_);
   SessionActions stranger = other.received({{0x0A000009, 0}, {}}, t_);
   EXPECT_EQ(notified(stranger), StatusCode::kBadLdpIdentifier);
@@ -144,7 +138,8 @@ TEST_F(LdpSessionTest, NotificationsAndUndecodablePdusFollowTheirStatus) {
   SessionActions bye = active_.shutdown();
   SessionActions heard = carry(active_, bye, passive_, t_);  // passive_ already closed: nothing
   EXPECT_TRUE(heard.send.empty());
-  SessionFsm fresh_active(settings(kActive, kPassive, true)), fresh_passive(settings(kPassive, kActive, false));
+  SessionFsm fresh_active(session_settings(kActive, kPassive, true));
+  SessionFsm fresh_passive(session_settings(kPassive, kActive, false));
   fresh_passive.connected(t_);
   fresh_active.connected(t_);
   SessionActions ended = carry(fresh_active, fresh_active.shutdown(), fresh_passive, t_);

@@ -9,21 +9,16 @@
 #include <unistd.h>
 
 #include "controlplane/ldp/session.h"
+#include "tests/unit/ldp_session_peers.h"
 
 namespace aggr::ldp {
 namespace {
 
 using Clock = Session::Clock;
 
-const LdpId kActive{0x0AFF0016, 0}, kPassive{0x0AFF0015, 0};
-
-SessionSettings settings(LdpId local, LdpId peer, bool active) {
-  SessionSettings s;
-  s.local = local;
-  s.peer = peer;
-  s.active = active;
-  return s;
-}
+using test::kActive;
+using test::kPassive;
+using test::session_settings;
 
 Message mapping(uint32_t label, uint8_t third_octet) {
   IpPrefix fec;
@@ -41,8 +36,8 @@ class LdpTransport : public ::testing::Test {
     int fds[2];
     ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, fds), 0);
     raw_ = dup(fds[0]);  // bytes written here arrive in the passive side's stream
-    passive_ = std::make_unique<Session>(settings(kPassive, kActive, false), fds[1], false, Clock::now());
-    active_ = std::make_unique<Session>(settings(kActive, kPassive, true), fds[0], false, Clock::now());
+    passive_ = std::make_unique<Session>(session_settings(kPassive, kActive, false), fds[1], false, Clock::now());
+    active_ = std::make_unique<Session>(session_settings(kActive, kPassive, true), fds[0], false, Clock::now());
   }
   void TearDown() override { close(raw_); }
 

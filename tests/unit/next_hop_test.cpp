@@ -16,7 +16,7 @@ namespace {
 using gen::Bytes;
 using gen::Mac;
 
-Mac mac(const char* text) { return gen::parse_mac_or_die(text); }
+using test::mac;
 
 rte_ether_addr ether(const char* text) {
   rte_ether_addr out;

@@ -16,7 +16,7 @@ using gen::Bytes;
 using gen::LabelEntry;
 using gen::Mac;
 
-Mac mac(const char* text) { return gen::parse_mac_or_die(text); }
+using test::mac;
 
 gen::IpPacketSpec ipv4(std::initializer_list<uint8_t> source, std::initializer_list<uint8_t> destination,
                        uint8_t ttl = 64, uint16_t length = 100) {
