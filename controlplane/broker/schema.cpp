@@ -33,7 +33,10 @@ constexpr const char* kTables[] = {
          reason TEXT NOT NULL,
          PRIMARY KEY (contract, seq)))",
     // Each reading a router reported, once: cumulative bytes under a
-    // contract within one counter epoch.
+    // contract within one counter epoch. Keyed in the order reports come
+    // (a report's readings share its epoch and sequence), so that a report
+    // appends to the key's index instead of touching a page of it for
+    // every contract.
     R"(CREATE TABLE IF NOT EXISTS readings (
          router TEXT NOT NULL,
          contract TEXT NOT NULL,
@@ -42,7 +45,7 @@ constexpr const char* kTables[] = {
          up_bytes BIGINT NOT NULL,
          down_bytes BIGINT NOT NULL,
          received_at BIGINT NOT NULL,
-         PRIMARY KEY (router, contract, epoch, sequence)))",
+         PRIMARY KEY (router, epoch, sequence, contract)))",
     // The latest reading of each (router, contract, epoch): what that
     // counter has counted in all.
     R"(CREATE TABLE IF NOT EXISTS meters (
