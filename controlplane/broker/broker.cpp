@@ -206,8 +206,12 @@ Answer Broker::report(const Caller& caller, const std::string& key, const json& 
         changed = true;
       }
     }
-    for (const Contract& c : contracts::open(sql)) {
-      if (c.terms.router != router || (c.state != S::kExpiring && c.state != S::kPreempting)) continue;
+    // Only the ending ones (by the index on state), not every open contract:
+    // a report's cost stays with its own contracts however many there are.
+    std::vector<Contract> ending = contracts::list(sql, S::kExpiring);
+    for (Contract& c : contracts::list(sql, S::kPreempting)) ending.push_back(std::move(c));
+    for (const Contract& c : ending) {
+      if (c.terms.router != router) continue;
       const bool still = std::any_of(installed.begin(), installed.end(), [&](const auto& i) { return i.first == c.id; });
       const bool revoked = c.state == S::kExpiring || now - contracts::last_event_at(sql, c.id) >= config_.sharing.notice_ms;
       if (!still && revoked) {

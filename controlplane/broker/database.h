@@ -65,7 +65,9 @@ class Database {
  public:
   virtual ~Database() = default;
   // Runs body as one transaction, serialized with every other one of this
-  // process. Throws DatabaseError (or what body throws) after a rollback.
+  // process; returns once it is committed. Throws DatabaseError (or what
+  // body throws) after its changes are rolled back. SQLite commits the
+  // bodies that wait meanwhile together (group commit), each atomic alone.
   virtual void transaction(const std::function<void(Sql&)>& body) = 0;
   // "sqlite" or "postgresql".
   virtual std::string_view kind() const = 0;

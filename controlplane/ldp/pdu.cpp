@@ -32,8 +32,8 @@ struct Failure {
 
 // One message's parameters, TLV by TLV.
 struct Tlv {
-  uint16_t type;  // without the U and F bits
-  bool unknown_ok;
+  uint16_t type = 0;  // without the U and F bits
+  bool unknown_ok = false;
   std::span<const uint8_t> value;
 };
 

@@ -1,6 +1,9 @@
 // The billing ledger on each storage: readings counted once, postings that
 // balance and add up to exactly what the routers counted.
 #include <random>
+#include <stdexcept>
+#include <thread>
+#include <vector>
 
 #include "controlplane/broker/contract.h"
 #include "controlplane/broker/ledger.h"
@@ -194,6 +197,44 @@ TEST_P(LedgerTest, ATransactionThatFailsLeavesNothingBehind) {
   EXPECT_EQ(read<int64_t>([](Sql& sql) { return ledger::balance(sql, "subscriber:sub-b"); }), 0);
   // The same reading, sent again, is taken.
   EXPECT_EQ(ingest({"r1", c, 1, 1, 5000, 5000}), IngestResult::kAccepted);
+}
+
+// Routers report at once: on SQLite their transactions commit together
+// (group commit). Each must still commit or leave nothing, alone: a body
+// that throws takes none of the others with it.
+TEST_P(LedgerTest, TransactionsAtOnceEachCommitOrLeaveNothingAlone) {
+  constexpr int kThreads = 8, kEach = 25;
+  std::vector<std::string> ids;
+  for (int t = 0; t < kThreads; ++t) ids.push_back(contract());
+  std::vector<std::thread> threads;
+  std::vector<int64_t> committed_up(kThreads, 0);
+  for (int t = 0; t < kThreads; ++t)
+    threads.emplace_back([&, t] {
+      for (int i = 1; i <= kEach; ++i) {
+        const bool fails = i % 3 == 0;
+        try {
+          db_->transaction([&](Sql& sql) {
+            ledger::ingest(sql, {"r1", ids[size_t(t)], 1, i, int64_t(i) * 1000, 0}, 1);
+            if (fails) throw std::runtime_error("refused after the reading was written");
+          });
+          if (!fails) committed_up[size_t(t)] = int64_t(i) * 1000;
+        } catch (const std::runtime_error& e) {
+          EXPECT_TRUE(fails) << e.what();
+        }
+      }
+    });
+  for (std::thread& t : threads) t.join();
+  for (int t = 0; t < kThreads; ++t) {
+    // kEach is not a multiple of 3: the last reading committed.
+    EXPECT_EQ(committed_up[size_t(t)], int64_t(kEach) * 1000);
+    const ContractUsage u = read<ContractUsage>([&](Sql& sql) { return ledger::usage(sql, ids[size_t(t)]); });
+    EXPECT_EQ(u.counted_up, int64_t(kEach) * 1000);
+    // Every third reading's transaction threw: only the others are there.
+    const int64_t stored = read<int64_t>([&](Sql& sql) {
+      return sql.query("SELECT COUNT(*) FROM readings WHERE contract = $1", {ids[size_t(t)]}).at(0).at(0).integer();
+    });
+    EXPECT_EQ(stored, kEach - kEach / 3);
+  }
 }
 
 TEST_P(LedgerTest, WhatWasCommittedIsThereAfterAReconnect) {

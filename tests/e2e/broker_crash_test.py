@@ -9,6 +9,7 @@ PostgreSQL server of the test's own.
 usage: broker_crash_test.py BUILD_DIR [--kills N] [--storage sqlite|postgresql|both]   (as root)"""
 import argparse
 import glob
+import http.client
 import json
 import os
 import random
@@ -76,7 +77,9 @@ sharing: {{price_per_gb: 3000000, fee: 0.15, lease: 1h}}
                 return r.status, json.loads(r.read())
         except urllib.error.HTTPError as e:
             return e.code, json.loads(e.read() or b"null")
-        except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
+        except (urllib.error.URLError, ConnectionError, TimeoutError, OSError, http.client.HTTPException):
+            # Killed before or while answering (an answer cut short is an
+            # IncompleteRead): the router retries with the same key.
             return None, None
 
     def until_answered(self, method, path, caller, body=None, key=None):
@@ -148,12 +151,22 @@ def run(build, storage, database, work, kills):
         time.sleep(random.uniform(0, 0.02))
         if random.random() < 0.5:
             # Mid-request: the report goes out as the broker dies.
-            t = threading.Thread(target=router.report)
+            failures = []
+
+            def report_in_flight():
+                try:
+                    router.report()
+                except Exception as e:  # noqa: BLE001 (the test fails with it below)
+                    failures.append(e)
+
+            t = threading.Thread(target=report_in_flight)
             t.start()
             time.sleep(random.uniform(0, 0.01))
             broker.kill()
             broker.start()
             t.join()  # its report retried on the new broker
+            if failures:
+                raise failures[0]
         else:
             broker.kill()
             broker.start()
