@@ -7,7 +7,9 @@
 #include <fstream>
 
 #include "controlplane/broker_client/broker_wire.h"
+#include "controlplane/cpe/status_server.h"
 #include "controlplane/log.h"
+#include "controlplane/netlink/interface_setup.h"
 
 namespace aggr::cpe {
 namespace {
@@ -79,7 +81,9 @@ CpeAgent::Reply CpeAgent::call(httplib::Client& client, const std::string& metho
   httplib::Headers headers = {{"Authorization", "Bearer " + token_}};
   if (!key.empty()) headers.emplace("Idempotency-Key", key);
   httplib::Result r = method == "GET" ? client.Get(path, headers) : client.Post(path, headers, body.dump(), "application/json");
+  broker_reachable_ = bool(r);
   if (!r) return {};
+  broker_answered_at_ms_ = system_now_ms();
   json parsed = json::parse(r->body, nullptr, false);
   return {r->status, parsed.is_discarded() ? json() : parsed};
 }
@@ -122,7 +126,9 @@ std::vector<DeviceContract> CpeAgent::in_force(int64_t now) {
 }
 
 void CpeAgent::measure(int64_t now) {
-  meter_.observe(now, read_counter(config_.wan_interface, "rx_bytes"), read_counter(config_.wan_interface, "tx_bytes"));
+  rx_bytes_ = read_counter(config_.wan_interface, "rx_bytes");
+  tx_bytes_ = read_counter(config_.wan_interface, "tx_bytes");
+  meter_.observe(now, rx_bytes_, tx_bytes_);
 }
 
 void CpeAgent::announce() {
@@ -146,8 +152,12 @@ void CpeAgent::renew(const DeviceContract& c, int64_t now) {
   if (c.expires_at_ms - now > renew_before || !busy || now < next_request_at_) return;
   const std::string key = c.id + "-renew-" + std::to_string(c.epoch) + "-" + std::to_string(++grant_requests_);
   Reply r = call(*call_client_, "POST", "/v1/contracts/" + c.id + "/renew", {{"duration_s", b.duration_ms / 1000}}, key);
-  if (r.status == 200) log_info("aggr-cpe: contract " + c.id + " renewed for " + std::to_string(b.duration_ms / 1000) + " s");
-  else next_request_at_ = now + kRetry.count();
+  if (r.status == 200) {
+    ++grants_.renewed;
+    log_info("aggr-cpe: contract " + c.id + " renewed for " + std::to_string(b.duration_ms / 1000) + " s");
+  } else {
+    next_request_at_ = now + kRetry.count();
+  }
 }
 
 void CpeAgent::borrow(int64_t now) {
@@ -170,6 +180,7 @@ void CpeAgent::borrow(int64_t now) {
   if (r.status == 0) return;
   pending_grant_key_.reset();
   next_request_at_ = now + b.retry_ms;
+  ++(r.status == 201 ? grants_.granted : grants_.refused);
   if (r.status == 201)
     log_info("aggr-cpe: the line is saturated; granted contract " + r.body.value("id", std::string("?")) + " from " +
              r.body.value("donor", std::string("?")));
@@ -191,6 +202,8 @@ void CpeAgent::apply(const RoutePlan& plan) {
       complete = false;
     }
   };
+  // A link before the routes over it; after them, when it goes.
+  complete = set_links(plan, true);
   for (const auto& [prefix, hop] : applied_.carried)
     if (!plan.carried.count(prefix)) {
       check(delete_route(prefix));
@@ -209,8 +222,64 @@ void CpeAgent::apply(const RoutePlan& plan) {
     check(replace_route(any, plan.default_route));
     log_info("aggr-cpe: default route via " + describe(plan.default_route));
   }
+  if (!set_links(plan, false)) complete = false;
   applied_ = plan;
   routes_set_ = complete;  // anything left undone is done again next interval
+}
+
+bool CpeAgent::set_links(const RoutePlan& plan, bool up) {
+  bool complete = true;
+  auto check = [&](Status s) {
+    if (!s.ok()) {
+      log_error("aggr-cpe: " + s.error);
+      complete = false;
+    }
+  };
+  for (const ThirdLinkConfig& l : config_.third_links) {
+    const bool wanted = plan.links_up.count(l.interface) > 0;
+    if (!l.address || wanted != up) continue;
+    if (routes_set_ && applied_.links_up.count(l.interface) == size_t(wanted)) continue;
+    if (up) {
+      check(set_interface_up(l.interface));
+      check(add_interface_address(l.interface, *l.address));
+      log_info("aggr-cpe: third link to " + l.peer + " up: " + format_prefix(*l.address) + " on " + l.interface);
+    } else {
+      check(remove_interface_address(l.interface, *l.address));
+      check(set_interface_down(l.interface));
+      log_info("aggr-cpe: third link to " + l.peer + " down (" + l.interface + ")");
+    }
+  }
+  return complete;
+}
+
+void CpeAgent::publish_status(int64_t now) {
+  CpeStatus s;
+  s.subscriber = config_.subscriber;
+  s.at_ms = now;
+  s.plan_down_bps = config_.down_bps;
+  s.plan_up_bps = config_.up_bps;
+  s.rx_bytes = rx_bytes_;
+  s.tx_bytes = tx_bytes_;
+  s.rates = meter_.rates();
+  s.saturated_down = meter_.saturated_down(now);
+  s.saturated_up = meter_.saturated_up(now);
+  s.contracts = in_force(now);
+  for (const ThirdLinkConfig& l : config_.third_links) {
+    const bool in_use = std::any_of(s.contracts.begin(), s.contracts.end(), [&](const DeviceContract& c) { return c.peer == l.peer; });
+    s.third_links.push_back({l.peer, l.interface, l.address.has_value(), in_use});
+  }
+  s.routes = applied_;
+  s.routes_complete = routes_set_;
+  s.broker_reachable = broker_reachable_;
+  s.broker_answered_at_ms = broker_answered_at_ms_;
+  s.grants = grants_;
+  std::lock_guard lock(status_mutex_);
+  status_ = std::move(s);
+}
+
+CpeStatus CpeAgent::status() const {
+  std::lock_guard lock(status_mutex_);
+  return status_;
 }
 
 void CpeAgent::run(const std::atomic<bool>& stop) {
@@ -220,6 +289,12 @@ void CpeAgent::run(const std::atomic<bool>& stop) {
   write_sysctl("net/ipv4/conf/all/forwarding", "1");
   write_sysctl("net/ipv4/fib_multipath_hash_policy", "1");
   for (const ThirdLinkConfig& l : config_.third_links) write_sysctl("net/ipv4/conf/" + l.interface + "/rp_filter", "2");
+  publish_status(system_now_ms());
+  if (config_.status_listen) {
+    const auto& [host, port] = *config_.status_listen;
+    status_server_ = std::make_unique<StatusServer>(host, port, [this] { return status(); });
+    log_info("aggr-cpe: status on http://" + host + ":" + std::to_string(port) + "/v1/status and /metrics");
+  }
   instructions_thread_ = std::thread([this] { follow_instructions(); });
   log_info("aggr-cpe: subscriber " + config_.subscriber + " on " + config_.wan_interface + ", broker " +
            config_.broker_host + ":" + std::to_string(config_.broker_port));
@@ -235,12 +310,14 @@ void CpeAgent::run(const std::atomic<bool>& stop) {
     if (!announced_) announce();
     apply(plan_routes(config_, in_force(now)));
     borrow(now);
+    publish_status(now);
     std::unique_lock lock(mutex_);
     changed_.wait_for(lock, milliseconds(config_.measure_interval_ms), [&] { return contracts_changed_ || stop; });
     contracts_changed_ = false;
   }
   log_info("aggr-cpe: stopping; the routes go back to the own line");
   apply(plan_routes(config_, {}));
+  status_server_.reset();
 }
 
 }  // namespace aggr::cpe

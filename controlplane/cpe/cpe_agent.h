@@ -6,6 +6,10 @@
 // of its own follows the broker's instructions for this device by long
 // poll, so that a grant is carried at once.
 //
+// A third link the agent owns is up only while a contract with its peer is
+// in force. With `status` configured, a read-only endpoint shows what the
+// agent sees and does (status_server.h).
+//
 // Every contract is a lease: one the broker has not renewed in time is
 // dropped here by itself, and the routes revert to the own line, so a
 // device cut off from its broker fails safe, as the router does.
@@ -24,6 +28,7 @@
 #include <nlohmann/json.hpp>
 
 #include "controlplane/cpe/cpe_config.h"
+#include "controlplane/cpe/cpe_status.h"
 #include "controlplane/cpe/line_meter.h"
 #include "controlplane/cpe/route_plan.h"
 
@@ -32,6 +37,8 @@ class Client;
 }
 
 namespace aggr::cpe {
+
+class StatusServer;
 
 class CpeAgent {
  public:
@@ -60,6 +67,11 @@ class CpeAgent {
   // The contracts whose leases are not over at `now`.
   std::vector<DeviceContract> in_force(int64_t now);
   void apply(const RoutePlan& plan);
+  // Owned third links to be `up` in the plan and not yet so (all of them
+  // the first time), brought up or down.
+  bool set_links(const RoutePlan& plan, bool up);
+  void publish_status(int64_t now);
+  CpeStatus status() const;
 
   CpeConfig config_;
   std::string token_;
@@ -68,6 +80,8 @@ class CpeAgent {
   std::unique_ptr<httplib::Client> poll_client_, call_client_;
   std::atomic<bool> stopping_{false};
   std::thread instructions_thread_;
+  std::atomic<bool> broker_reachable_{false};
+  std::atomic<int64_t> broker_answered_at_ms_{0};
 
   std::mutex mutex_;
   std::condition_variable changed_;
@@ -82,6 +96,12 @@ class CpeAgent {
   std::optional<std::string> pending_grant_key_;  // a request sent and not yet answered
   int64_t next_request_at_ = 0;
   std::vector<std::string> reported_problems_;
+  uint64_t rx_bytes_ = 0, tx_bytes_ = 0;
+  GrantCounts grants_;
+
+  mutable std::mutex status_mutex_;
+  CpeStatus status_;  // the main loop's latest snapshot
+  std::unique_ptr<StatusServer> status_server_;
 };
 
 }  // namespace aggr::cpe

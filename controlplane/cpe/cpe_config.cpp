@@ -1,5 +1,6 @@
 #include "controlplane/cpe/cpe_config.h"
 
+#include <algorithm>
 #include <set>
 
 #include "controlplane/config/yaml_reader.h"
@@ -33,7 +34,7 @@ void read_third_links(YamlReader& r, const YAML::Node& node, CpeConfig& c) {
   if (!r.sequence(node, "third_links")) return;
   std::set<std::string> peers;
   for (const YAML::Node& n : node) {
-    if (!r.map(n, "a third link", {"peer", "interface", "peer_address", "peer_prefixes"})) continue;
+    if (!r.map(n, "a third link", {"peer", "interface", "peer_address", "peer_prefixes", "address"})) continue;
     ThirdLinkConfig link;
     if (!r.require(n, "peer", "a third link") || !r.scalar(n["peer"], "third link peer", &link.peer)) continue;
     if (!peers.insert(link.peer).second) r.error(n["peer"], "peer '" + link.peer + "' has two third links");
@@ -45,6 +46,16 @@ void read_third_links(YamlReader& r, const YAML::Node& node, CpeConfig& c) {
         IpPrefix prefix;
         if (r.parsed(p, "peer prefix", parse_prefix, &prefix)) link.peer_prefixes.push_back(prefix);
       }
+    if (n["address"]) {
+      IpPrefix address;
+      if (r.parsed(n["address"], "third link address", parse_interface_address, &address)) {
+        if (!prefix_contains(prefix_network(address), link.peer_address) ||
+            std::equal(address.bytes, address.bytes + 16, link.peer_address.bytes))
+          r.error(n["address"], "third link " + link.peer + ": the peer_address " + format_address(link.peer_address) +
+                                    " must be another address of " + format_prefix(prefix_network(address)));
+        link.address = address;
+      }
+    }
     c.third_links.push_back(std::move(link));
   }
 }
@@ -85,7 +96,7 @@ bool load_cpe_config(const std::string& path, CpeConfig* out, std::vector<Config
   CpeConfig c;
   c.file = path;
   if (!r.map(root, "the device configuration",
-             {"subscriber", "broker", "wan", "announce", "third_links", "borrow", "measure_interval"}))
+             {"subscriber", "broker", "wan", "announce", "third_links", "borrow", "measure_interval", "status"}))
     return false;
   if (r.require(root, "subscriber", "the device configuration")) r.scalar(root["subscriber"], "subscriber", &c.subscriber);
   if (r.require(root, "broker", "the device configuration")) read_broker(r, root["broker"], c);
@@ -94,6 +105,10 @@ bool load_cpe_config(const std::string& path, CpeConfig* out, std::vector<Config
   if (root["third_links"]) read_third_links(r, root["third_links"], c);
   if (root["borrow"]) read_borrow(r, root["borrow"], c);
   if (root["measure_interval"]) r.duration(root["measure_interval"], "measure_interval", &c.measure_interval_ms);
+  if (root["status"] && r.map(root["status"], "status", {"listen"}) && r.require(root["status"], "listen", "status")) {
+    std::pair<std::string, uint16_t> listen;
+    if (r.host_port(root["status"]["listen"], "status listen", &listen.first, &listen.second)) c.status_listen = listen;
+  }
   for (const ThirdLinkConfig& l : c.third_links)
     if (l.peer_address.family != c.wan_gateway.family && c.wan_gateway.length > 0)
       r.error(root["third_links"], "third link " + l.peer + ": its peer_address is of another family than the wan gateway");

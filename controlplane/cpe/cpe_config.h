@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -20,6 +21,10 @@ struct ThirdLinkConfig {
   std::string interface;                // this device's end
   IpPrefix peer_address;                // the other device on the link: the next hop
   std::vector<IpPrefix> peer_prefixes;  // the other subscriber's addresses, carried while it borrows from us
+  // This end's address and subnet ("10.200.12.1/30"). Given, the agent owns
+  // the link: up with this address only while a contract with the peer is
+  // in force, down otherwise. Left out, the link is someone else's to keep up.
+  std::optional<IpPrefix> address;
 };
 
 enum class Direction : uint8_t { kDown, kUp, kBoth };
@@ -49,6 +54,9 @@ struct CpeConfig {
   std::vector<ThirdLinkConfig> third_links;
   BorrowPolicy borrow;
   int64_t measure_interval_ms = 1000;
+  // The read-only status and metrics endpoint (GET /v1/status, /metrics);
+  // served only when configured.
+  std::optional<std::pair<std::string, uint16_t>> status_listen;
 
   const ThirdLinkConfig* third_link_to(const std::string& peer) const;
 };

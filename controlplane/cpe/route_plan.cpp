@@ -75,6 +75,7 @@ RoutePlan plan_routes(const CpeConfig& config, const std::vector<DeviceContract>
       plan.problems.push_back("contract " + c.id + ": no third link to " + c.peer);
       continue;
     }
+    if (link->address) plan.links_up.insert(link->interface);
     if (!c.borrower) {
       for (const IpPrefix& p : link->peer_prefixes) plan.carried[p] = {link->peer_address, link->interface, 1};
     } else if (c.up_bps > 0) {

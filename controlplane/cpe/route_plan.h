@@ -11,10 +11,14 @@
 // what the router sends for the borrower over the donor's line reaches it;
 // the borrower's upstream arrives over the link and leaves by the default
 // route.
+// Either side: a third link the agent owns (one with an `address`) is up,
+// with that address, while a contract with its peer is in force, and down
+// otherwise.
 #pragma once
 
 #include <cstdint>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -46,8 +50,11 @@ bool parse_device_instructions(const nlohmann::json& list, std::vector<DeviceCon
 struct RoutePlan {
   std::vector<RouteNextHop> default_route;
   std::map<IpPrefix, RouteNextHop> carried;  // a borrower's prefixes, over the third link to it
+  std::set<std::string> links_up;            // the owned third links in use, by interface
   std::vector<std::string> problems;         // contracts that cannot be carried here, and why
-  bool operator==(const RoutePlan& o) const { return default_route == o.default_route && carried == o.carried; }
+  bool operator==(const RoutePlan& o) const {
+    return default_route == o.default_route && carried == o.carried && links_up == o.links_up;
+  }
 };
 
 // The routes for the contracts in force (leases not yet over).

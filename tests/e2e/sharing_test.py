@@ -7,7 +7,8 @@ management network (tools/netlab/sharing.py).
 The borrower's line (sub1) gets its plan, no more; saturated, its device
 asks the broker, which grants the donor's (sub2's) spare; the headend and
 both devices carry it, and the borrower's TCP rises above its plan both
-ways. The ledger then bills exactly the bytes the headend counted under the
+ways; the devices bring the third link up for the contract (and down
+after it), and show it all on their status endpoints. The ledger then bills exactly the bytes the headend counted under the
 contract, and the devices' routes go back to their own lines. The broker
 also finds a saturated line by itself (sub2's device never asks) and grants
 it sub1's spare; when the donor then needs its own line, the interruptible
@@ -72,6 +73,18 @@ class SharingTest(unittest.TestCase):
             return [(h.group(1), int(h.group(2))) for h in hops]
         return [(re.search(r"via (\S+)", default[0]).group(1), 1)]
 
+    def third_link(self, s):
+        """A device's end of the third link: (link up, its addresses)."""
+        text = self.lab.run(f"cpe{s['id']}", "ip -o addr show dev tl0")
+        flags = self.lab.run(f"cpe{s['id']}", "ip -o link show dev tl0")
+        return ",UP" in flags or "<UP" in flags, re.findall(r"inet (\S+)", text)
+
+    def assert_third_link_down(self):
+        for s in (BORROWER, DONOR):
+            self.assertTrue(wait_until(lambda: self.third_link(s) == (False, []), 10, 0.2), self.third_link(s))
+            link = self.sharing.device_status(s)["third_links"][0]
+            self.assertEqual((link["state"], link["in_use"], link["owned"]), ("down", False, True))
+
     def wait_for_redirect(self, borrower, timeout):
         self.assertTrue(wait_until(lambda: self.sharing.redirect_for(borrower), timeout, 0.2),
                         f"no redirect for {borrower['name']}:\n{self.lab.log('broker')[-3000:]}\n{self.lab.log('cpe1')}\n"
@@ -105,6 +118,13 @@ class SharingTest(unittest.TestCase):
         self.assertGreater(down, 0.6 * BORROWER["rates"][0])
         self.assertEqual(self.redirects(), [])
         self.assertEqual(self.default_route_hops("cpe1"), [("100.64.0.1", 1)])
+        # No contract: the devices keep the third link down and bare.
+        self.assert_third_link_down()
+        status = self.sharing.device_status(BORROWER)
+        self.assertEqual(status["contracts"], [])
+        self.assertEqual(status["line"]["plan"], {"down_bps": BORROWER["rates"][0] * 1_000_000,
+                                                  "up_bps": BORROWER["rates"][1] * 1_000_000})
+        self.assertTrue(status["broker"]["reachable"])
 
     def test_2_a_saturated_borrower_asks_and_gets_the_donors_spare_both_ways(self):
         plan_down, plan_up = BORROWER["rates"]
@@ -129,6 +149,19 @@ class SharingTest(unittest.TestCase):
         self.assertEqual(hops["100.64.0.1"], 256)
         self.assertEqual(hops["10.200.12.2"], round(terms["up_bps"] * 256 / (plan_up * 1e6)))
         self.assertIn(f"{subscriber_prefix(BORROWER)} via 10.200.12.1 dev tl0", self.routes("cpe2"))
+        # ... over the third link, which each device brought up for it.
+        self.assertEqual(self.third_link(BORROWER), (True, ["10.200.12.1/30"]))
+        self.assertEqual(self.third_link(DONOR), (True, ["10.200.12.2/30"]))
+        status = self.sharing.device_status(BORROWER)
+        self.assertEqual([(c["contract"], c["role"], c["peer"]) for c in status["contracts"]],
+                         [(contract_id, "borrower", "2")])
+        self.assertEqual(status["third_links"][0]["state"], "up")
+        self.assertEqual(len(status["routes"]["default"]), 2)
+        self.assertGreaterEqual(status["grants"]["granted"], 1)
+        metrics = self.sharing.device_metrics(DONOR)
+        self.assertIn('aggr_cpe_contracts{role="donor"} 1\n', metrics)
+        self.assertIn(f'aggr_cpe_contract_rate_bps{{role="donor",direction="down"}} {terms["down_bps"]}\n', metrics)
+        self.assertIn('aggr_cpe_third_link_in_use{peer="1",interface="tl0"} 1\n', metrics)
 
         down = self.mbits(BORROWER, True)
         up = self.mbits(BORROWER, False)
@@ -164,6 +197,7 @@ class SharingTest(unittest.TestCase):
         borrower = json.loads(self.sharing.brokerctl("--json statement 1"))
         self.assertEqual(borrower["balance"], -billed)  # a micro-unit a byte
         self.assert_back_on_own_lines()
+        self.assert_third_link_down()
         self.assertEqual(self.redirects(), [])
 
     def test_4_the_broker_finds_a_saturated_line_and_an_interruptible_contract_yields_to_its_donor(self):

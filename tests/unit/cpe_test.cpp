@@ -1,12 +1,15 @@
 // aggr-cpe's decisions, apart from the kernel: its configuration and every
 // error at file:line:column, the line meter's saturation, the broker's
-// instructions as a device reads them, and the routes a set of contracts
-// makes (tests/e2e/sharing_test.py installs them for real).
+// instructions as a device reads them, the routes and links a set of
+// contracts makes (tests/e2e/sharing_test.py installs them for real), and
+// its status as JSON and as metrics, served.
 #include <gtest/gtest.h>
+#include <httplib.h>
 
 #include "controlplane/cpe/cpe_config.h"
 #include "controlplane/cpe/line_meter.h"
 #include "controlplane/cpe/route_plan.h"
+#include "controlplane/cpe/status_server.h"
 #include "tests/support/process.h"
 
 namespace aggr::test {
@@ -26,6 +29,12 @@ struct Loaded {
   CpeConfig config;
   std::vector<std::string> errors;
 };
+
+IpPrefix address_and_length(const char* text) {
+  IpPrefix p;
+  EXPECT_TRUE(parse_interface_address(text, &p).ok()) << text;
+  return p;
+}
 
 Loaded load(const ScratchDir& dir, const std::string& yaml) {
   write_file(dir.file("cpe.yaml"), yaml);
@@ -49,6 +58,8 @@ TEST(CpeConfig, TheShippedExampleIsValid) {
   EXPECT_EQ(c.sync_up_bps, 10'000'000u);
   ASSERT_EQ(c.third_links.size(), 1u);
   EXPECT_EQ(c.third_link_to("2")->peer_prefixes, std::vector<IpPrefix>{address("100.64.2.0/29")});
+  EXPECT_EQ(c.third_link_to("2")->address, address_and_length("10.200.12.1/30"));
+  EXPECT_EQ(c.status_listen, (std::pair<std::string, uint16_t>{"127.0.0.1", 9480}));
   EXPECT_TRUE(c.borrow.enabled);
   EXPECT_EQ(c.borrow.saturated_for_ms, 5000);
   EXPECT_EQ(c.borrow.desired_bps, 8'000'000u);
@@ -70,7 +81,7 @@ colour: blue
   EXPECT_FALSE(l.ok);
   EXPECT_EQ(l.errors, (std::vector<std::string>{
                           "cpe.yaml:8:1: unknown key 'colour' in the device configuration (expected one of: subscriber, "
-                          "broker, wan, announce, third_links, borrow, measure_interval)",
+                          "broker, wan, announce, third_links, borrow, measure_interval, status)",
                           "cpe.yaml:2:18: broker server: 'nowhere' is not host:port (port 1..65535)",
                           "cpe.yaml:3:33: wan gateway: '100.64.0.0/16' is not an address (no /length)",
                           "cpe.yaml:3:54: wan down: 'fast' is not a rate (e.g. 100Mbit, 1.5Gbit, 640kbit, 2500000)",
@@ -80,6 +91,28 @@ colour: blue
                           "cpe.yaml:7:74: borrow saturated_for: 'soon' is not a duration such as 500ms, 30s, 5m or 1h",
                           "cpe.yaml:7:49: borrow direction: 'sideways' is not one of: down, up, both",
                           "cpe.yaml:7:9: borrow: min is more than desired",
+                      }));
+}
+
+TEST(CpeConfig, AnOwnedThirdLinksAddressHoldsItsPeerAndTheStatusListensOnHostAndPort) {
+  ScratchDir dir("cpe-config-links");
+  const Loaded l = load(dir, R"(subscriber: a
+broker: {server: 127.0.0.1:9470, token_file: t}
+wan: {interface: eth0, gateway: 100.64.0.1, down: 20Mbit, up: 10Mbit}
+third_links:
+  - {peer: b, interface: tl0, peer_address: 10.0.0.2, peer_prefixes: [], address: 10.0.1.1/30}
+  - {peer: c, interface: tl1, peer_address: 10.0.2.2, peer_prefixes: [], address: 10.0.2.2/30}
+  - {peer: d, interface: tl2, peer_address: 10.0.3.2, peer_prefixes: [], address: 10.0.3.1}
+  - {peer: e, interface: tl3, peer_address: 10.0.4.2, peer_prefixes: [], address: nowhere}
+status: {listen: 9480}
+)");
+  EXPECT_FALSE(l.ok);
+  EXPECT_EQ(l.errors, (std::vector<std::string>{
+                          "cpe.yaml:5:83: third link b: the peer_address 10.0.0.2 must be another address of 10.0.1.0/30",
+                          "cpe.yaml:6:83: third link c: the peer_address 10.0.2.2 must be another address of 10.0.2.0/30",
+                          "cpe.yaml:7:83: third link address: '10.0.3.1' needs the subnet's length (address/length)",
+                          "cpe.yaml:8:83: third link address: 'nowhere' needs the subnet's length (address/length)",
+                          "cpe.yaml:9:18: status listen: '9480' is not host:port (port 1..65535)",
                       }));
 }
 
@@ -175,6 +208,89 @@ TEST(RoutePlan, ADonorCarriesTheBorrowersPrefixesOverTheThirdLink) {
   EXPECT_EQ(plan.carried, (std::map<IpPrefix, RouteNextHop>{{address("100.64.2.0/29"), over_tl0},
                                                             {address("100.64.9.9"), over_tl0}}));
   EXPECT_EQ(plan.problems, std::vector<std::string>{"contract c5: no third link to z"});
+}
+
+TEST(RoutePlan, AnOwnedThirdLinkIsUpOnlyUnderAContractWithItsPeer) {
+  CpeConfig c = device();
+  c.third_links[0].address = address_and_length("10.200.0.1/30");  // owned; tl1 is not
+  EXPECT_TRUE(plan_routes(c, {}).links_up.empty());
+  const DeviceContract to_b{"c4", 1, false, "b", 8'000'000, 5'000'000, false, 0, 0};
+  const DeviceContract from_c{"c2", 1, true, "c", 8'000'000, 2'500'000, true, 0, 0};
+  EXPECT_EQ(plan_routes(c, {to_b, from_c}).links_up, std::set<std::string>{"tl0"});
+  EXPECT_TRUE(plan_routes(c, {from_c}).links_up.empty());
+  EXPECT_FALSE(plan_routes(c, {to_b}) == plan_routes(c, {}));
+}
+
+CpeStatus borrowing_status() {
+  CpeConfig c = device();
+  c.third_links[0].address = address_and_length("10.200.0.1/30");
+  CpeStatus s;
+  s.subscriber = "a";
+  s.at_ms = 5000;
+  s.plan_down_bps = 20'000'000;
+  s.plan_up_bps = 10'000'000;
+  s.rx_bytes = 123'456;
+  s.tx_bytes = 7'890;
+  s.rates = LineRates{19'500'000, 9'100'000};
+  s.saturated_down = true;
+  s.contracts = {{"c1", 3, true, "b", 8'000'000, 4'000'000, true, 90'000, 10'000}};
+  s.third_links = {{"b", "tl0", true, true}, {"c\"", "tl1", false, false}};
+  s.routes = plan_routes(c, s.contracts);
+  s.routes_complete = true;
+  s.broker_reachable = true;
+  s.broker_answered_at_ms = 4900;
+  s.grants = {2, 1, 4};
+  return s;
+}
+
+TEST(CpeStatus, ShowsTheLineTheContractsTheLinksAndTheRoutes) {
+  const json j = status_json(borrowing_status());
+  EXPECT_EQ(j["line"]["rate"], (json{{"down_bps", 19'500'000}, {"up_bps", 9'100'000}}));
+  EXPECT_EQ(j["line"]["saturated"], (json{{"down", true}, {"up", false}}));
+  EXPECT_EQ(j["contracts"][0]["role"], "borrower");
+  EXPECT_EQ(j["contracts"][0]["lease_expires_at_ms"], 10'000);
+  EXPECT_EQ(j["third_links"], json::parse(R"([
+    {"peer": "b", "interface": "tl0", "owned": true, "in_use": true, "state": "up"},
+    {"peer": "c\"", "interface": "tl1", "owned": false, "in_use": false, "state": "up"}])"));
+  EXPECT_EQ(j["routes"]["default"], json::parse(R"([
+    {"gateway": "100.64.0.1", "interface": "eth0", "weight": 256},
+    {"gateway": "10.200.0.2", "interface": "tl0", "weight": 102}])"));
+  EXPECT_EQ(j["grants"], (json{{"granted", 2}, {"refused", 1}, {"renewed", 4}}));
+  EXPECT_EQ(j["broker"]["reachable"], true);
+}
+
+TEST(CpeStatus, MetricsAreOneLineASeriesWithEscapedLabels) {
+  const std::string m = status_metrics(borrowing_status());
+  for (const char* line : {"aggr_cpe_line_bytes_total{direction=\"down\"} 123456\n",
+                           "aggr_cpe_line_rate_bps{direction=\"up\"} 9100000\n",
+                           "aggr_cpe_line_saturated{direction=\"down\"} 1\n",
+                           "aggr_cpe_contracts{role=\"borrower\"} 1\n",
+                           "aggr_cpe_contract_rate_bps{role=\"borrower\",direction=\"up\"} 4000000\n",
+                           "aggr_cpe_third_link_in_use{peer=\"b\",interface=\"tl0\"} 1\n",
+                           "aggr_cpe_third_link_in_use{peer=\"c\\\"\",interface=\"tl1\"} 0\n",
+                           "aggr_cpe_default_route_next_hops 2\n",
+                           "aggr_cpe_grants_total{outcome=\"renewed\"} 4\n",
+                           "aggr_cpe_broker_up 1\n"})
+    EXPECT_NE(m.find(line), std::string::npos) << line << " not in\n" << m;
+}
+
+TEST(StatusServer, ServesTheAgentsLatestSnapshot) {
+  int calls = 0;
+  StatusServer server("127.0.0.1", 0, [&] {
+    ++calls;
+    return borrowing_status();
+  });
+  httplib::Client client("127.0.0.1", server.port());
+  httplib::Result status = client.Get("/v1/status");
+  ASSERT_TRUE(status);
+  EXPECT_EQ(status->status, 200);
+  EXPECT_EQ(json::parse(status->body), status_json(borrowing_status()));
+  httplib::Result metrics = client.Get("/metrics");
+  ASSERT_TRUE(metrics);
+  EXPECT_EQ(metrics->body, status_metrics(borrowing_status()));
+  EXPECT_EQ(client.Post("/v1/status", "{}", "application/json")->status, 404);
+  EXPECT_EQ(calls, 2);
+  EXPECT_THROW(StatusServer("127.0.0.1", server.port(), [] { return CpeStatus{}; }), std::runtime_error);
 }
 
 }  // namespace

@@ -6,7 +6,8 @@ devices reach; the headend polices each line to its plan and follows the
 broker.
 
     sub1 host -- cpe1 ==(line S10/C1, 20/10 Mbit)== OVS -- headend
-                  |  third link (10.200.12.0/30)           |
+                  |  third link (10.200.12.0/30, up under   |
+                  |  a contract only: the devices own it)  |
     sub2 host -- cpe2 ==(line S10/C2, 10/5 Mbit)===        noc: aggr-broker
 
 Each subscriber owns a /29: its device's WAN address (.1), its host (.2)
@@ -25,6 +26,7 @@ BROKER_PORT = 9470
 TOKENS = {"router": "netlab-router-token-012345", "cpe1": "netlab-cpe1-token-0123456",
           "cpe2": "netlab-cpe2-token-0123456", "noc": "netlab-noc-token-01234567"}
 THIRD_LINK = "10.200.12.0/30"
+DEVICE_STATUS_PORT = 9480  # each device's aggr-cpe status, on its own localhost
 # The management links: noc's end .1, the other .2, a /30 each.
 MANAGEMENT = {"headend": "10.99.1.0/30", "cpe1": "10.99.2.0/30", "cpe2": "10.99.3.0/30"}
 # TCP through the headend's policer gets 80 to 95 % of a plan: a line that
@@ -123,10 +125,10 @@ class Sharing:
         lab.run("access", f"tc qdisc add dev {port} root tbf rate {down}mbit burst 32kb latency 50ms")
 
     def third_link(self):
+        """The cable between the two devices; each device's aggr-cpe puts
+        its address on its end and brings it up, under a contract only."""
         a, b = self.subscribers
         self.lab.link(f"cpe{a['id']}", "tl0", f"cpe{b['id']}", "tl0")
-        self.lab.run(f"cpe{a['id']}", f"ip addr add {_host(THIRD_LINK, 1)}/30 dev tl0")
-        self.lab.run(f"cpe{b['id']}", f"ip addr add {_host(THIRD_LINK, 2)}/30 dev tl0")
 
     # ----------------------------------------------------- configurations
 
@@ -177,9 +179,10 @@ broker: {{server: {_host(MANAGEMENT[f"cpe{n}"], 1)}:{BROKER_PORT}, token_file: c
 wan: {{interface: eth0, gateway: {gateway}, down: {down}Mbit, up: {up}Mbit}}
 announce: {{down: {down}Mbit, up: {up}Mbit}}
 third_links:
-  - {{peer: "{peer['id']}", interface: tl0, peer_address: {_host(THIRD_LINK, 3 - own_end)},
-     peer_prefixes: [{subscriber_prefix(peer)}]}}
+  - {{peer: "{peer['id']}", interface: tl0, address: {_host(THIRD_LINK, own_end)}/30,
+     peer_address: {_host(THIRD_LINK, 3 - own_end)}, peer_prefixes: [{subscriber_prefix(peer)}]}}
 {borrow}measure_interval: 1s
+status: {{listen: 127.0.0.1:{DEVICE_STATUS_PORT}}}
 """)
 
     # ----------------------------------------------------------- running
@@ -194,6 +197,14 @@ third_links:
             path = self._device_config(s, gateway)
             self.agents[s["id"]] = self.lab.start(f"cpe{s['id']}", [os.path.join(self.net.build_dir, "aggr-cpe"),
                                                                     "--config", path], namespace=f"cpe{s['id']}")
+
+    def device_status(self, s):
+        """What a subscriber's aggr-cpe shows of itself (GET /v1/status)."""
+        return json.loads(self.lab.run(f"cpe{s['id']}", f"curl -sf http://127.0.0.1:{DEVICE_STATUS_PORT}/v1/status"))
+
+    def device_metrics(self, s):
+        """A subscriber's aggr-cpe's Prometheus text (GET /metrics)."""
+        return self.lab.run(f"cpe{s['id']}", f"curl -sf http://127.0.0.1:{DEVICE_STATUS_PORT}/metrics")
 
     def redirects(self):
         """The redirects the headend enforces."""
