@@ -308,8 +308,9 @@ std::string ConfigChanges::describe() const {
   return out.empty() ? "no changes" : out;
 }
 
-// What identifies the speaker; its timers, interfaces and neighbors, and its
-// FECs (the ISPs', the pools), follow a reload.
+// What identifies the speaker: a reload that changes it starts the speaker
+// anew (every session reset); its timers, interfaces and neighbors, and its
+// FECs (the ISPs', the pools), follow a reload with sessions kept.
 bool same_ldp_identity(const LdpConfig& a, const LdpConfig& b) {
   return a.enabled == b.enabled && a.router_id == b.router_id && a.transport_address == b.transport_address &&
          a.first_label == b.first_label && a.graceful_restart == b.graceful_restart;
@@ -322,7 +323,6 @@ std::vector<std::string> restart_required(const RouterConfig& a, const RouterCon
   };
   need(a.name != b.name, "router name");
   need(a.role != b.role, "router role");
-  need(a.router_id != b.router_id, "router_id");
   need(a.ttl_model != b.ttl_model, "ttl_model");
   need(a.eal_args != b.eal_args, "eal args");
   need(a.worker_lcores != b.worker_lcores, "workers lcores");
@@ -331,7 +331,6 @@ std::vector<std::string> restart_required(const RouterConfig& a, const RouterCon
   need(!same_limits(a.limits, b.limits), "limits");
   need(!(a.management.listen == b.management.listen), "management listen");
   need(!(a.metrics.listen == b.metrics.listen), "metrics listen");
-  need(!same_ldp_identity(a.ldp, b.ldp), "ldp (enabled, router_id, transport_address, first_label or graceful_restart)");
   if (a.ports.size() != b.ports.size()) {
     out.push_back("the set of ports changed: that needs a restart");
   } else {

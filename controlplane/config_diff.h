@@ -24,6 +24,11 @@ struct ConfigChanges {
 // listening addresses), one message each; empty when a reload can go ahead.
 std::vector<std::string> restart_required(const RouterConfig& running, const RouterConfig& next);
 
+// True when the LDP speaker keeps its identity (enabled or not, router id,
+// transport address, label range, graceful restart): a reload that changes
+// it starts a new speaker, resetting every session.
+bool same_ldp_identity(const LdpConfig& a, const LdpConfig& b);
+
 // Makes the RIB's static entries those of `next` (validated; port_ids[i] is
 // the DPDK port of next.ports[i]): ISPs with their FTN entries and
 // handoffs first, then local labels, then prefix FECs, then subscribers

@@ -97,6 +97,26 @@ void ControlPlane::start_ldp(const RouterConfig& config) {
   ldp_ = std::make_unique<ldp::Speaker>(config.ldp, ldp_interfaces(config), *rib_, ldp::fec_policy(config));
 }
 
+bool ControlPlane::restart_ldp(const RouterConfig& next) {
+  if (ldp_) {
+    log_info("LDP: a new identity; every session ends and the speaker starts again");
+    ldp_->withdraw();
+    stop_protocols();
+  }
+  try {
+    start_ldp(next);
+    return true;
+  } catch (const std::exception& e) {
+    log_error("LDP could not start as configured now: " + std::string(e.what()) + "; it runs as before");
+  }
+  try {
+    start_ldp(config_);
+  } catch (const std::exception& e) {
+    log_error("LDP could not start again as before either: " + std::string(e.what()) + "; it is off");
+  }
+  return false;
+}
+
 void ControlPlane::follow_neighbours() {
   std::map<unsigned, uint16_t> port_by_ifindex;
   for (size_t i = 0; i < config_.ports.size(); ++i) {
@@ -216,7 +236,9 @@ const ReloadRecord& ControlPlane::reload() {
     restore_token();
     return fail({"could not apply, nothing changed: " + applied.error});
   }
-  if (ldp_) {
+  if (!same_ldp_identity(config_.ldp, loaded.config.ldp)) {
+    if (!restart_ldp(loaded.config)) loaded.config.ldp = config_.ldp;  // what runs; a later reload tries again
+  } else if (ldp_) {
     ldp_->reconfigure(loaded.config.ldp, ldp_interfaces(loaded.config));
     ldp_->set_policy(ldp::fec_policy(loaded.config));
   }

@@ -100,6 +100,11 @@ class ControlPlane {
   void follow_neighbours();
   // Starts the LDP speaker on the ports' mirrors, as the ldp section says.
   void start_ldp(const RouterConfig& config);
+  // A reload that changes LDP's identity (config_diff.h): the speaker ends
+  // its sessions, takes its entries out of the RIB, and one of the new
+  // identity starts. False when that one could not start (the previous
+  // one is started again).
+  bool restart_ldp(const RouterConfig& next);
   void sample_workers();
 
   RouterConfig config_;

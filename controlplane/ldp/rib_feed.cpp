@@ -65,6 +65,21 @@ std::vector<std::string> RibFeed::set_policy(FecPolicy policy,
   return problems;
 }
 
+std::vector<std::string> RibFeed::withdraw_all() {
+  std::vector<std::string> problems;
+  for (const auto& [fec, label] : installed_)
+    if (Status s = rib_.clear_ilm(label, EntrySource::kLdp); !s.ok()) problems.push_back(describe(fec, s));
+  installed_.clear();
+  for (const auto& [fec, isps] : policy_.isp_ftn)
+    for (uint32_t isp : isps)
+      if (const IspState* state = rib_.isp(isp); state != nullptr && state->ftn_wanted.count(EntrySource::kLdp))
+        if (Status s = rib_.clear_ftn(isp, EntrySource::kLdp); !s.ok()) problems.push_back(describe(fec, s));
+  for (const IpPrefix& fec : prefix_ftns_)
+    if (Status s = rib_.clear_prefix_fec(fec, EntrySource::kLdp); !s.ok()) problems.push_back(describe(fec, s));
+  prefix_ftns_.clear();
+  return problems;
+}
+
 Status RibFeed::install(const IpPrefix& fec, const Binding& binding) {
   // A FEC rebound under a new label leaves its old one first.
   if (auto it = installed_.find(fec); it != installed_.end() && it->second != binding.local_label) {

@@ -45,6 +45,10 @@ class RibFeed {
   // ISPs it no longer names for a FEC lose LDP's entry.
   std::vector<std::string> set_policy(FecPolicy policy,
                                       const std::map<IpPrefix, std::optional<NextHopLabel>>& labels);
+  // Takes every entry this feed installed out of the RIB (the speaker
+  // goes, as a reload that changes its identity replaces it); entries of
+  // other sources for the same ISPs and labels take over.
+  std::vector<std::string> withdraw_all();
 
  private:
   Status install(const IpPrefix& fec, const Binding& binding);

@@ -84,6 +84,7 @@ Speaker::Speaker(const LdpConfig& config, std::vector<SpeakerInterface> interfac
     if (s.ok()) s = set_interface_up("lo");
     if (!s.ok())
       throw std::runtime_error("LDP transport address " + format_address(config_.transport_address) + ": " + s.error);
+    added_transport_address_ = true;
   }
   open_listener();
   if (config_.graceful_restart.enabled) restore(Clock::now());
@@ -95,7 +96,11 @@ Speaker::Speaker(const LdpConfig& config, std::vector<SpeakerInterface> interfac
 Speaker::~Speaker() {
   shutdown();
   if (listener_ >= 0) close(listener_);
+  if (added_transport_address_)
+    if (Status s = remove_interface_address("lo", config_.transport_address); !s.ok()) log_warning("LDP: " + s.error);
 }
+
+void Speaker::withdraw() { report(feed_.withdraw_all()); }
 
 void Speaker::reconfigure(const LdpConfig& config, std::vector<SpeakerInterface> interfaces) {
   for (const SpeakerInterface& i : interfaces)

@@ -70,7 +70,9 @@ class Speaker {
   // loopback unless an interface has it) and starts originating the
   // policy's egress FECs. Throws std::runtime_error.
   Speaker(const LdpConfig& config, std::vector<SpeakerInterface> interfaces, Rib& rib, FecPolicy policy);
-  ~Speaker();  // every session is shut down with a notification
+  // Every session is shut down with a notification; a transport address
+  // the speaker put on the loopback is taken off.
+  ~Speaker();
   Speaker(const Speaker&) = delete;
   Speaker& operator=(const Speaker&) = delete;
 
@@ -79,13 +81,16 @@ class Speaker {
   // stop, and FTN entries follow the ISPs' FECs as they are now; sessions
   // stay up.
   void set_policy(FecPolicy policy);
-  // A reload: new timers, interfaces and neighbors (the identity, the
-  // label range and graceful restart need a restart). Only the sessions of
+  // A reload: new timers, interfaces and neighbors (a new identity, label
+  // range or graceful restart is a new speaker). Only the sessions of
   // neighbors whose key changed are reset; new timers apply to new
   // adjacencies and sessions.
   void reconfigure(const LdpConfig& config, std::vector<SpeakerInterface> interfaces);
   // Ends every session with a Shutdown notification; Hellos stop.
   void shutdown();
+  // Takes the speaker's entries out of the RIB, before it is replaced by
+  // one of another identity (the entries of other sources take over).
+  void withdraw();
 
   // ---- views ----
   LdpId id() const { return local_; }
@@ -150,6 +155,7 @@ class Speaker {
   SpeakerCounters counters_;
   std::vector<std::string> problems_;
   bool stopped_ = false;
+  bool added_transport_address_ = false;  // to the loopback: removed when the speaker goes
   // Graceful restart.
   std::map<uint32_t, Clock::time_point> stale_until_;  // helper: by LSR id
   SavedBindings restored_;

@@ -11,7 +11,9 @@ Asserts: the session reaches OPERATIONAL on both sides; the label aggrd
 binds for its subscriber pool is FRR's remote binding, and FRR's labels
 for the ISPs' FECs are the headend's FTN entries; a FEC withdrawn on
 either side is withdrawn on the other; the session comes back after FRR's
-ldpd is killed and after aggrd restarts; TCP MD5 on both sides, where a
+ldpd is killed and after aggrd restarts; a reload that changes aggrd's LDP
+identity (LSR id, transport address, label range) brings the session up as
+the new LSR, with labels of the new range; TCP MD5 on both sides, where a
 wrong key never reaches OPERATIONAL; and tshark decodes every LDP message
 aggrd sent with no malformed-packet or expert warning."""
 import json
@@ -35,9 +37,13 @@ FRR_LINK = "192.0.2.129"
 RED_FEC, GREEN_FEC = "203.0.113.0/24", "198.51.100.0/24"  # FRR's static routes: its labels are the ISPs'
 POOL, SPARE_POOL = "100.64.0.0/16", "100.65.0.0/16"
 KEY = "ldp-md5-s3cret"
+# A second identity for aggrd's speaker, taken by a reload: another LSR id,
+# its mirror's address as the transport, another label range.
+NEW_ID, NEW_TRANSPORT, NEW_FIRST_LABEL = "192.0.2.3", "192.0.2.130", 1000
+NEW_IDENTITY = f"\n  router_id: {NEW_ID}\n  transport_address: {NEW_TRANSPORT}\n  first_label: {NEW_FIRST_LABEL}"
 
 
-def dut_config(work_dir, pools, password_file=None, tag="0"):
+def dut_config(work_dir, pools, password_file=None, tag="0", identity=""):
     neighbors = ""
     if password_file:
         neighbors = f"\n  neighbors: [{{lsr_id: {FRR_ID}, password_file: {password_file}, targeted: {FRR_ID}}}]"
@@ -58,11 +64,13 @@ subscribers:
   - {{id: 1, isp: red, line: {{port: access0, svlan: 10, cvlan: 1}}, cpe_mac: "02:00:00:00:00:01",
      addresses: [100.64.0.10/32]}}
 ldp:
-  hello: {{interval: 1, hold_time: 5}}{neighbors}
+  hello: {{interval: 1, hold_time: 5}}{neighbors}{identity}
 """
 
 
 class LdpInteropTest(unittest.TestCase):
+    dut_id = DUT_ID  # aggrd's LSR id, as FRR knows it now
+
     @classmethod
     def setUpClass(cls):
         tag = str(os.getpid() % 10000)
@@ -120,9 +128,9 @@ class LdpInteropTest(unittest.TestCase):
         return cls.peer("vtysh", cls.ns_frr, *args)
 
     @classmethod
-    def write_config(cls, pools, password_file=None):
+    def write_config(cls, pools, password_file=None, identity=""):
         with open(cls.config, "w") as f:
-            f.write(dut_config(cls.work_dir, pools, password_file, cls.tag))
+            f.write(dut_config(cls.work_dir, pools, password_file, cls.tag, identity))
 
     @classmethod
     def start_aggrd(cls):
@@ -165,7 +173,7 @@ class LdpInteropTest(unittest.TestCase):
 
     def frr_state(self):
         neighbors = json.loads(self.vtysh("show mpls ldp neighbor json")).get("neighbors", [])
-        return next((n["state"] for n in neighbors if n["neighborId"] == DUT_ID), None)
+        return next((n["state"] for n in neighbors if n["neighborId"] == self.dut_id), None)
 
     def operational(self):
         n = self.dut_neighbor()
@@ -178,7 +186,7 @@ class LdpInteropTest(unittest.TestCase):
             entry = out.setdefault(b["prefix"], {"local": None, "remote_from_dut": None})
             if b.get("localLabel") not in (None, "-"):
                 entry["local"] = b["localLabel"]
-            if b.get("neighborId") == DUT_ID and b.get("remoteLabel") not in (None, "-"):
+            if b.get("neighborId") == self.dut_id and b.get("remoteLabel") not in (None, "-"):
                 entry["remote_from_dut"] = b["remoteLabel"]
         return out
 
@@ -279,6 +287,40 @@ class LdpInteropTest(unittest.TestCase):
         self.start_aggrd()
         seconds = self.wait_operational(60)
         print(f"\n  aggrd restarted: OPERATIONAL with FRR {seconds:.1f} s after its mirror came up", file=sys.stderr)
+        self.assertTrue(wait_until(lambda: self.ftn("green") == ([self.frr_label_as_int(GREEN_FEC)], "ldp"), 10))
+
+    def test_4b_a_reload_with_a_new_identity_starts_the_speaker_anew(self):
+        self.wait_operational()
+        lo = lambda: sh(f"ip -n {self.ns_dut} -o addr show dev lo")  # noqa: E731
+        self.assertIn(DUT_ID + "/32", lo())  # the speaker put its transport address there
+        self.write_config([POOL], identity=NEW_IDENTITY)
+        self.aggrd.send_signal(signal.SIGHUP)
+        try:
+            LdpInteropTest.dut_id = NEW_ID
+            seconds = self.wait_operational(60)
+            print(f"\n  a new identity by reload: OPERATIONAL with FRR as {NEW_ID} {seconds:.1f} s after SIGHUP",
+                  file=sys.stderr)
+            discovery = self.aggrctl("show ldp discovery")
+            self.assertEqual((discovery["lsr_id"], discovery["transport_address"]), (NEW_ID + ":0", NEW_TRANSPORT))
+            self.assertNotIn(DUT_ID + "/32", lo())  # the old speaker's transport address went with it
+            # Labels from the new range, at FRR from the new LSR; FRR's
+            # labels the headend's FTN again.
+            local = self.dut_local_label(POOL)
+            self.assertGreaterEqual(local, NEW_FIRST_LABEL)
+            self.assertTrue(wait_until(lambda: self.frr_bindings().get(POOL, {}).get("remote_from_dut") == str(local),
+                                       10), self.frr_bindings())
+            self.assertTrue(wait_until(lambda: self.ftn("red") == ([self.frr_label_as_int(RED_FEC)], "ldp"), 10),
+                            self.ftn("red"))
+            reload = self.aggrctl("show status")["last_reload"]
+            self.assertTrue(reload["ok"], reload)
+        finally:
+            # Back to the first identity, by a reload too.
+            self.write_config([POOL])
+            self.aggrd.send_signal(signal.SIGHUP)
+            LdpInteropTest.dut_id = DUT_ID
+        self.wait_operational(60)
+        self.assertIn(DUT_ID + "/32", lo())
+        self.assertLess(self.dut_local_label(POOL), NEW_FIRST_LABEL)
         self.assertTrue(wait_until(lambda: self.ftn("green") == ([self.frr_label_as_int(GREEN_FEC)], "ldp"), 10))
 
     def test_5_md5_on_both_sides_and_a_wrong_key_never_comes_up(self):

@@ -125,19 +125,23 @@ const BadCase kBadCases[] = {
 INSTANTIATE_TEST_SUITE_P(All, BadLdpConfig, ::testing::ValuesIn(kBadCases),
                          [](const auto& info) { return std::string(info.param.name); });
 
-TEST(LdpConfig, AReloadMayChangeTheFecsTimersAndNeighborsButNotTheIdentity) {
+TEST(LdpConfig, AReloadMayChangeAnythingAndOnlyANewIdentityStartsTheSpeakerAnew) {
   LoadResult a = load_config(write_temp(kConfiguredTailend));
   LoadResult fecs = load_config(write_temp(replaced(kConfiguredTailend, "[100.64.0.0/10]", "[100.64.0.0/16]")));
   LoadResult timers = load_config(write_temp(replaced(kConfiguredTailend, "keepalive_time: 60", "keepalive_time: 90")));
   LoadResult neighbors = load_config(write_temp(replaced(kConfiguredTailend, "targeted: 10.255.0.2", "targeted: 10.255.0.9")));
-  LoadResult identity = load_config(write_temp(replaced(kConfiguredTailend, "  hello:", "  transport_address: 10.255.0.33\n  hello:")));
-  ASSERT_TRUE(a.ok() && fecs.ok() && timers.ok() && neighbors.ok() && identity.ok());
-  EXPECT_TRUE(restart_required(a.config, fecs.config).empty());
-  EXPECT_TRUE(restart_required(a.config, timers.config).empty());
-  EXPECT_TRUE(restart_required(a.config, neighbors.config).empty());
-  const std::vector<std::string> restart = restart_required(a.config, identity.config);
-  ASSERT_EQ(restart.size(), 1u);
-  EXPECT_NE(restart[0].find("ldp"), std::string::npos);
+  LoadResult transport = load_config(write_temp(replaced(kConfiguredTailend, "  hello:", "  transport_address: 10.255.0.33\n  hello:")));
+  LoadResult router_id = load_config(write_temp(replaced(kConfiguredTailend, "router_id: 10.255.0.3", "router_id: 10.255.0.4")));
+  LoadResult labels = load_config(write_temp(replaced(kConfiguredTailend, "  hello:", "  first_label: 5000\n  hello:")));
+  ASSERT_TRUE(a.ok() && fecs.ok() && timers.ok() && neighbors.ok() && transport.ok() && router_id.ok() && labels.ok());
+  for (const LoadResult* same : {&fecs, &timers, &neighbors}) {
+    EXPECT_TRUE(restart_required(a.config, same->config).empty());
+    EXPECT_TRUE(same_ldp_identity(a.config.ldp, same->config.ldp));
+  }
+  for (const LoadResult* other : {&transport, &router_id, &labels}) {
+    EXPECT_TRUE(restart_required(a.config, other->config).empty());
+    EXPECT_FALSE(same_ldp_identity(a.config.ldp, other->config.ldp));
+  }
 }
 
 }  // namespace

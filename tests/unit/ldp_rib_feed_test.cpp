@@ -3,8 +3,9 @@
 // FEC; the headend's FTN entry per ISP from its next hop's label, and what
 // forwarding does with it (frames compared byte for byte); egress labels
 // that pop to the subscribers or to an ISP; swaps, and implicit null as a
-// pop; a tailend's FTN by prefix for the headends' pools only; and a
-// reload's new policy taking an ISP's entry away.
+// pop; a tailend's FTN by prefix for the headends' pools only; a
+// reload's new policy taking an ISP's entry away; and a speaker that goes
+// taking all of its entries with it.
 #include <gtest/gtest.h>
 
 #include "tests/support/text_fixtures.h"
@@ -200,6 +201,51 @@ TEST_F(LdpRibFeed, ANewPolicyTakesAnIspsEntryAwayAndFollowsTheFecsAsTheyAre) {
   EXPECT_TRUE(feed.set_policy(moved, c.next_hop_labels).empty());
   EXPECT_FALSE(rib.isp(2)->ftn.has_value());
   EXPECT_EQ(rib.isp(1)->ftn->labels, std::vector<uint32_t>{3001});
+}
+
+TEST_F(LdpRibFeed, WithdrawingAllLeavesOnlyTheOtherSourcesEntries) {
+  auto headend = harness(kLdpHeadendConfig);
+  Rib& rib = *headend->rib;
+  RibFeed feed(rib, fec_policy(config_));
+  const NextHop transit{prefix("10.0.12.2/32"), 1};
+  LabelBaseChanges c;
+  c.next_hop_labels[prefix("192.0.2.0/30")] = NextHopLabel{3001, transit};
+  c.next_hop_labels[prefix("192.0.2.4/30")] = NextHopLabel{3002, transit};
+  c.install[prefix("100.64.0.0/16")] = Binding{16, true, std::nullopt, std::nullopt};
+  c.install[prefix("198.51.100.0/24")] = Binding{17, false, 4000, transit};
+  EXPECT_TRUE(feed.apply(c).empty());
+  // The file's entry for red, behind LDP's.
+  NhlfeSpec fallback;
+  fallback.labels = {777};
+  fallback.out_port = 1;
+  fallback.next_hop_address = prefix("10.0.12.2/32");
+  ASSERT_TRUE(rib.set_ftn(1, fallback, EntrySource::kStatic).ok());
+  EXPECT_EQ(rib.isp(1)->ftn_source, EntrySource::kLdp);
+  ASSERT_EQ(rib.ilm_labels(EntrySource::kLdp).size(), 2u);
+
+  const std::vector<std::string> problems = feed.withdraw_all();
+  EXPECT_TRUE(problems.empty()) << problems[0];
+  EXPECT_EQ(rib.isp(1)->ftn_source, EntrySource::kStatic);
+  EXPECT_EQ(rib.isp(1)->ftn->labels, std::vector<uint32_t>{777});
+  EXPECT_FALSE(rib.isp(2)->ftn.has_value());
+  EXPECT_TRUE(rib.ilm_labels(EntrySource::kLdp).empty());
+  EXPECT_TRUE(rib.ilm().empty());
+  // Nothing is left to withdraw a second time.
+  EXPECT_TRUE(feed.withdraw_all().empty());
+}
+
+TEST_F(LdpRibFeed, WithdrawingAllTakesATailendsPrefixFtnsAndPops) {
+  auto tailend = harness(kLdpTailendConfig);
+  Rib& rib = *tailend->rib;
+  RibFeed feed(rib, fec_policy(config_));
+  LabelBaseChanges c;
+  c.install[prefix("192.0.2.0/30")] = Binding{16, true, std::nullopt, std::nullopt};
+  c.next_hop_labels[prefix("100.64.0.0/16")] = NextHopLabel{4100, NextHop{prefix("10.0.23.1/32"), 0}};
+  EXPECT_TRUE(feed.apply(c).empty());
+  ASSERT_TRUE(rib.prefix_fecs().count(prefix("100.64.0.0/16")));
+  EXPECT_TRUE(feed.withdraw_all().empty());
+  EXPECT_FALSE(rib.prefix_fecs().count(prefix("100.64.0.0/16")));
+  EXPECT_TRUE(rib.ilm().empty());
 }
 
 }  // namespace
