@@ -424,7 +424,10 @@ Answer Broker::announce(const Caller& caller, const std::string& key, const std:
                         int64_t now) {
   RequestFields f(body);
   const int64_t down = f.integer("down_sync_bps", 0, INT64_MAX), up = f.integer("up_sync_bps", 0, INT64_MAX);
+  // The most the device will lend each way; -1: left out (as the line can spare).
+  const int64_t lend_down = f.integer("lend_down_bps", 0, INT64_MAX, -1), lend_up = f.integer("lend_up_bps", 0, INT64_MAX, -1);
   if (!f.ok()) return refused(400, f.errors());
+  auto cap = [](int64_t v) { return v < 0 ? std::nullopt : std::optional<uint64_t>(uint64_t(v)); };
   if (config_.line(subscriber) == nullptr) return refused(404, {"subscriber " + subscriber + " has no line here"});
   if (caller.role == CallerRole::kRouter || !may_act_for(caller, subscriber))
     return refused(403, {"caller " + caller.name + " does not act for " + subscriber});
@@ -432,7 +435,7 @@ Answer Broker::announce(const Caller& caller, const std::string& key, const std:
                              [&](Sql&) { return Answer{200, json{{"subscriber", subscriber}}}; }, now);
   if (answer.status == 200 && !answer.replayed) {
     std::lock_guard lock(mutex_);
-    capacity_.announce(subscriber, uint64_t(down), uint64_t(up));
+    capacity_.announce(subscriber, uint64_t(down), uint64_t(up), {cap(lend_down), cap(lend_up)});
   }
   return answer;
 }

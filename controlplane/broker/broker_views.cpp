@@ -81,7 +81,8 @@ Answer Broker::line_view(const Caller& caller, const std::string& subscriber) {
         {"recent_bps", uint64_t(x.recent_bps)},
         {"p95_bps", x.p95_bps},
         {"lendable_interruptible_bps", capacity_.lendable(subscriber, d, true)},
-        {"lendable_non_interruptible_bps", capacity_.lendable(subscriber, d, false)}};
+        {"lendable_non_interruptible_bps", capacity_.lendable(subscriber, d, false)},
+        {"lend_cap_bps", x.lend_cap_bps ? json(*x.lend_cap_bps) : json(nullptr)}};
   }
   out["measured"] = u.last_sample_at >= 0;
   return {200, out};

@@ -78,8 +78,12 @@ void CapacityModel::sample(Line& l, Direction d, uint64_t bps, uint64_t capacity
   else if (u.busy_since < 0) u.busy_since = at_ms;
 }
 
-void CapacityModel::announce(const std::string& subscriber, uint64_t down_sync_bps, uint64_t up_sync_bps) {
-  if (Line* l = line(subscriber)) l->sync = {down_sync_bps, up_sync_bps};
+void CapacityModel::announce(const std::string& subscriber, uint64_t down_sync_bps, uint64_t up_sync_bps,
+                             std::array<std::optional<uint64_t>, 2> lend_cap_bps) {
+  if (Line* l = line(subscriber)) {
+    l->sync = {down_sync_bps, up_sync_bps};
+    l->lend_cap = lend_cap_bps;
+  }
 }
 
 std::optional<LineUse> CapacityModel::use(const std::string& subscriber) const {
@@ -90,8 +94,10 @@ std::optional<LineUse> CapacityModel::use(const std::string& subscriber) const {
   const Line& source = l ? *l : empty;
   out.direction = source.use;
   out.last_sample_at = source.last_sample_at;
-  for (Direction d : {Direction::kDown, Direction::kUp})
+  for (Direction d : {Direction::kDown, Direction::kUp}) {
     out.direction[size_t(d)].capacity_bps = capacity(subscriber, source, d);
+    out.direction[size_t(d)].lend_cap_bps = source.lend_cap[size_t(d)];
+  }
   return out;
 }
 
@@ -106,8 +112,9 @@ uint64_t CapacityModel::lendable(const std::string& subscriber, Direction d, boo
   if (!u || u->last_sample_at < 0) return 0;
   const DirectionUse& x = u->direction[size_t(d)];
   const double capacity = double(x.capacity_bps), headroom = config_.sharing.headroom;
-  return interruptible ? non_negative(capacity * (1 - headroom) - x.recent_bps)
-                       : non_negative(capacity - double(x.p95_bps) - headroom * capacity);
+  const uint64_t spare = interruptible ? non_negative(capacity * (1 - headroom) - x.recent_bps)
+                                       : non_negative(capacity - double(x.p95_bps) - headroom * capacity);
+  return x.lend_cap_bps ? std::min(spare, *x.lend_cap_bps) : spare;
 }
 
 bool CapacityModel::saturated(const std::string& subscriber, Direction d, int64_t now_ms) const {

@@ -6,7 +6,8 @@
 // 95th percentile of the rates seen in this hour of the day). From them:
 //   interruptible     = capacity x (1 - headroom) - recent use
 //   non-interruptible = capacity - p95 - headroom x capacity
-// less what is already lent from the line. Routers' readings are
+// less what is already lent from the line, and never more than the device
+// announced it would lend (its owner's choice). Routers' readings are
 // cumulative within a counter epoch; a new epoch restarts the differences
 // and is never read as a negative rate.
 #pragma once
@@ -29,6 +30,7 @@ struct DirectionUse {
   double recent_bps = 0;  // EWMA
   uint64_t p95_bps = 0;   // this hour of the day's; the recent use while it has too few samples
   int64_t busy_since = -1;  // ms: above the saturation share since then; -1 when not
+  std::optional<uint64_t> lend_cap_bps;  // the most the device lends; none: as measured
 };
 
 struct LineUse {
@@ -54,8 +56,10 @@ class CapacityModel {
   // A router's cumulative byte counts for a subscriber's own traffic.
   void observe(const std::string& subscriber, const std::string& router, int64_t epoch, int64_t at_ms,
                uint64_t down_bytes, uint64_t up_bytes);
-  // A donor's device announced its line's sync rates (0: unknown).
-  void announce(const std::string& subscriber, uint64_t down_sync_bps, uint64_t up_sync_bps);
+  // A device announced its line's sync rates (0: unknown) and the most it
+  // will lend each way (none: what the line can spare).
+  void announce(const std::string& subscriber, uint64_t down_sync_bps, uint64_t up_sync_bps,
+                std::array<std::optional<uint64_t>, 2> lend_cap_bps = {});
 
   std::optional<LineUse> use(const std::string& subscriber) const;
   // Whether the line's use is known: a restarted broker knows none until
@@ -76,6 +80,7 @@ class CapacityModel {
   struct Line {
     std::array<DirectionUse, 2> use;
     std::array<uint64_t, 2> sync{0, 0};
+    std::array<std::optional<uint64_t>, 2> lend_cap;
     std::map<std::string, Counter> last;  // by router
     // Rate samples by hour of the day and direction, the latest kept. An
     // hour never sampled holds no memory: a broker follows many lines.

@@ -90,11 +90,18 @@ CpeAgent::Reply CpeAgent::call(httplib::Client& client, const std::string& metho
 
 void CpeAgent::follow_instructions() {
   uint64_t version = 0;
+  bool lost = false;
   while (!stopping_) {
     Reply r = call(*poll_client_, "GET",
                    "/v1/instructions?since=" + std::to_string(version) + "&wait_ms=" + std::to_string(kLongPollMs),
                    nullptr, "");
     if (stopping_) return;
+    if (r.status == 0) {
+      lost = true;
+    } else if (lost) {
+      lost = false;
+      announce_again_ = true;
+    }
     std::vector<DeviceContract> contracts;
     std::vector<std::string> errors;
     if (r.status != 200 || !r.body.is_object() || !r.body["version"].is_number_unsigned()) {
@@ -132,16 +139,21 @@ void CpeAgent::measure(int64_t now) {
 }
 
 void CpeAgent::announce() {
-  if (config_.sync_down_bps == 0 && config_.sync_up_bps == 0) {
+  if (config_.sync_down_bps == 0 && config_.sync_up_bps == 0 && !config_.lend_down_bps && !config_.lend_up_bps) {
     announced_ = true;
     return;
   }
-  const json body = {{"down_sync_bps", config_.sync_down_bps}, {"up_sync_bps", config_.sync_up_bps}};
+  json body = {{"down_sync_bps", config_.sync_down_bps}, {"up_sync_bps", config_.sync_up_bps}};
+  if (config_.lend_down_bps) body["lend_down_bps"] = *config_.lend_down_bps;
+  if (config_.lend_up_bps) body["lend_up_bps"] = *config_.lend_up_bps;
+  // A key of its own each time: a broker that restarted remembers the
+  // first answer, not the announcement, and would replay it unheard.
   Reply r = call(*call_client_, "POST", "/v1/lines/" + config_.subscriber + "/announce", body,
-                 config_.subscriber + "-announce-" + std::to_string(started_ms_));
+                 config_.subscriber + "-announce-" + std::to_string(started_ms_) + "-" + std::to_string(announcements_ + 1));
   if (r.status == 0) return;  // the broker is away: next interval
+  ++announcements_;
   announced_ = true;
-  if (r.status == 200) log_info("aggr-cpe: announced the line's sync rates to the broker");
+  if (r.status == 200) log_info("aggr-cpe: announced the line to the broker: " + body.dump());
   else log_error("aggr-cpe: the broker refused the announcement (" + std::to_string(r.status) + "): " + r.body.dump());
 }
 
@@ -307,6 +319,7 @@ void CpeAgent::run(const std::atomic<bool>& stop) {
       measure(now);
       next_measure_at = now + config_.measure_interval_ms;
     }
+    if (announce_again_.exchange(false)) announced_ = false;
     if (!announced_) announce();
     apply(plan_routes(config_, in_force(now)));
     borrow(now);

@@ -81,6 +81,9 @@ class CpeAgent {
   std::atomic<bool> stopping_{false};
   std::thread instructions_thread_;
   std::atomic<bool> broker_reachable_{false};
+  // The poll lost the broker and found it again: it may have restarted,
+  // forgetting what was announced.
+  std::atomic<bool> announce_again_{false};
   std::atomic<int64_t> broker_answered_at_ms_{0};
 
   std::mutex mutex_;
@@ -92,6 +95,7 @@ class CpeAgent {
   RoutePlan applied_;
   bool routes_set_ = false;
   bool announced_ = false;
+  uint64_t announcements_ = 0;  // numbers the idempotency keys
   uint64_t grant_requests_ = 0;  // numbers the idempotency keys
   std::optional<std::string> pending_grant_key_;  // a request sent and not yet answered
   int64_t next_request_at_ = 0;

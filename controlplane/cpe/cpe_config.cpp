@@ -30,6 +30,13 @@ void read_announce(YamlReader& r, const YAML::Node& node, CpeConfig& c) {
   if (r.require(node, "up", "announce")) r.rate(node["up"], "announce up", &c.sync_up_bps);
 }
 
+void read_lend(YamlReader& r, const YAML::Node& node, CpeConfig& c) {
+  if (!r.map(node, "lend", {"down", "up"})) return;
+  uint64_t bps = 0;
+  if (node["down"] && r.rate(node["down"], "lend down", &bps)) c.lend_down_bps = bps;
+  if (node["up"] && r.rate(node["up"], "lend up", &bps)) c.lend_up_bps = bps;
+}
+
 void read_third_links(YamlReader& r, const YAML::Node& node, CpeConfig& c) {
   if (!r.sequence(node, "third_links")) return;
   std::set<std::string> peers;
@@ -96,12 +103,14 @@ bool load_cpe_config(const std::string& path, CpeConfig* out, std::vector<Config
   CpeConfig c;
   c.file = path;
   if (!r.map(root, "the device configuration",
-             {"subscriber", "broker", "wan", "announce", "third_links", "borrow", "measure_interval", "status"}))
+             {"subscriber", "broker", "wan", "announce", "lend", "third_links", "borrow", "measure_interval",
+              "status"}))
     return false;
   if (r.require(root, "subscriber", "the device configuration")) r.scalar(root["subscriber"], "subscriber", &c.subscriber);
   if (r.require(root, "broker", "the device configuration")) read_broker(r, root["broker"], c);
   if (r.require(root, "wan", "the device configuration")) read_wan(r, root["wan"], c);
   if (root["announce"]) read_announce(r, root["announce"], c);
+  if (root["lend"]) read_lend(r, root["lend"], c);
   if (root["third_links"]) read_third_links(r, root["third_links"], c);
   if (root["borrow"]) read_borrow(r, root["borrow"], c);
   if (root["measure_interval"]) r.duration(root["measure_interval"], "measure_interval", &c.measure_interval_ms);

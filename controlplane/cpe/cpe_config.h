@@ -51,6 +51,9 @@ struct CpeConfig {
   IpPrefix wan_gateway;
   uint64_t down_bps = 0, up_bps = 0;            // the plan
   uint64_t sync_down_bps = 0, sync_up_bps = 0;  // announced when set: the line's sync rates
+  // Announced when set: the most this device lends each way (0: nothing),
+  // whatever its line could spare.
+  std::optional<uint64_t> lend_down_bps, lend_up_bps;
   std::vector<ThirdLinkConfig> third_links;
   BorrowPolicy borrow;
   int64_t measure_interval_ms = 1000;

@@ -91,6 +91,26 @@ TEST(CapacityModel, TheAnnouncedSyncRateCapsThePlan) {
   EXPECT_EQ(m.lendable("d1", Direction::kDown, true), 45'000'000u);
 }
 
+TEST(CapacityModel, ADeviceLendsNoMoreThanItAnnouncedWhateverItsLineCouldSpare) {
+  const BrokerConfig c = three_lines();
+  CapacityModel m(c);
+  uint64_t down = 0, up = 0;
+  steady(m, "d1", 1, 0, 5, 0, 0, &down, &up);
+  m.announce("d1", 0, 0, {3'000'000, std::nullopt});
+  EXPECT_EQ(m.lendable("d1", Direction::kDown, true), 3'000'000u);
+  EXPECT_EQ(m.lendable("d1", Direction::kDown, false), 3'000'000u);
+  EXPECT_EQ(m.use("d1")->direction[0].lend_cap_bps, 3'000'000u);
+  EXPECT_EQ(m.use("d1")->direction[1].lend_cap_bps, std::nullopt);
+  EXPECT_EQ(m.lendable("d1", Direction::kUp, true), 18'000'000u);  // 20 Mbit/s less the headroom
+  // Nothing, if so announced; and the cap never raises what the line can spare.
+  m.announce("d1", 0, 0, {0, 500'000'000});
+  EXPECT_EQ(m.lendable("d1", Direction::kDown, true), 0u);
+  EXPECT_EQ(m.lendable("d1", Direction::kUp, true), 18'000'000u);
+  // A later announcement without caps lifts them.
+  m.announce("d1", 0, 0);
+  EXPECT_GT(m.lendable("d1", Direction::kDown, true), 3'000'000u);
+}
+
 TEST(CapacityModel, ALineBusyLongEnoughIsSaturated) {
   const BrokerConfig c = three_lines();
   CapacityModel m(c);

@@ -125,6 +125,19 @@ class SharingTest(unittest.TestCase):
         self.assertEqual(status["line"]["plan"], {"down_bps": BORROWER["rates"][0] * 1_000_000,
                                                   "up_bps": BORROWER["rates"][1] * 1_000_000})
         self.assertTrue(status["broker"]["reachable"])
+        # The borrower's device lends at most 12 Mbit/s down, as it told the
+        # broker; a broker that restarts forgets it, and the device, finding
+        # it back, tells it again.
+        def lend_caps():
+            try:
+                line = json.loads(self.sharing.brokerctl("--json line 1"))
+                return line["down"]["lend_cap_bps"], line["up"]["lend_cap_bps"]
+            except Exception:  # the broker starting
+                return None
+        self.assertTrue(wait_until(lambda: lend_caps() == (12_000_000, None), 10), lend_caps())
+        self.sharing.restart_broker()
+        self.assertTrue(wait_until(lambda: lend_caps() == (12_000_000, None), 20),
+                        f"{lend_caps()}\n{self.lab.log('cpe1')}")
 
     def test_2_a_saturated_borrower_asks_and_gets_the_donors_spare_both_ways(self):
         plan_down, plan_up = BORROWER["rates"]

@@ -60,6 +60,8 @@ TEST(CpeConfig, TheShippedExampleIsValid) {
   EXPECT_EQ(c.third_link_to("2")->peer_prefixes, std::vector<IpPrefix>{address("100.64.2.0/29")});
   EXPECT_EQ(c.third_link_to("2")->address, address_and_length("10.200.12.1/30"));
   EXPECT_EQ(c.status_listen, (std::pair<std::string, uint16_t>{"127.0.0.1", 9480}));
+  EXPECT_EQ(c.lend_down_bps, 12'000'000u);
+  EXPECT_EQ(c.lend_up_bps, std::nullopt);
   EXPECT_TRUE(c.borrow.enabled);
   EXPECT_EQ(c.borrow.saturated_for_ms, 5000);
   EXPECT_EQ(c.borrow.desired_bps, 8'000'000u);
@@ -81,7 +83,7 @@ colour: blue
   EXPECT_FALSE(l.ok);
   EXPECT_EQ(l.errors, (std::vector<std::string>{
                           "cpe.yaml:8:1: unknown key 'colour' in the device configuration (expected one of: subscriber, "
-                          "broker, wan, announce, third_links, borrow, measure_interval, status)",
+                          "broker, wan, announce, lend, third_links, borrow, measure_interval, status)",
                           "cpe.yaml:2:18: broker server: 'nowhere' is not host:port (port 1..65535)",
                           "cpe.yaml:3:33: wan gateway: '100.64.0.0/16' is not an address (no /length)",
                           "cpe.yaml:3:54: wan down: 'fast' is not a rate (e.g. 100Mbit, 1.5Gbit, 640kbit, 2500000)",

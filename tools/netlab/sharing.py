@@ -17,6 +17,7 @@ Used by tests/e2e/sharing_test.py and the demo."""
 import ipaddress
 import json
 import os
+import signal
 import time
 
 from netlab import wait_until
@@ -35,6 +36,8 @@ SHARING = {"lease": "5s", "notice": "2s", "saturation": 0.8, "saturated_for": "8
            # A micro-unit a byte: each byte billed shows as one unit charged.
            "price_per_gb": 1000000000, "fee": 0.1}
 # The borrower's device asks by itself; the other only follows the broker.
+# What a device lends at most, whatever its line could spare.
+LEND = {1: "{down: 12Mbit}"}
 BORROW = {1: "{saturation: 0.8, saturated_for: 3s, min: 1Mbit, desired: 8Mbit, direction: both, interruptible: true, "
              "duration: 5m, retry: 5s}"}
 
@@ -174,6 +177,7 @@ sharing: {{{policy}}}
         own_end = 1 if s is self.subscribers[0] else 2
         down, up = s["rates"]
         borrow = f"borrow: {BORROW[n]}\n" if n in BORROW else ""
+        borrow += f"lend: {LEND[n]}\n" if n in LEND else ""
         return self._write(f"cpe{n}.yaml", f"""subscriber: "{n}"
 broker: {{server: {_host(MANAGEMENT[f"cpe{n}"], 1)}:{BROKER_PORT}, token_file: cpe{n}.token}}
 wan: {{interface: eth0, gateway: {gateway}, down: {down}Mbit, up: {up}Mbit}}
@@ -191,6 +195,11 @@ status: {{listen: 127.0.0.1:{DEVICE_STATUS_PORT}}}
         path = self._broker_config()
         self.broker = self.lab.start("broker", [os.path.join(self.net.build_dir, "aggr-broker"), "--config", path],
                                      namespace="noc")
+
+    def restart_broker(self):
+        """kill -9 and start again, on the same database."""
+        self.lab.stop(self.broker, signal.SIGKILL)
+        self.start_broker()
 
     def start_devices(self, gateway):
         for s in self.subscribers:
