@@ -56,8 +56,8 @@ void FibWriter::set_handoff(uint16_t isp_index, uint32_t nhlfe) {
 }
 
 ContractRate FibWriter::contract_rate(uint64_t rate_bps) const {
-  // As a plan's meter: 10 ms at the rate, at least 16 KB.
-  return ContractRate::of(rate_bps, std::max<uint64_t>(rate_bps / 8 / 100, 16384), rte_get_tsc_hz());
+  // As a plan's meter.
+  return ContractRate::of(rate_bps, default_burst_bytes(rate_bps), rte_get_tsc_hz());
 }
 
 uint32_t FibWriter::allocate_contract(const ContractRate rates[kDirections]) {

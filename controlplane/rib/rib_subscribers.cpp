@@ -6,14 +6,6 @@
 #include <cstring>
 
 namespace aggr {
-namespace {
-
-uint64_t default_burst(uint64_t rate_bps) {
-  // 10 ms at the plan rate, at least 16 KB (a few full-size frames).
-  return std::max<uint64_t>(rate_bps / 8 / 100, 16384);
-}
-
-}  // namespace
 
 std::vector<std::string> Rib::subscriber_problems(const SubscriberSpec& spec) const {
   std::vector<std::string> problems;
@@ -68,7 +60,7 @@ Status Rib::check_spec(const SubscriberSpec& spec) const {
 
 Status Rib::meter_profiles(const SubscriberSpec& spec, uint16_t profiles[kDirections]) {
   for (unsigned d = 0; d < kDirections; ++d) {
-    uint64_t burst = spec.burst_bytes[d] ? spec.burst_bytes[d] : default_burst(spec.rate_bps[d]);
+    uint64_t burst = spec.burst_bytes[d] ? spec.burst_bytes[d] : default_burst_bytes(spec.rate_bps[d]);
     // A donor's non-interruptible contracts take their rate from its plan
     // (redirect_problems leaves it some).
     uint64_t reserved = reserved_for_contracts(spec.id, Direction(d));

@@ -36,7 +36,7 @@ uint32_t RedirectTable::allocate_slot(const ContractRate rates[kDirections], uin
   for (unsigned d = 0; d < kDirections; ++d) {
     ContractBucket& b = bucket(slot, Direction(d));
     b.last_tsc = now_tsc;
-    b.credit = rates[d].depth;
+    b.credit = int64_t(rates[d].depth);
   }
   return slot;
 }

@@ -16,8 +16,9 @@
 // meter owner handles them (dataplane/meter_transfer_rings.h).
 //
 // An interruptible contract yields to the donor: the donor's own traffic on
-// its line drains the contract's bucket in that direction, so the borrower
-// gets only the part of the contract rate the donor leaves unused.
+// its line drains the contract's bucket in that direction, into debt if
+// need be, so the borrower gets only the part of the contract rate the
+// donor leaves unused, however greedily it sends.
 #pragma once
 
 #include <algorithm>
@@ -46,35 +47,40 @@ struct ContractRate {
 };
 
 // One direction of a contract: a token bucket counted in scaled cycles.
+// The donor's own traffic may leave it in debt (down to one bucket's
+// depth below empty), which the refill repays before the borrower takes
+// anything: a borrower that empties the bucket first still yields to the
+// donor's packets that come after it.
 struct ContractBucket {
   uint64_t last_tsc = 0;
-  uint64_t credit = 0;
+  int64_t credit = 0;
 
   // Spends `bytes` when the bucket holds them; false otherwise.
   bool take(const ContractRate& rate, uint64_t now_tsc, uint32_t bytes) {
     refill(rate, now_tsc);
-    uint64_t cost = bytes * rate.cost_per_byte;
+    const int64_t cost = int64_t(bytes * rate.cost_per_byte);
     if (!rate.open() || credit < cost) return false;
     credit -= cost;
     return true;
   }
-  // Spends `bytes` whatever the bucket holds, down to empty: the donor's own
+  // Spends `bytes` whatever the bucket holds, into debt: the donor's own
   // traffic on an interruptible contract's line.
   void drain(const ContractRate& rate, uint64_t now_tsc, uint32_t bytes) {
     refill(rate, now_tsc);
-    uint64_t cost = bytes * rate.cost_per_byte;
-    credit = credit > cost ? credit - cost : 0;
+    credit = std::max(credit - int64_t(bytes * rate.cost_per_byte), -int64_t(rate.depth));
   }
 
  private:
   void refill(const ContractRate& rate, uint64_t now_tsc) {
     uint64_t elapsed = now_tsc > last_tsc ? now_tsc - last_tsc : 0;
     last_tsc = now_tsc;
-    // Compared before the shift, which would overflow after a long idle.
-    if (elapsed >= rate.depth >> 16)
-      credit = rate.depth;
+    // Compared before the shift, which would overflow after a long idle:
+    // twice the depth refills a bucket from its deepest debt.
+    const int64_t depth = int64_t(rate.depth);
+    if (elapsed >= (rate.depth >> 16) * 2)
+      credit = depth;
     else
-      credit = std::min(rate.depth, credit + (elapsed << 16));
+      credit = std::min(depth, credit + int64_t(elapsed << 16));
   }
 };
 

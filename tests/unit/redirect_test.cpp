@@ -160,6 +160,35 @@ TEST_F(RedirectTest, AnInterruptibleContractYieldsToTheDonorsOwnTraffic) {
   EXPECT_EQ(drops(DropReason::kContractOverRate), 10u);
 }
 
+TEST_F(RedirectTest, AGreedyBorrowerStillYieldsToTheDonorsTrafficThatComesAfterIt) {
+  ASSERT_TRUE(rib_->set_redirect(contract(kPlan, 0, true)).ok());
+  const Bytes donor_frame = up(2).input;
+  auto borrowers = [&] {
+    std::vector<Bytes> in;
+    for (int i = 0; i < 10; ++i) in.push_back(on_donor_line(up(1, 1518).input, donor_frame));
+    return in;
+  };
+  // The borrower takes the contract's whole burst first; then the donor
+  // sends a plan burst of its own, which passes and leaves the contract in
+  // debt.
+  std::vector<Bytes> in = borrowers();
+  for (int i = 0; i < 10; ++i) in.push_back(up(2, 1514).input);
+  const uint64_t hz = rte_get_tsc_hz();
+  run(0, in);
+  EXPECT_EQ(carried(77, Direction::kUpstream).packets, 10u);
+  EXPECT_EQ(subscriber(2, Direction::kUpstream).packets, 10u);
+  // 120 ms at the contract's 1 Mbit/s (15000 bytes) only repays the
+  // donor's 15140 bytes, less the 1244 the borrower had left: the borrower
+  // gets nothing more, where a bucket that stopped at empty would have let
+  // it take nine frames again on top of the donor's.
+  harness_->run(pool_, 0, borrowers(), hz + hz * 120 / 1000);
+  EXPECT_EQ(carried(77, Direction::kUpstream).packets, 10u);
+  EXPECT_EQ(drops(DropReason::kContractOverRate), 10u);
+  // Once the debt is repaid, the contract's rate is the borrower's again.
+  harness_->run(pool_, 0, borrowers(), hz + hz * 400 / 1000);
+  EXPECT_EQ(carried(77, Direction::kUpstream).packets, 20u);
+}
+
 TEST_F(RedirectTest, ANonInterruptibleContractReducesTheDonorsPlanAndKeepsItsRate) {
   ASSERT_TRUE(rib_->set_redirect(contract(kPlan / 2, 0, false)).ok());
   const uint32_t donor = *rib_->subscriber_handle(2);
