@@ -27,13 +27,12 @@ namespace aggr {
 constexpr uint16_t kNoMeter = 0;
 
 // The burst of a plan's meter, and of a contract's bucket, where none is
-// configured: 25 ms at the rate, at least 16 KB (a few full-size frames).
-// A sender's window arrives as one burst, unpaced: a policer that holds
-// much less cuts TCP far below the rate; one that holds more than the
-// line's own buffer lets the line drop what the policer should have found
-// over the plan (and a borrower's excess should have taken to its donor).
+// configured: 50 ms at the rate, at least 16 KB (a few full-size frames).
+// A sender's window arrives as one burst, unpaced, and bunched further by
+// the routers on its way: a policer that holds much less than a round
+// trip's worth cuts TCP far below the rate.
 inline uint64_t default_burst_bytes(uint64_t rate_bps) {
-  const uint64_t at_rate = rate_bps / 8 / 40;
+  const uint64_t at_rate = rate_bps / 8 / 20;
   return at_rate > 16384 ? at_rate : 16384;
 }
 

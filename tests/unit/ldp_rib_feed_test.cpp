@@ -84,6 +84,14 @@ class LdpRibFeed : public ::testing::Test {
     unsigned rewritten;
     ASSERT_TRUE(rib.set_kernel_route(prefix(to), r, &rewritten).ok());
   }
+  // The transit's labels for both ISPs' FECs, as the headend learns them.
+  static LabelBaseChanges both_isps_labelled() {
+    LabelBaseChanges c;
+    c.next_hop_labels[prefix("192.0.2.0/30")] = NextHopLabel{3001, transit()};
+    c.next_hop_labels[prefix("192.0.2.4/30")] = NextHopLabel{3002, transit()};
+    return c;
+  }
+  static NextHop transit() { return {prefix("10.0.12.2/32"), 1}; }
   RouterConfig config_;
 };
 
@@ -184,10 +192,7 @@ TEST_F(LdpRibFeed, ANewPolicyTakesAnIspsEntryAwayAndFollowsTheFecsAsTheyAre) {
   auto headend = harness(kLdpHeadendConfig);
   Rib& rib = *headend->rib;
   RibFeed feed(rib, fec_policy(config_));
-  const NextHop transit{prefix("10.0.12.2/32"), 1};
-  LabelBaseChanges c;
-  c.next_hop_labels[prefix("192.0.2.0/30")] = NextHopLabel{3001, transit};
-  c.next_hop_labels[prefix("192.0.2.4/30")] = NextHopLabel{3002, transit};
+  LabelBaseChanges c = both_isps_labelled();
   EXPECT_TRUE(feed.apply(c).empty());
   ASSERT_TRUE(rib.isp(2)->ftn.has_value());
   // A reload moves green to red's FEC: green now follows 3001.
@@ -207,12 +212,9 @@ TEST_F(LdpRibFeed, WithdrawingAllLeavesOnlyTheOtherSourcesEntries) {
   auto headend = harness(kLdpHeadendConfig);
   Rib& rib = *headend->rib;
   RibFeed feed(rib, fec_policy(config_));
-  const NextHop transit{prefix("10.0.12.2/32"), 1};
-  LabelBaseChanges c;
-  c.next_hop_labels[prefix("192.0.2.0/30")] = NextHopLabel{3001, transit};
-  c.next_hop_labels[prefix("192.0.2.4/30")] = NextHopLabel{3002, transit};
+  LabelBaseChanges c = both_isps_labelled();
   c.install[prefix("100.64.0.0/16")] = Binding{16, true, std::nullopt, std::nullopt};
-  c.install[prefix("198.51.100.0/24")] = Binding{17, false, 4000, transit};
+  c.install[prefix("198.51.100.0/24")] = Binding{17, false, 4000, transit()};
   EXPECT_TRUE(feed.apply(c).empty());
   // The file's entry for red, behind LDP's.
   NhlfeSpec fallback;

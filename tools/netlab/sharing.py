@@ -30,14 +30,19 @@ THIRD_LINK = "10.200.12.0/30"
 DEVICE_STATUS_PORT = 9480  # each device's aggr-cpe status, on its own localhost
 # The management links: noc's end .1, the other .2, a /30 each.
 MANAGEMENT = {"headend": "10.99.1.0/30", "cpe1": "10.99.2.0/30", "cpe2": "10.99.3.0/30"}
+# A line trains faster than its plan, as DSL and PON lines do: the headend's
+# policer holds each subscriber to the plan, and what the line itself
+# would drop beyond it is what the policer found over the plan first (a
+# borrower's excess, which then goes over its donor's line).
+LINE_SYNC = 1.25  # the line's rate, a multiple of the plan
 # TCP through the headend's policer gets 80 to 95 % of a plan: a line that
 # busy counts as saturated (to the broker, and to sub1's device).
 SHARING = {"lease": "5s", "notice": "2s", "saturation": 0.8, "saturated_for": "8s", "rating_interval": "2s",
            # A micro-unit a byte: each byte billed shows as one unit charged.
            "price_per_gb": 1000000000, "fee": 0.1}
-# The borrower's device asks by itself; the other only follows the broker.
 # What a device lends at most, whatever its line could spare.
 LEND = {1: "{down: 12Mbit}"}
+# The borrower's device asks by itself; the other only follows the broker.
 BORROW = {1: "{saturation: 0.8, saturated_for: 3s, min: 1Mbit, desired: 8Mbit, direction: both, interruptible: true, "
              "duration: 5m, retry: 5s}"}
 
@@ -123,7 +128,7 @@ class Sharing:
         lab.run(cpe, f"ip addr add {wan}/32 dev eth0")
         lab.run(cpe, f"ip route add {shaped['gateway']}/32 dev eth0")
         lab.run(cpe, f"ip route add default via {shaped['gateway']} dev eth0")
-        down, up = s["rates"]
+        down, up = (rate * LINE_SYNC for rate in s["rates"])
         lab.run(cpe, f"tc qdisc add dev eth0 root tbf rate {up}mbit burst 32kb latency 50ms")
         lab.run("access", f"tc qdisc add dev {port} root tbf rate {down}mbit burst 32kb latency 50ms")
 
@@ -181,7 +186,7 @@ sharing: {{{policy}}}
         return self._write(f"cpe{n}.yaml", f"""subscriber: "{n}"
 broker: {{server: {_host(MANAGEMENT[f"cpe{n}"], 1)}:{BROKER_PORT}, token_file: cpe{n}.token}}
 wan: {{interface: eth0, gateway: {gateway}, down: {down}Mbit, up: {up}Mbit}}
-announce: {{down: {down}Mbit, up: {up}Mbit}}
+announce: {{down: {down * LINE_SYNC}Mbit, up: {up * LINE_SYNC}Mbit}}
 third_links:
   - {{peer: "{peer['id']}", interface: tl0, address: {_host(THIRD_LINK, own_end)}/30,
      peer_address: {_host(THIRD_LINK, 3 - own_end)}, peer_prefixes: [{subscriber_prefix(peer)}]}}
