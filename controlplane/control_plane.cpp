@@ -101,7 +101,10 @@ bool ControlPlane::restart_ldp(const RouterConfig& next) {
   if (ldp_) {
     log_info("LDP: a new identity; every session ends and the speaker starts again");
     ldp_->withdraw();
-    stop_protocols();
+    // Its sessions end with a Shutdown each as it goes; the workers, which
+    // go on, carry what the kernel still sends out of the mirrors. Not
+    // stop_protocols(): that polls, and a reload may be running from a poll.
+    ldp_.reset();
   }
   try {
     start_ldp(next);
