@@ -12,12 +12,14 @@ after it), and show it all on their status endpoints. The ledger then bills exac
 contract, and the devices' routes go back to their own lines. The broker
 also finds a saturated line by itself (sub2's device never asks) and grants
 it sub1's spare; when the donor then needs its own line, the interruptible
-contract yields to it.
+contract yields to it. With the broker killed, the leases run out and the
+headend and both devices go back to the own lines by themselves.
 
 usage: sharing_test.py BUILD_DIR [unittest arguments]   (as root)"""
 import json
 import os
 import re
+import signal
 import sys
 import tempfile
 import time
@@ -235,6 +237,28 @@ class SharingTest(unittest.TestCase):
         self.assertGreater(own, 0.8 * BORROWER["rates"][0])
         self.assertTrue(terms["state"] in ("preempting", "settling", "closed") or
                         terms["down_bps"] < redirect["rate"]["down"], terms)
+
+    def test_5_with_the_broker_dead_the_leases_end_and_everything_reverts(self):
+        self.assertTrue(self.sharing.quiet(DONOR, 2_000_000), self.redirects())
+        self.sharing.brokerctl("grant 1 min=1Mbit desired=2Mbit direction=down key=before-the-broker-dies")
+        self.wait_for_redirect(BORROWER, 10)
+        self.assertTrue(wait_until(lambda: self.third_link(DONOR) == (True, ["10.200.12.2/30"]), 10),
+                        self.third_link(DONOR))
+        killed = time.time()
+        self.lab.stop(self.sharing.broker, signal.SIGKILL)
+        try:
+            # Nobody renews the lease (5 s): the headend and both devices
+            # revert by themselves.
+            self.assertTrue(wait_until(lambda: not self.redirects(), 15), self.redirects())
+            self.assert_back_on_own_lines()
+            self.assert_third_link_down()
+            print(f"broker killed: everything back on the own lines {time.time() - killed:.1f} s later")
+            status = self.sharing.device_status(DONOR)
+            self.assertEqual(status["contracts"], [])
+            self.assertFalse(status["broker"]["reachable"])
+            self.assertIn("aggr_cpe_broker_up 0\n", self.sharing.device_metrics(DONOR))
+        finally:
+            self.sharing.start_broker()
 
 
 if __name__ == "__main__":
