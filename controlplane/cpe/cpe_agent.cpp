@@ -51,6 +51,12 @@ const char* direction_name(Direction d) {
   return "both";
 }
 
+// A kernel change made; a failure is logged, and made again next interval.
+bool done(const Status& s) {
+  if (!s.ok()) log_error("aggr-cpe: " + s.error);
+  return s.ok();
+}
+
 std::string describe(const std::vector<RouteNextHop>& hops) {
   std::string out;
   for (const RouteNextHop& h : hops)
@@ -207,15 +213,9 @@ void CpeAgent::apply(const RoutePlan& plan) {
       reported_problems_.push_back(p);
     }
   if (routes_set_ && plan == applied_) return;
-  bool complete = true;
-  auto check = [&](Status s) {
-    if (!s.ok()) {
-      log_error("aggr-cpe: " + s.error);
-      complete = false;
-    }
-  };
   // A link before the routes over it; after them, when it goes.
-  complete = set_links(plan, true);
+  bool complete = set_links(plan, true);
+  auto check = [&](const Status& s) { complete &= done(s); };
   for (const auto& [prefix, hop] : applied_.carried)
     if (!plan.carried.count(prefix)) {
       check(delete_route(prefix));
@@ -241,12 +241,7 @@ void CpeAgent::apply(const RoutePlan& plan) {
 
 bool CpeAgent::set_links(const RoutePlan& plan, bool up) {
   bool complete = true;
-  auto check = [&](Status s) {
-    if (!s.ok()) {
-      log_error("aggr-cpe: " + s.error);
-      complete = false;
-    }
-  };
+  auto check = [&](const Status& s) { complete &= done(s); };
   for (const ThirdLinkConfig& l : config_.third_links) {
     const bool wanted = plan.links_up.count(l.interface) > 0;
     if (!l.address || wanted != up) continue;
