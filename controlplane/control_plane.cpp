@@ -112,8 +112,12 @@ bool ControlPlane::restart_ldp(const RouterConfig& next) {
   } catch (const std::exception& e) {
     log_error("LDP could not start as configured now: " + std::string(e.what()) + "; it runs as before");
   }
+  // The previous identity over the new configuration's FECs (config_ keeps
+  // no ISPs: keep_settings_only).
+  RouterConfig previous = next;
+  previous.ldp = config_.ldp;
   try {
-    start_ldp(config_);
+    start_ldp(previous);
   } catch (const std::exception& e) {
     log_error("LDP could not start again as before either: " + std::string(e.what()) + "; it is off");
   }

@@ -131,6 +131,27 @@ TEST_P(BrokerApiTest, ABadRequestGetsEveryReasonAndChangesNothing) {
   EXPECT_EQ(get("/v1/contracts", kOperatorToken).body.size(), 0u);
 }
 
+TEST_P(BrokerApiTest, ADeviceAnnouncesForItsOwnLineTheMostItLendsAndABadAnnouncementChangesNothing) {
+  auto caps = [&] {
+    const json line = get("/v1/lines/d1", kDonorToken).body;
+    return std::make_pair(line["down"]["lend_cap_bps"], line["up"]["lend_cap_bps"]);
+  };
+  const json announcement = {{"down_sync_bps", 0}, {"up_sync_bps", 0}, {"lend_down_bps", 3'000'000}};
+  EXPECT_EQ(post("/v1/lines/d1/announce", kBorrowerToken, announcement, "a1").status, 403);  // not its line
+  EXPECT_EQ(caps(), std::make_pair(json(nullptr), json(nullptr)));
+  Reply bad = post("/v1/lines/d1/announce", kDonorToken, {{"down_sync_bps", 0}, {"up_sync_bps", 0}, {"lend_up_bps", -1}},
+                   "a2");
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_EQ(bad.body["errors"], json::array({"lend_up_bps must be an integer from 0 to 9223372036854775807"}));
+  EXPECT_EQ(caps(), std::make_pair(json(nullptr), json(nullptr)));
+  ASSERT_EQ(post("/v1/lines/d1/announce", kDonorToken, announcement, "a3").status, 200);
+  EXPECT_EQ(caps(), std::make_pair(json(3'000'000), json(nullptr)));
+  // Measured, the line lends no more than its device said, however idle.
+  ASSERT_EQ(post("/v1/reports", kRouterToken, usage(1000, 0), "report-1").status, 200);
+  ASSERT_EQ(post("/v1/reports", kRouterToken, usage(2000, 0), "report-2").status, 200);
+  EXPECT_EQ(get("/v1/lines/d1", kDonorToken).body["down"]["lendable_interruptible_bps"], 3'000'000);
+}
+
 TEST_P(BrokerApiTest, ALineNeverMeasuredLendsNothingSoTheRequestIsRefusedAndRecorded) {
   Reply r = post("/v1/grants", kBorrowerToken, grant_request(), "k1");
   EXPECT_EQ(r.status, 409);

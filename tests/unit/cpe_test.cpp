@@ -118,6 +118,24 @@ status: {listen: 9480}
                       }));
 }
 
+TEST(CpeConfig, WhatADeviceLendsIsARateEachWay) {
+  ScratchDir dir("cpe-config-lend");
+  const std::string head = R"(subscriber: a
+broker: {server: 127.0.0.1:9470, token_file: t}
+wan: {interface: eth0, gateway: 100.64.0.1, down: 20Mbit, up: 10Mbit}
+)";
+  Loaded l = load(dir, head + "lend: {up: 0}\n");
+  ASSERT_TRUE(l.ok) << l.errors[0];
+  EXPECT_EQ(l.config.lend_down_bps, std::nullopt);
+  EXPECT_EQ(l.config.lend_up_bps, 0u);  // lends nothing upstream
+  l = load(dir, head + "lend: {down: plenty, sideways: 1Mbit}\n");
+  EXPECT_FALSE(l.ok);
+  EXPECT_EQ(l.errors, (std::vector<std::string>{
+                          "cpe.yaml:4:22: unknown key 'sideways' in lend (expected one of: down, up)",
+                          "cpe.yaml:4:14: lend down: 'plenty' is not a rate (e.g. 100Mbit, 1.5Gbit, 640kbit, 2500000)",
+                      }));
+}
+
 TEST(LineMeter, ALineIsSaturatedOnlyWhenItHasBeenBusyLongEnough) {
   LineMeter m(20'000'000, 10'000'000, 0.9, 3000);
   EXPECT_FALSE(m.rates());
